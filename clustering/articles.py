@@ -1,0 +1,108 @@
+"""The uniform article table every input becomes: one row per article, the same columns always."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clustering.cleaning import clean_text, normalize_text
+from clustering.dates import DateError, leading_date, parse_date
+from clustering.errors import InputError
+from clustering.language import detect_language, normalize_lang
+from clustering.markup import looks_like_html, strip_tags
+
+#: Columns of the article table, in order. ``path`` says where each article came from.
+ARTICLE_COLUMNS = ("id", "title", "text", "published", "lang", "source", "url", "path")
+_TITLE_MAX = 150
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?…。؟])(?:\s|$)")
+
+
+@dataclass
+class RawArticle:
+    """An article as a loader found it, before cleaning; ``path``/``line`` locate it."""
+
+    path: str
+    line: int | None = None
+    id: str | None = None
+    title: str = ""
+    text: str = ""
+    published: object = None
+    lang: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+    def error(self, message: str) -> InputError:
+        """An :class:`InputError` located at this article."""
+        return InputError(self.path, message, self.line)
+
+
+def _shorten(text: str, limit: int = _TITLE_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A headline for text that has none: its short first line, else its first sentence.
+
+    Returns ``(title, body)``; a first line used as the title leaves the body.
+    """
+    first, _, rest = text.partition("\n")
+    first = first.strip()
+    if len(first) <= _TITLE_MAX:
+        return first, rest.strip()
+    sentence = _FIRST_SENTENCE.match(first)
+    return _shorten(sentence.group(1) if sentence else first), text
+
+
+def _clean_field(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    text = str(value)
+    return strip_tags(text) if looks_like_html(text) else text
+
+
+def _optional(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def prepare(raw: RawArticle) -> dict[str, object]:
+    """Clean one article into a table row, or raise :class:`InputError`."""
+    title = " ".join(normalize_text(_clean_field(raw.title)).split())
+    text = clean_text(_clean_field(raw.text))
+    try:
+        published = parse_date(raw.published)
+    except DateError as exc:
+        raise raw.error(str(exc)) from exc
+    if published is None and text:
+        published, text = leading_date(text)
+    if not title and text:
+        title, text = split_title(text)
+    if not title and not text:
+        raise raw.error("row has neither title nor text" if raw.line else "no readable article")
+    lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")
+    return {
+        "id": raw.id,
+        "title": title,
+        "text": text,
+        "published": published,
+        "lang": lang,
+        "source": _optional(raw.source),
+        "url": _optional(raw.url),
+        "path": f"{raw.path}:{raw.line}" if raw.line else raw.path,
+    }
+
+
+def to_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The article table from prepared rows, with ``published`` as datetime64."""
+    frame = pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS))
+    frame["published"] = pd.to_datetime(frame["published"])
+    for column in ("id", "title", "text"):
+        frame[column] = frame[column].astype(str)
+    return frame

@@ -1,0 +1,158 @@
+"""Text cleaning: Unicode NFC, no control characters, and no boilerplate lines.
+
+Boilerplate is what a page wraps around the news: copyright and credit footers, newsletter
+and "subscribe" promotions, share and follow links, agency end markers, "1 hour ago" stamps,
+and a leading dateline or section label in capitals. Rules are multilingual phrase lists
+applied to short lines, so a news paragraph that mentions a newsletter is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_RIGHTS = re.compile(
+    "|".join(
+        [
+            r"©",
+            r"\(c\)\s*\d{4}",
+            r"copyright",
+            r"all rights reserved",
+            r"tous droits réservés",
+            r"todos los derechos reservados",
+            r"alle rechte vorbehalten",
+            r"tutti i diritti",
+            r"todos os direitos reservados",
+            r"tüm hakları saklıdır",
+            r"bütün hüquqlar",
+            r"все права защищены",
+            r"جميع الحقوق محفوظة",
+            r"کلیه حقوق",
+            r"حقوق .{0,20}محفوظ",
+            r"hiperlinklə istinad",
+            r"icazə olmadan",
+            r"istifadə şərtləri",
+            r"izinsiz",
+            r"without (?:prior )?permission",
+            r"sans autorisation",
+            r"terms of (?:use|service)",
+            r"privacy policy",
+            r"conditions d.utilisation",
+            r"politique de confidentialité",
+            r"kullanım koşulları",
+            r"gizlilik politikası",
+            r"reproduction interdite",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_PROMO = re.compile(
+    "|".join(
+        [
+            r"newsletter",
+            r"subscri(?:be|ption)",
+            r"sign up",
+            r"s.inscrire",
+            r"inscrivez",
+            r"abonne[zr]?",
+            r"abonnieren",
+            r"abone ol",
+            r"abunə ol",
+            r"suscr[íi]b",
+            r"подпис",
+            r"عضو شوید",
+            r"اشترك",
+            r"follow us",
+            r"suivez[- ]nous",
+            r"bizi takip",
+            r"folgen sie",
+            r"síguenos",
+            r"share (?:on|this)",
+            r"partager",
+            r"paylaş",
+            r"whatsapp",
+            r"telegram",
+            r"click here",
+            r"cliquez ici",
+            r"tıkla",
+            r"klicken sie",
+            r"haga clic",
+            r"read more",
+            r"lire (?:aussi|la suite)",
+            r"devamını oku",
+            r"ayrıca bakınız",
+            r"also read",
+            r"see also",
+            r"weiterlesen",
+            r"leia (?:mais|também)",
+            r"lea también",
+            r"daha ətraflı",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"^(?:photo|foto|fotoğraf|image|crédit photo|credit|kaynak|source|mənbə)\s*[:/©]", re.IGNORECASE
+)
+_END_MARKER = re.compile(
+    r"^(?:انتهای پیام|انتهى|\(?end\)?|-+\s*end\s*-+|fin|###|\(aa\)|\(afp\)|\(reuters\))$",
+    re.IGNORECASE,
+)
+_RELATIVE_TIME = re.compile(
+    r"^(?:\d+\s+(?:saniyə|dəqiqə|saat|gün|saniye|dakika|minutes?|mins?|hours?|days?|heures?|jours?)"
+    r"\s+(?:öncə|əvvəl|önce|ago)|il y a \d+\s+\w+|hace \d+\s+\w+|vor \d+\s+\w+)$",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(r"^([A-ZÀ-ÞİƏ][A-ZÀ-ÞİƏ .,'’/-]{1,40}?)\s*(?:\([^()]{1,30}\))?\s*[-–—]\s+")
+_SHORT = 80
+_LONG = 250
+
+
+def _is_boilerplate(line: str) -> bool:
+    if _URL.fullmatch(line) or _END_MARKER.match(line) or _RELATIVE_TIME.match(line):
+        return True
+    if len(line) <= _SHORT and (_PROMO.search(line) or _CREDIT.match(line)):
+        return True
+    if len(line) <= _LONG and _RIGHTS.search(line):
+        return True
+    return bool(_URL.search(line) and _PROMO.search(line))
+
+
+def _is_label(line: str) -> bool:
+    """A dateline or section label standing alone: a few words, all capitals, no sentence."""
+    return (
+        len(line.split()) <= 4
+        and line.isupper()
+        and not any(char.isdigit() for char in line)
+        and not line.endswith((".", "!", "?", ":"))
+    )
+
+
+def normalize_text(text: str) -> str:
+    """NFC, control characters removed, spaces folded within lines, at most one blank line."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        char
+        for char in text
+        if char in "\n\t"
+        or unicodedata.category(char) not in ("Cc", "Cf")
+        or char in "\u200c\u200d"
+    )
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def clean_text(text: str) -> str:
+    """Normalised text without boilerplate lines or a leading dateline."""
+    lines = [line for line in normalize_text(text).split("\n") if not _is_boilerplate(line)]
+    while lines and (not lines[0] or _is_label(lines[0])):
+        lines.pop(0)
+    if lines:
+        lines[0] = _DATELINE.sub("", lines[0], count=1) if _dateline_ok(lines[0]) else lines[0]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _dateline_ok(line: str) -> bool:
+    match = _DATELINE.match(line)
+    return bool(match and match.group(1).strip().isupper() and len(line) > match.end() + 20)

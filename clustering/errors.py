@@ -1,0 +1,25 @@
+"""Errors about bad input: each names the file and, where there is one, the line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class InputError(ValueError):
+    """An input that cannot be read as articles, located as ``path[:line]``."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    @property
+    def location(self) -> str:
+        """``path`` or ``path:line``."""
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"

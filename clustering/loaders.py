@@ -1,0 +1,278 @@
+"""Reading articles from files and directories into the uniform article table.
+
+Directories give their ``.txt``, ``.md`` and ``.html`` files (recursively, hidden ones
+skipped), each an article whose id is its file name. JSONL, CSV/TSV and Parquet files give
+one article per row. Every problem is an :class:`InputError` naming the file and the line;
+with ``skip_bad`` the bad inputs are collected instead, so that every input is either in the
+table or in ``skipped``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from clustering.articles import RawArticle, prepare, to_frame
+from clustering.decoding import DecodeError, decode_bytes
+from clustering.errors import InputError
+from clustering.markup import html_to_page, looks_like_html, looks_like_markdown, markdown_to_text
+
+DOCUMENT_SUFFIXES = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+TABLE_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+}
+FIELD_ALIASES = {
+    "id": ("id", "_id", "article_id", "guid", "uuid"),
+    "title": ("title", "headline"),
+    "text": ("text", "body", "content", "description", "summary"),
+    "published": ("published", "date", "published_at", "pubdate", "datetime", "time"),
+    "lang": ("lang", "language"),
+    "source": ("source", "outlet", "site", "publisher", "feed"),
+    "url": ("url", "link"),
+}
+
+
+@dataclass
+class LoadResult:
+    """The article table and, with ``skip_bad``, the inputs that were skipped."""
+
+    articles: pd.DataFrame
+    skipped: list[InputError] = field(default_factory=list)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return decode_bytes(_read_bytes(path))[0]
+    except DecodeError as exc:
+        raise InputError(str(path), str(exc)) from exc
+
+
+def read_document(path: Path) -> RawArticle:
+    """One article from a text, Markdown or HTML file; its id is the file name."""
+    content = _read_text(path)
+    kind = DOCUMENT_SUFFIXES.get(path.suffix.lower(), "text")
+    raw = RawArticle(path=str(path), id=path.name)
+    if not content.strip():
+        raise InputError(str(path), "no readable article (empty file)")
+    if kind == "html" or (kind == "text" and looks_like_html(content)):
+        page = html_to_page(content)
+        raw.title, raw.text, raw.published = page.title, page.text, page.published
+        raw.lang, raw.url, raw.source = page.lang, page.url, page.source
+    elif kind == "markdown" or looks_like_markdown(content):
+        raw.title, raw.text = markdown_to_text(content)
+    else:
+        raw.text = content
+    return raw
+
+
+def _pick(row: Mapping[str, object], name: str) -> object:
+    for key in FIELD_ALIASES[name]:
+        value = row.get(key)
+        if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+            return value
+    return None
+
+
+def record_to_raw(row: Mapping[str, object], path: str, line: int) -> RawArticle:
+    """A table row (JSON object, CSV row, DataFrame row) as a raw article."""
+    lowered = {str(key).strip().lower(): value for key, value in row.items()}
+    ident = _pick(lowered, "id")
+    return RawArticle(
+        path=path,
+        line=line,
+        id=str(ident).strip() if ident is not None else f"{Path(path).name}:{line}",
+        title=str(_pick(lowered, "title") or ""),
+        text=str(_pick(lowered, "text") or ""),
+        published=_pick(lowered, "published"),
+        lang=_optional_str(_pick(lowered, "lang")),
+        source=_optional_str(_pick(lowered, "source")),
+        url=_optional_str(_pick(lowered, "url")),
+    )
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _jsonl_rows(path: Path) -> Iterator[RawArticle | InputError]:
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(str(path), f"malformed JSONL line ({exc.msg})", number)
+            continue
+        if not isinstance(row, dict):
+            yield InputError(str(path), "malformed JSONL line (not a JSON object)", number)
+            continue
+        yield record_to_raw(row, str(path), number)
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[RawArticle | InputError]:
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
+        return
+    if header is None:
+        return
+    names = [name.strip() for name in header]
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
+            return
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(names):
+            yield InputError(
+                str(path),
+                f"row has {len(values)} fields, the header has {len(names)}",
+                reader.line_num,
+            )
+            continue
+        yield record_to_raw(dict(zip(names, values, strict=True)), str(path), reader.line_num)
+
+
+def _parquet_rows(path: Path) -> Iterator[RawArticle | InputError]:
+    try:
+        frame = pd.read_parquet(path)
+    except ImportError as exc:
+        raise InputError(
+            str(path), "reading Parquet needs pyarrow: pip install 'samestory[parquet]'"
+        ) from exc
+    except Exception as exc:  # pyarrow raises its own error types for broken files
+        raise InputError(str(path), f"cannot read Parquet ({exc})") from exc
+    yield from records_to_raw(frame.to_dict("records"), str(path))
+
+
+def records_to_raw(records: Iterable[Mapping[str, object]], path: str) -> Iterator[RawArticle]:
+    """Raw articles from records (e.g. a DataFrame's rows); ``line`` is the 1-based row number."""
+    for number, row in enumerate(records, start=1):
+        yield record_to_raw(row, path, number)
+
+
+def _file_items(path: Path) -> Iterator[RawArticle | InputError]:
+    kind = TABLE_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        yield read_document(path)
+        return
+    count = 0
+    rows = {
+        "jsonl": lambda: _jsonl_rows(path),
+        "csv": lambda: _csv_rows(path, ","),
+        "tsv": lambda: _csv_rows(path, "\t"),
+        "parquet": lambda: _parquet_rows(path),
+    }[kind]()
+    for item in rows:
+        count += 1
+        yield item
+    if count == 0:
+        raise InputError(str(path), "no readable article (no rows)")
+
+
+def _directory_files(path: Path) -> list[Path]:
+    entries = [
+        entry
+        for entry in path.rglob("*")
+        if not any(p.startswith(".") for p in entry.relative_to(path).parts)
+    ]
+    if not entries:
+        raise InputError(str(path), "empty directory")
+    files = sorted(
+        entry for entry in entries if entry.is_file() and entry.suffix.lower() in DOCUMENT_SUFFIXES
+    )
+    if not files:
+        raise InputError(str(path), "no article files (.txt, .md, .html) in directory")
+    return files
+
+
+def _items(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawArticle | InputError]:
+    """Every article or error the inputs hold, in input order; a whole bad input is one error."""
+    for given in paths:
+        path = Path(given)
+        try:
+            if not path.exists():
+                raise InputError(str(path), "no such file or directory")
+            if path.is_dir():
+                for file in _directory_files(path):
+                    try:
+                        yield read_document(file)
+                    except InputError as exc:
+                        yield exc
+            else:
+                yield from _file_items(path)
+        except InputError as exc:
+            yield exc
+
+
+def collect(items: Iterable[RawArticle | InputError], skip_bad: bool = False) -> LoadResult:
+    """Prepare raw articles into the table, checking ids are unique.
+
+    Without ``skip_bad`` the first problem is raised; with it, problems are gathered in
+    ``skipped``. An input with no article left at all is an error either way.
+    """
+    rows: list[dict[str, object]] = []
+    skipped: list[InputError] = []
+    seen: dict[str, str] = {}
+    for item in items:
+        try:
+            if isinstance(item, InputError):
+                raise item
+            row = prepare(item)
+            ident = str(row["id"])
+            if ident in seen:
+                raise item.error(f"duplicate id {ident!r} (first seen at {seen[ident]})")
+            seen[ident] = str(row["path"])
+            rows.append(row)
+        except InputError as exc:
+            if not skip_bad:
+                raise
+            skipped.append(exc)
+    if not rows:
+        where = skipped[0].path if skipped else "input"
+        raise InputError(
+            where, "no readable article" + (f" ({len(skipped)} skipped)" if skipped else "")
+        )
+    return LoadResult(to_frame(rows), skipped)
+
+
+def load_articles(paths: Iterable[str | os.PathLike[str]], skip_bad: bool = False) -> LoadResult:
+    """Read files and directories into the article table (see the module docstring)."""
+    return collect(_items(list(paths)), skip_bad=skip_bad)
+
+
+def articles_from_records(
+    records: Iterable[Mapping[str, object]], source: str = "<records>", skip_bad: bool = False
+) -> LoadResult:
+    """The article table from in-memory records or a DataFrame (``frame.to_dict("records")``)."""
+    return collect(records_to_raw(records, source), skip_bad=skip_bad)

@@ -1,0 +1,22 @@
+"""Multilingual text vectors for samestory: one protocol, several offline backends, a cache.
+
+This package knows nothing of stories: it turns texts into L2-normalised float32 vectors.
+"""
+
+from embeddings.base import Embedder, EmbedderError, normalize
+from embeddings.cache import CachedEmbedder, default_cache_dir
+from embeddings.documents import DocumentEncoder, split_document
+from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "CachedEmbedder",
+    "DocumentEncoder",
+    "Embedder",
+    "EmbedderError",
+    "default_cache_dir",
+    "get_embedder",
+    "list_models",
+    "normalize",
+    "split_document",
+]

@@ -1,0 +1,100 @@
+"""An on-disk vector cache keyed by model name and content hash, so re-runs do not re-embed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import Embedder
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    model TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, digest)
+) WITHOUT ROWID
+"""
+_LOOKUP_CHUNK = 500
+
+
+def default_cache_dir() -> Path:
+    """``$SAMESTORY_CACHE_DIR``, else ``$XDG_CACHE_HOME/samestory``, else ``~/.cache/samestory``."""
+    if os.environ.get("SAMESTORY_CACHE_DIR"):
+        return Path(os.environ["SAMESTORY_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "samestory"
+
+
+def content_digest(text: str) -> bytes:
+    """SHA-256 of the UTF-8 text: the cache key within one model."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class CachedEmbedder:
+    """Wraps an :class:`~embeddings.base.Embedder` with a SQLite vector cache.
+
+    Only texts not seen before with the same model name are sent to the wrapped embedder,
+    each distinct text once. ``hits`` and ``misses`` count texts served from and added to
+    the cache since construction.
+    """
+
+    def __init__(self, embedder: Embedder, directory: str | os.PathLike[str] | None = None) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.path = self.directory / "vectors.sqlite"
+        self.hits = 0
+        self.misses = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(_SCHEMA)
+        return connection
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts``, from the cache where present."""
+        digests = [content_digest(text) for text in texts]
+        with self._connect() as connection:
+            found = self._lookup(connection, sorted(set(digests)))
+            missing: dict[bytes, str] = {}
+            for digest, text in zip(digests, texts, strict=True):
+                if digest not in found and digest not in missing:
+                    missing[digest] = text
+            if missing:
+                fresh = self.embedder.encode(list(missing.values()))
+                rows = [
+                    (self.name, digest, np.asarray(vector, dtype=np.float32).tobytes())
+                    for digest, vector in zip(missing, fresh, strict=True)
+                ]
+                connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+                found.update(
+                    {
+                        digest: np.asarray(v, dtype=np.float32)
+                        for digest, v in zip(missing, fresh, strict=True)
+                    }
+                )
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if not texts:
+            return self.embedder.encode([])
+        return np.stack([found[digest] for digest in digests])
+
+    def _lookup(
+        self, connection: sqlite3.Connection, digests: list[bytes]
+    ) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(digests), _LOOKUP_CHUNK):
+            chunk = digests[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT digest, vector FROM vectors WHERE model = ? AND digest IN ({marks})"
+            for digest, blob in connection.execute(query, [self.name, *chunk]):
+                found[digest] = np.frombuffer(blob, dtype=np.float32)
+        return found

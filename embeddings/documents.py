@@ -1,0 +1,143 @@
+"""Long articles as vectors: the title and the lead weigh in, and the whole body is chunked.
+
+Nothing is cut: every sentence of the body lands in some chunk, and the body vector is the
+mean of the chunk vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings.base import Embedder, normalize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？؟])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class DocumentPieces:
+    """The texts one article is embedded from."""
+
+    title: str
+    chunks: tuple[str, ...]
+
+    @property
+    def lead(self) -> str:
+        """The first chunk of the body, or an empty string."""
+        return self.chunks[0] if self.chunks else ""
+
+
+def _split_long(sentence: str, limit: int) -> list[str]:
+    """Split a sentence longer than ``limit`` characters at word boundaries."""
+    parts: list[str] = []
+    current = ""
+    for word in sentence.split():
+        if current and len(current) + 1 + len(word) > limit:
+            parts.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        parts.append(current)
+    return parts
+
+
+def chunk_text(text: str, chunk_chars: int = 600) -> list[str]:
+    """Pack whole sentences into chunks of at most ``chunk_chars`` characters; split longer ones."""
+    chunks: list[str] = []
+    current = ""
+    for raw in _SENTENCE_END.split(text):
+        sentence = " ".join(raw.split())
+        if not sentence:
+            continue
+        for piece in (
+            _split_long(sentence, chunk_chars) if len(sentence) > chunk_chars else [sentence]
+        ):
+            if current and len(current) + 1 + len(piece) > chunk_chars:
+                chunks.append(current)
+                current = piece
+            else:
+                current = f"{current} {piece}" if current else piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def split_document(title: str, text: str, chunk_chars: int = 600) -> DocumentPieces:
+    """The title and the body chunks of one article."""
+    return DocumentPieces(
+        title=" ".join(title.split()), chunks=tuple(chunk_text(text, chunk_chars))
+    )
+
+
+class DocumentEncoder:
+    """Embeds articles as a weighted mean of title, lead and body (mean of all chunks).
+
+    Missing parts drop out and the remaining weights are used as they are; the result is
+    L2-normalised.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        title_weight: float = 0.4,
+        lead_weight: float = 0.3,
+        body_weight: float = 0.3,
+        chunk_chars: int = 600,
+        batch_size: int = 256,
+    ) -> None:
+        self.embedder = embedder
+        self.title_weight = title_weight
+        self.lead_weight = lead_weight
+        self.body_weight = body_weight
+        self.chunk_chars = chunk_chars
+        self.batch_size = batch_size
+
+    def encode(
+        self,
+        titles: Sequence[str],
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """One vector per article; ``progress(done, total)`` follows the pieces embedded."""
+        documents = [
+            split_document(t, x, self.chunk_chars) for t, x in zip(titles, texts, strict=True)
+        ]
+        pieces: list[str] = []
+        for document in documents:
+            if document.title:
+                pieces.append(document.title)
+            pieces.extend(document.chunks)
+        vectors = self._encode_pieces(pieces, progress)
+        return self._combine(documents, vectors)
+
+    def _encode_pieces(
+        self, pieces: list[str], progress: Callable[[int, int], None] | None
+    ) -> np.ndarray:
+        batches = []
+        for start in range(0, len(pieces), self.batch_size):
+            batch = pieces[start : start + self.batch_size]
+            batches.append(np.asarray(self.embedder.encode(batch), dtype=np.float32))
+            if progress is not None:
+                progress(start + len(batch), len(pieces))
+        if not batches:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.concatenate(batches)
+
+    def _combine(self, documents: list[DocumentPieces], vectors: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(documents), vectors.shape[1]), dtype=np.float32)
+        row = 0
+        for i, document in enumerate(documents):
+            if document.title:
+                out[i] += self.title_weight * vectors[row]
+                row += 1
+            n = len(document.chunks)
+            if n:
+                chunk_vectors = vectors[row : row + n]
+                out[i] += self.lead_weight * chunk_vectors[0]
+                out[i] += self.body_weight * chunk_vectors.mean(axis=0)
+                row += n
+        return normalize(out)

