@@ -84,6 +84,8 @@ def prepare(raw: RawArticle) -> dict[str, object]:
         published, text = leading_date(text)
     if not title and text:
         title, text = split_title(text)
+    elif title and (text == title or text.startswith(title + "\n")):
+        text = text[len(title) :].lstrip()
     if not title and not text:
         raise raw.error("row has neither title nor text" if raw.line else "no readable article")
     lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")

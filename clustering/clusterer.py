@@ -16,7 +16,7 @@ from clustering.loaders import articles_from_records
 from clustering.similarity import cosine_similarity_matrix
 from clustering.stories import Story, build_stories
 from clustering.vectors import embed_articles
-from embeddings import DEFAULT_MODEL, Embedder, get_embedder, normalize
+from embeddings import DEFAULT_MODEL, Embedder, get_embedder, normalize, story_cutoff
 
 
 def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
@@ -32,7 +32,8 @@ def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
 class StoryClusterer(ClusterMixin, BaseEstimator):
     """Groups articles into stories with HDBSCAN; every article ends in exactly one story.
 
-    Articles farther apart than ``max_distance`` (cosine distance) are never linked. Each
+    Articles farther apart than ``max_distance`` (cosine distance; by default the cut-off
+    the embedder states, see :func:`embeddings.story_cutoff`) are never linked. Each
     connected group of nearer articles is clustered by HDBSCAN (``min_cluster_size``,
     ``min_samples``, ``cluster_selection_method``); a group HDBSCAN does not split is one
     story. HDBSCAN's noise points become singleton stories flagged as outliers.
@@ -51,7 +52,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         min_cluster_size: int = 2,
         min_samples: int = 1,
         cluster_selection_method: str = "eom",
-        max_distance: float = 0.5,
+        max_distance: float | None = None,
     ) -> None:
         self.embedder = embedder
         self.min_cluster_size = min_cluster_size
@@ -88,11 +89,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             embeddings = normalize(embeddings)
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
+        embedder = self._embedder() if embeddings is None or self.max_distance is None else None
         if embeddings is None:
-            vectors = embed_articles(canonical, self._embedder(), progress)
+            vectors = embed_articles(canonical, embedder, progress)
         else:
             vectors = embeddings[order]
-        groups, outlier = self._group(vectors)
+        cutoff = self.max_distance if self.max_distance is not None else story_cutoff(embedder)
+        groups, outlier = self._group(vectors, cutoff)
         similarity = cosine_similarity_matrix(vectors)
         stories, story_index = build_stories(groups, outlier, canonical, similarity)
         inverse = np.empty(n, dtype=np.int64)
@@ -107,7 +110,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.articles_ = table
         return self
 
-    def _group(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _group(self, vectors: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
         """Group number and outlier flag per article, in the order of ``vectors``."""
         n = len(vectors)
         groups = np.full(n, -1, dtype=np.int64)
@@ -115,7 +118,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if n == 0:
             return groups, outlier
         distance = np.clip(1.0 - cosine_similarity_matrix(vectors), 0.0, 2.0)
-        linked = distance <= self.max_distance
+        linked = distance <= cutoff
         _, component = connected_components(csr_matrix(linked), directed=False)
         next_group = 0
         for label in np.unique(component):

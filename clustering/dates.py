@@ -87,7 +87,7 @@ def leading_date(text: str) -> tuple[pd.Timestamp | None, str]:
     match = _ISO.match(text)
     if match:
         try:
-            return parse_date(match.group(1)), text[match.end() :].lstrip(" \t:-–—|,")
+            return parse_date(match.group(1)), text[match.end() :].lstrip(" \t\n:-–—|,")
         except DateError:
             return None, text
     stamp = None
@@ -102,5 +102,5 @@ def leading_date(text: str) -> tuple[pd.Timestamp | None, str]:
         else:
             stamp = _stamp(match.group(3), _MONTHS.get(match.group(1).lower()), match.group(2))
         if stamp is not None:
-            return stamp, text[match.end() :].lstrip(" \t:-–—|,")
+            return stamp, text[match.end() :].lstrip(" \t\n:-–—|,")
     return None, text

@@ -99,8 +99,12 @@ def identify(text: str) -> tuple[str, float]:
     return str(lang), float(probability)
 
 
+#: Fewer letters than this give no reliable guess.
+MIN_LETTERS = 10
+
+
 def detect_language(text: str) -> str | None:
-    """The ISO 639-1 language of ``text``, or None for text with no letters."""
-    if not any(char.isalpha() for char in text):
+    """The ISO 639-1 language of ``text``, or None when it has too few letters to tell."""
+    if sum(char.isalpha() for char in text[:200]) < MIN_LETTERS:
         return None
     return identify(text)[0]

@@ -3,7 +3,7 @@
 This package knows nothing of stories: it turns texts into L2-normalised float32 vectors.
 """
 
-from embeddings.base import Embedder, EmbedderError, normalize
+from embeddings.base import Embedder, EmbedderError, normalize, story_cutoff
 from embeddings.cache import CachedEmbedder, default_cache_dir
 from embeddings.documents import DocumentEncoder, split_document
 from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models
@@ -19,4 +19,5 @@ __all__ = [
     "list_models",
     "normalize",
     "split_document",
+    "story_cutoff",
 ]

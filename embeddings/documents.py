@@ -31,10 +31,11 @@ class DocumentPieces:
 
 
 def _split_long(sentence: str, limit: int) -> list[str]:
-    """Split a sentence longer than ``limit`` characters at word boundaries."""
+    """Split a sentence longer than ``limit`` characters at word boundaries (and long words)."""
     parts: list[str] = []
     current = ""
-    for word in sentence.split():
+    words = [w[i : i + limit] for w in sentence.split() for i in range(0, len(w), limit)]
+    for word in words:
         if current and len(current) + 1 + len(word) > limit:
             parts.append(current)
             current = word

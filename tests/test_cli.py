@@ -1,0 +1,92 @@
+"""The command line surface: help everywhere, every output format, writing to a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+import pytest
+
+from clustering.cli import main
+from clustering.formats import ARTICLE_FIELDS
+from tests.conftest import SEEDS
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize(
+    "command", [(), *_commands(main)], ids=lambda c: " ".join(c) or "samestory"
+)
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ")
+    assert len(result.stdout.splitlines()) > 3
+
+
+def test_models_lists_the_bundled_models(runner):
+    result = runner.invoke(main, ["models"])
+    assert result.stdout.splitlines()[0].startswith("use (default): ")
+    assert result.stdout.splitlines()[1].startswith("e5: ")
+
+
+def test_jsonl_has_one_row_per_article(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 5
+    assert all(list(row) == list(ARTICLE_FIELDS) for row in rows)
+    assert [row["lang"] for row in rows] == ["tr", "fr", "en", "az", "fa"]
+
+
+def test_csv_matches_jsonl(runner):
+    jsonl = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl"]).stdout
+    table = runner.invoke(main, ["cluster", str(SEEDS), "--format", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(table)))
+    expected = [json.loads(line) for line in jsonl.splitlines()]
+    assert [(r["id"], r["story"], r["outlier"]) for r in rows] == [
+        (e["id"], e["story"], str(e["outlier"])) for e in expected
+    ]
+
+
+def test_json_groups_members_under_stories(runner):
+    payload = json.loads(runner.invoke(main, ["cluster", str(SEEDS), "--format", "json"]).stdout)
+    assert payload["articles"] == 5
+    assert [(s["story"], s["size"], s["outlier"], s["languages"]) for s in payload["stories"]] == [
+        ("S1", 3, False, ["en", "fr", "tr"]),
+        ("S2", 1, True, ["az"]),
+        ("S3", 1, True, ["fa"]),
+    ]
+    assert payload["stories"][0]["first_published"] == "2026-02-06T00:00:00"
+
+
+def test_output_file(runner, tmp_path):
+    target = tmp_path / "stories.jsonl"
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl", "-o", str(target)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_other_models_give_the_seed_stories_too(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--format", "json"])
+    sizes = [s["size"] for s in json.loads(result.stdout)["stories"]]
+    assert result.exit_code == 0
+    assert sizes[0] == 3
+
+
+def test_progress_bar_goes_to_stderr(runner, tmp_path):
+    lines = [
+        json.dumps({"id": str(i), "title": f"Headline number {i} about topic {i % 7}"})
+        for i in range(250)
+    ]
+    (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl"])
+    assert result.exit_code == 0
+    assert "Embedding" in result.stderr
+    assert len(result.stdout.splitlines()) == 250

@@ -1,0 +1,141 @@
+"""StoryClusterer as a scikit-learn estimator, on hand-made vectors with known stories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering import StoryClusterer, articles_from_records
+
+
+def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:
+    """A unit vector at ``angle_deg`` from axis ``2*plane`` within that axis pair's plane."""
+    v = np.zeros(dim, dtype=np.float32)
+    a = np.deg2rad(angle_deg)
+    v[2 * plane], v[2 * plane + 1] = np.cos(a), np.sin(a)
+    return v
+
+
+# Three stories on three orthogonal planes (members within 10 degrees of each other), and two
+# outliers, each alone on its own axis.
+STORIES = {"flood": (0, [0, 4, 8, 12]), "election": (1, [0, 6, 9]), "match": (2, [0, 5])}
+OUTLIERS = {"lonely-1": _vector(0, 3), "lonely-2": _vector(90, 3)}
+
+
+def _articles_and_vectors():
+    ids, vectors = [], []
+    for story, (plane, angles) in STORIES.items():
+        for k, angle in enumerate(angles):
+            ids.append(f"{story}-{k}")
+            vectors.append(_vector(angle, plane))
+    for name, vector in OUTLIERS.items():
+        ids.append(name)
+        vectors.append(vector)
+    table = articles_from_records(
+        [{"id": i, "title": f"Article {i} about something"} for i in ids]
+    ).articles
+    return table, np.stack(vectors)
+
+
+def _partition(ids, labels):
+    groups: dict[int, set[str]] = {}
+    for ident, label in zip(ids, labels, strict=True):
+        groups.setdefault(int(label), set()).add(ident)
+    return sorted(sorted(group) for group in groups.values())
+
+
+EXPECTED = sorted(
+    [sorted(f"{s}-{k}" for k in range(len(a))) for s, (_, a) in STORIES.items()]
+    + [["lonely-1"], ["lonely-2"]]
+)
+
+
+def test_fit_returns_self_and_fitted_attributes():
+    table, vectors = _articles_and_vectors()
+    clusterer = StoryClusterer()
+    assert clusterer.fit(table, embeddings=vectors) is clusterer
+    assert _partition(table["id"], clusterer.labels_) == EXPECTED
+    outliers = dict(zip(table["id"], clusterer.outliers_, strict=True))
+    assert [k for k, v in outliers.items() if v] == ["lonely-1", "lonely-2"]
+    assert [(s.id, s.size, s.outlier) for s in clusterer.stories_] == [
+        ("S1", 4, False),
+        ("S2", 3, False),
+        ("S3", 2, False),
+        ("S4", 1, True),
+        ("S5", 1, True),
+    ]
+    assert clusterer.stories_[0].members == ("flood-0", "flood-1", "flood-2", "flood-3")
+    assert clusterer.stories_[0].representative in ("flood-1", "flood-2")
+    assert list(clusterer.articles_["story"]) == [
+        clusterer.stories_[i].id for i in clusterer.labels_
+    ]
+    assert clusterer.embeddings_.shape == vectors.shape
+
+
+def test_every_article_in_exactly_one_story():
+    table, vectors = _articles_and_vectors()
+    clusterer = StoryClusterer().fit(table, embeddings=vectors)
+    members = [m for story in clusterer.stories_ for m in story.members]
+    assert sorted(members) == sorted(table["id"])
+
+
+def test_get_params_and_set_params():
+    clusterer = StoryClusterer(max_distance=0.3, min_cluster_size=3)
+    params = clusterer.get_params()
+    assert params == {
+        "embedder": None,
+        "min_cluster_size": 3,
+        "min_samples": 1,
+        "cluster_selection_method": "eom",
+        "max_distance": 0.3,
+    }
+    assert StoryClusterer().max_distance is None
+    assert clusterer.set_params(max_distance=0.4).max_distance == 0.4
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_input_order_does_not_matter(seed):
+    table, vectors = _articles_and_vectors()
+    order = np.random.default_rng(seed).permutation(len(table))
+    shuffled = StoryClusterer().fit(
+        table.iloc[order].reset_index(drop=True), embeddings=vectors[order]
+    )
+    reference = StoryClusterer().fit(table, embeddings=vectors)
+    assert shuffled.stories_ == reference.stories_
+
+
+def test_max_distance_keeps_unrelated_pairs_apart():
+    table = articles_from_records(
+        [{"id": "a", "title": "first one"}, {"id": "b", "title": "second one"}]
+    ).articles
+    far = np.stack([_vector(0, 0), _vector(70, 0)])
+    near = np.stack([_vector(0, 0), _vector(20, 0)])
+    assert [s.outlier for s in StoryClusterer().fit(table, embeddings=far).stories_] == [True, True]
+    assert [s.size for s in StoryClusterer().fit(table, embeddings=near).stories_] == [2]
+
+
+def test_single_article_and_empty_input():
+    one = articles_from_records([{"id": "a", "title": "one story"}]).articles
+    fitted = StoryClusterer().fit(one, embeddings=np.ones((1, 4)))
+    assert [(s.members, s.outlier) for s in fitted.stories_] == [(("a",), True)]
+    empty = pd.DataFrame(columns=one.columns)
+    fitted = StoryClusterer().fit(empty, embeddings=np.zeros((0, 4)))
+    assert fitted.stories_ == [] and len(fitted.labels_) == 0
+
+
+def test_embeddings_must_match_the_articles():
+    table, vectors = _articles_and_vectors()
+    with pytest.raises(ValueError, match="embeddings must have one row per article"):
+        StoryClusterer().fit(table, embeddings=vectors[:-1])
+
+
+def test_fit_predict_on_plain_texts_with_the_default_model():
+    texts = [
+        "Aliyev receives the Iranian defence minister Nasirzadeh in Baku",
+        "Aliyev empfängt den iranischen Verteidigungsminister Nasirzadeh in Baku",
+        "Aliyev reçoit le ministre iranien de la Défense Nasirzadeh à Bakou",
+        "Heavy rain floods the streets of Lisbon",
+    ]
+    labels = StoryClusterer().fit_predict(texts)
+    assert labels[0] == labels[1] == labels[2] != labels[3]
