@@ -90,3 +90,25 @@ def test_progress_bar_goes_to_stderr(runner, tmp_path):
     assert result.exit_code == 0
     assert "Embedding" in result.stderr
     assert len(result.stdout.splitlines()) == 250
+
+
+def test_rerun_reads_vectors_from_the_cache(runner, tmp_path, monkeypatch):
+    import embeddings.cache as cache_module
+
+    seen: list[int] = []
+    original = cache_module.CachedEmbedder.encode
+
+    def counting(self, texts):
+        vectors = original(self, texts)
+        seen.append(self.misses)
+        return vectors
+
+    monkeypatch.setattr(cache_module.CachedEmbedder, "encode", counting)
+    args = ["cluster", str(SEEDS), "--format", "jsonl", "--cache-dir", str(tmp_path)]
+    first = runner.invoke(main, args)
+    misses_first_run = seen[-1]
+    seen.clear()
+    second = runner.invoke(main, args)
+    assert misses_first_run > 0 and seen and seen[-1] == 0
+    assert first.stdout == second.stdout
+    assert (tmp_path / "vectors.sqlite").exists()
