@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -32,6 +32,7 @@ class RawArticle:
     lang: str | None = None
     source: str | None = None
     url: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
 
     def error(self, message: str) -> InputError:
         """An :class:`InputError` located at this article."""
@@ -98,12 +99,18 @@ def prepare(raw: RawArticle) -> dict[str, object]:
         "source": _optional(raw.source),
         "url": _optional(raw.url),
         "path": f"{raw.path}:{raw.line}" if raw.line else raw.path,
+        **{key: value for key, value in raw.extra.items() if key not in ARTICLE_COLUMNS},
     }
 
 
 def to_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """The article table from prepared rows, with ``published`` as datetime64."""
-    frame = pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS))
+    """The article table from prepared rows, with ``published`` as datetime64.
+
+    Fields of the input beyond the article columns (a gold ``story`` label, say) follow
+    them, in the order first seen.
+    """
+    extra = list(dict.fromkeys(key for row in rows for key in row if key not in ARTICLE_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[*ARTICLE_COLUMNS, *extra])
     frame["published"] = pd.to_datetime(frame["published"])
     for column in ("id", "title", "text"):
         frame[column] = frame[column].astype(str)

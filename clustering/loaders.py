@@ -47,6 +47,7 @@ FIELD_ALIASES = {
     "source": ("source", "outlet", "site", "publisher", "feed"),
     "url": ("url", "link"),
 }
+_ALIASES = {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
 
 
 @dataclass
@@ -111,6 +112,7 @@ def record_to_raw(row: Mapping[str, object], path: str, line: int) -> RawArticle
         lang=_optional_str(_pick(lowered, "lang")),
         source=_optional_str(_pick(lowered, "source")),
         url=_optional_str(_pick(lowered, "url")),
+        extra={str(k).strip(): v for k, v in row.items() if str(k).strip().lower() not in _ALIASES},
     )
 
 

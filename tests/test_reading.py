@@ -196,3 +196,10 @@ def test_records_and_dataframes():
     ).articles
     assert table.iloc[0]["id"] == "notebook:1"
     assert table.iloc[0]["lang"] == "en"
+
+
+def test_other_fields_are_kept_as_extra_columns(tmp_path):
+    content = '{"id": "1", "title": "Floods hit the north", "story": "s-7", "body": "", "x": 3}\n'
+    table = _table(tmp_path, "f.jsonl", content)
+    assert list(table.columns) == [*ARTICLE_COLUMNS, "story", "x"]
+    assert (table.iloc[0]["story"], table.iloc[0]["x"]) == ("s-7", 3)
