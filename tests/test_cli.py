@@ -80,7 +80,8 @@ def test_other_models_give_the_seed_stories_too(runner):
     assert sizes[0] == 3
 
 
-def test_progress_bar_goes_to_stderr(runner, tmp_path):
+def test_progress_bar_goes_to_stderr_on_a_terminal(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("clustering.cli.common.interactive", lambda: True)
     lines = [
         json.dumps({"id": str(i), "title": f"Headline number {i} about topic {i % 7}"})
         for i in range(250)

@@ -1,0 +1,31 @@
+"""The ``samestory`` command line: parse options, make one library call, print.
+
+The library never imports click; each command here turns library errors into a one-line
+``Error: …`` with exit code 2.
+"""
+
+from __future__ import annotations
+
+import click
+
+from clustering.cli.cluster import cluster
+from clustering.cli.evaluate import evaluate
+from embeddings import DEFAULT_MODEL, list_models
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="samestory")
+def main() -> None:
+    """Find the same news story across languages."""
+
+
+@main.command()
+def models() -> None:
+    """List the bundled models; any sentence-transformers model path works too."""
+    for name, description in list_models().items():
+        marker = " (default)" if name == DEFAULT_MODEL else ""
+        click.echo(f"{name}{marker}: {description}")
+
+
+main.add_command(cluster)
+main.add_command(evaluate)

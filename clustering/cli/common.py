@@ -1,0 +1,130 @@
+"""What every command shares: error handling, the progress bar and the clustering options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from clustering.errors import InputError
+from clustering.pipeline import make_embedder
+from embeddings import DEFAULT_MODEL, Embedder, EmbedderError
+
+_PROGRESS_MIN = 200
+
+
+class UsageFailure(click.ClickException):
+    """A one-line ``Error: …`` and exit code 2, for bad input and unusable models."""
+
+    exit_code = 2
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Turn library errors about input and models into :class:`UsageFailure`."""
+    try:
+        yield
+    except (InputError, EmbedderError) as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def interactive() -> bool:
+    """True when stderr is a terminal, where a progress bar helps rather than litters."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress callback drawing a bar on a terminal's stderr for long embedding runs."""
+    state: dict[str, Any] = {}
+    show = interactive()
+
+    def update(done: int, total: int) -> None:
+        if not show or total < _PROGRESS_MIN:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="Embedding", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state.get("done", 0))
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """The model, cache and clusterer options of a command."""
+
+    model: str
+    no_cache: bool
+    cache_dir: str | None
+    max_distance: float | None
+    min_cluster_size: int
+
+    def embedder(self) -> Embedder:
+        """The embedder these settings ask for, cached unless ``--no-cache``."""
+        return make_embedder(self.model, cache=not self.no_cache, cache_dir=self.cache_dir)
+
+    def clusterer_params(self) -> dict[str, object]:
+        """Keyword arguments for :class:`~clustering.StoryClusterer`."""
+        return {"max_distance": self.max_distance, "min_cluster_size": self.min_cluster_size}
+
+
+_OPTIONS = [
+    click.option(
+        "--model",
+        default=DEFAULT_MODEL,
+        show_default=True,
+        help="'use', 'e5', or a sentence-transformers model name or path (see 'samestory models').",
+    ),
+    click.option("--no-cache", is_flag=True, help="Do not read or write the on-disk vector cache."),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=str),
+        help="Vector cache folder [default: $SAMESTORY_CACHE_DIR or ~/.cache/samestory].",
+    ),
+    click.option(
+        "--max-distance",
+        type=click.FloatRange(0.0, 2.0),
+        help="Cosine distance beyond which two articles are never the same story "
+        "[default: the model's own: 0.5 for use, 0.08 for e5].",
+    ),
+    click.option(
+        "--min-cluster-size",
+        type=click.IntRange(2),
+        default=2,
+        show_default=True,
+        help="HDBSCAN min_cluster_size.",
+    ),
+]
+
+
+def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the model, cache and clusterer options, passed on as ``settings``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        names = ("model", "no_cache", "cache_dir", "max_distance", "min_cluster_size")
+        settings = ClusterSettings(**{name: kwargs.pop(name) for name in names})
+        command(*args, settings=settings, **kwargs)
+
+    for option in reversed(_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def report_skipped(skipped: list[InputError], kept: int) -> None:
+    """List the inputs ``--skip-bad`` left out, on stderr."""
+    for problem in skipped:
+        click.echo(f"Skipped: {problem}", err=True)
+    if skipped:
+        click.echo(f"{len(skipped)} inputs skipped, {kept} articles kept", err=True)

@@ -1,0 +1,100 @@
+"""Scoring stories against gold labels.
+
+Gold labels come from a column of the input or from a labels file; predictions come from
+clustering or from a file written earlier by ``samestory cluster``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from clustering.decoding import DecodeError, decode_bytes
+from clustering.errors import InputError
+from clustering.metrics import Scores, score
+
+_ID_COLUMNS = ("id", "file")
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
+    """Numbered rows of a JSONL or CSV file."""
+    try:
+        text = decode_bytes(path.read_bytes())[0]
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
+    except DecodeError as exc:
+        raise InputError(str(path), str(exc)) from exc
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(str(path), f"malformed JSONL line ({exc.msg})", number) from exc
+            if not isinstance(row, dict):
+                raise InputError(str(path), "malformed JSONL line (not a JSON object)", number)
+            rows.append((number, row))
+        return rows
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return [(reader.line_num, dict(row)) for row in reader]
+
+
+def read_labels(path: str | os.PathLike[str], column: str) -> dict[str, str]:
+    """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``."""
+    path = Path(path)
+    labels: dict[str, str] = {}
+    for number, row in _rows(path):
+        key = next((k for k in _ID_COLUMNS if row.get(k) not in (None, "")), None)
+        if key is None:
+            raise InputError(str(path), "row has no id", number)
+        value = row.get(column)
+        if value is None or value == "":
+            raise InputError(str(path), f"row has no {column!r}", number)
+        labels[str(row[key])] = str(value)
+    if not labels:
+        raise InputError(str(path), "no labels (no rows)")
+    return labels
+
+
+def gold_labels(articles: pd.DataFrame, column: str) -> list[str]:
+    """Each article's gold label from ``column`` of the article table."""
+    if column not in articles.columns:
+        where = str(articles["path"].iloc[0]).rsplit(":", 1)[0] if len(articles) else "input"
+        raise InputError(where, f"no gold column {column!r}")
+    labels = []
+    for location, value in zip(articles["path"], articles[column], strict=True):
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+            raise InputError(str(location), f"no gold label in column {column!r}")
+        labels.append(str(value))
+    return labels
+
+
+def attach_labels(
+    articles: pd.DataFrame, labels: dict[str, str], column: str, source: str
+) -> pd.DataFrame:
+    """The article table with ``column`` filled from ``labels`` (by id); every id needs one."""
+    missing = [ident for ident in articles["id"] if ident not in labels]
+    if missing:
+        raise InputError(source, f"no label for id {missing[0]!r} ({len(missing)} missing)")
+    return articles.assign(**{column: [labels[ident] for ident in articles["id"]]})
+
+
+def evaluate_predictions(
+    articles: pd.DataFrame, gold_column: str, predicted: dict[str, str], source: str
+) -> Scores:
+    """Score predicted stories (``id -> story``) for the articles against ``gold_column``."""
+    gold = gold_labels(articles, gold_column)
+    unknown = sorted(set(predicted) - set(articles["id"]))
+    if unknown:
+        raise InputError(source, f"prediction for unknown id {unknown[0]!r}")
+    missing = [ident for ident in articles["id"] if ident not in predicted]
+    if missing:
+        raise InputError(source, f"no prediction for id {missing[0]!r} ({len(missing)} missing)")
+    return score([predicted[ident] for ident in articles["id"]], gold)
