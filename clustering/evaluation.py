@@ -6,44 +6,28 @@ clustering or from a file written earlier by ``samestory cluster``.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from clustering.decoding import DecodeError, decode_bytes
 from clustering.errors import InputError
 from clustering.metrics import Scores, score
+from clustering.records import TABLE_SUFFIXES, Record, read_records
 
 _ID_COLUMNS = ("id", "file")
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
-    """Numbered rows of a JSONL or CSV file."""
-    try:
-        text = decode_bytes(path.read_bytes())[0]
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
-    except DecodeError as exc:
-        raise InputError(str(path), str(exc)) from exc
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(str(path), f"malformed JSONL line ({exc.msg})", number) from exc
-            if not isinstance(row, dict):
-                raise InputError(str(path), "malformed JSONL line (not a JSON object)", number)
-            rows.append((number, row))
-        return rows
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    return [(reader.line_num, dict(row)) for row in reader]
+def _rows(path: Path) -> list[Record]:
+    """Numbered rows of a JSONL or CSV file; the first unreadable row raises."""
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(str(path), "not a JSONL, CSV, TSV or Parquet file")
+    rows = []
+    for item in read_records(path):
+        if isinstance(item, InputError):
+            raise item
+        rows.append(item)
+    return rows
 
 
 def read_labels(path: str | os.PathLike[str], column: str) -> dict[str, str]:

@@ -9,9 +9,6 @@ table or in ``skipped``.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from clustering.articles import RawArticle, prepare, to_frame
-from clustering.decoding import DecodeError, decode_bytes
 from clustering.errors import InputError
 from clustering.markup import html_to_page, looks_like_html, looks_like_markdown, markdown_to_text
+from clustering.records import TABLE_SUFFIXES, read_records, read_text
 
 DOCUMENT_SUFFIXES = {
     ".txt": "text",
@@ -30,13 +27,6 @@ DOCUMENT_SUFFIXES = {
     ".markdown": "markdown",
     ".html": "html",
     ".htm": "html",
-}
-TABLE_SUFFIXES = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".parquet": "parquet",
 }
 FIELD_ALIASES = {
     "id": ("id", "_id", "article_id", "guid", "uuid"),
@@ -58,23 +48,9 @@ class LoadResult:
     skipped: list[InputError] = field(default_factory=list)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return decode_bytes(_read_bytes(path))[0]
-    except DecodeError as exc:
-        raise InputError(str(path), str(exc)) from exc
-
-
 def read_document(path: Path) -> RawArticle:
     """One article from a text, Markdown or HTML file; its id is the file name."""
-    content = _read_text(path)
+    content = read_text(path)
     kind = DOCUMENT_SUFFIXES.get(path.suffix.lower(), "text")
     raw = RawArticle(path=str(path), id=path.name)
     if not content.strip():
@@ -120,63 +96,6 @@ def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _jsonl_rows(path: Path) -> Iterator[RawArticle | InputError]:
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(str(path), f"malformed JSONL line ({exc.msg})", number)
-            continue
-        if not isinstance(row, dict):
-            yield InputError(str(path), "malformed JSONL line (not a JSON object)", number)
-            continue
-        yield record_to_raw(row, str(path), number)
-
-
-def _csv_rows(path: Path, delimiter: str) -> Iterator[RawArticle | InputError]:
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
-        return
-    if header is None:
-        return
-    names = [name.strip() for name in header]
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
-            return
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(names):
-            yield InputError(
-                str(path),
-                f"row has {len(values)} fields, the header has {len(names)}",
-                reader.line_num,
-            )
-            continue
-        yield record_to_raw(dict(zip(names, values, strict=True)), str(path), reader.line_num)
-
-
-def _parquet_rows(path: Path) -> Iterator[RawArticle | InputError]:
-    try:
-        frame = pd.read_parquet(path)
-    except ImportError as exc:
-        raise InputError(
-            str(path), "reading Parquet needs pyarrow: pip install 'samestory[parquet]'"
-        ) from exc
-    except Exception as exc:  # pyarrow raises its own error types for broken files
-        raise InputError(str(path), f"cannot read Parquet ({exc})") from exc
-    yield from records_to_raw(frame.to_dict("records"), str(path))
-
-
 def records_to_raw(records: Iterable[Mapping[str, object]], path: str) -> Iterator[RawArticle]:
     """Raw articles from records (e.g. a DataFrame's rows); ``line`` is the 1-based row number."""
     for number, row in enumerate(records, start=1):
@@ -184,20 +103,13 @@ def records_to_raw(records: Iterable[Mapping[str, object]], path: str) -> Iterat
 
 
 def _file_items(path: Path) -> Iterator[RawArticle | InputError]:
-    kind = TABLE_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
+    if path.suffix.lower() not in TABLE_SUFFIXES:
         yield read_document(path)
         return
     count = 0
-    rows = {
-        "jsonl": lambda: _jsonl_rows(path),
-        "csv": lambda: _csv_rows(path, ","),
-        "tsv": lambda: _csv_rows(path, "\t"),
-        "parquet": lambda: _parquet_rows(path),
-    }[kind]()
-    for item in rows:
+    for item in read_records(path):
         count += 1
-        yield item
+        yield item if isinstance(item, InputError) else record_to_raw(item[1], str(path), item[0])
     if count == 0:
         raise InputError(str(path), "no readable article (no rows)")
 
