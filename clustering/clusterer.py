@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import hdbscan
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from clustering.articles import ARTICLE_COLUMNS
+from clustering.evidence import PairModel, pair_features, second_order_distance, shipped_pair_model
+from clustering.grouping import HDBSCANSettings, group
 from clustering.loaders import articles_from_records
 from clustering.similarity import cosine_similarity_matrix
 from clustering.stories import Story, build_stories
 from clustering.vectors import embed_articles
-from embeddings import DEFAULT_MODEL, Embedder, get_embedder, normalize, story_cutoff
+from embeddings import DEFAULT_MODEL, Embedder, embedder_key, get_embedder, normalize, story_cutoff
 
 
 def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
@@ -32,13 +31,17 @@ def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
 class StoryClusterer(ClusterMixin, BaseEstimator):
     """Groups articles into stories with HDBSCAN; every article ends in exactly one story.
 
-    Articles farther apart than ``max_distance`` (cosine distance; by default the cut-off
-    the embedder states, see :func:`embeddings.story_cutoff`) are never linked. Each
-    connected group of nearer articles is clustered by HDBSCAN (``min_cluster_size``,
-    ``min_samples``, ``cluster_selection_method``); a group HDBSCAN does not split is one
-    story. HDBSCAN's noise points become singleton stories flagged as outliers.
+    With a pair model (``pair_model="auto"`` finds the one shipped for the bundled models),
+    the evidence for every pair (vector cosine, romanised word and character overlap,
+    publication-time gap, same language) becomes P(same story). Articles with no partner
+    at ``min_probability`` or more are outliers; the others are clustered by HDBSCAN on the
+    second-order distance 1 − cos(P rows), with ``cluster_selection_epsilon``. Without a
+    pair model (``pair_model=None``, or a model none was trained for), the cosine distance
+    is used and articles farther apart than ``max_distance`` are never linked.
 
-    Results do not depend on input order: articles are processed sorted by id.
+    In both modes a linked group that HDBSCAN does not split is one story, and HDBSCAN's
+    noise points become singleton stories flagged as outliers. Results do not depend on
+    input order: articles are processed sorted by id.
 
     Fitted attributes: ``articles_`` (the article table with ``story`` and ``outlier``
     columns, in input order), ``labels_`` (each article's index into ``stories_``),
@@ -49,21 +52,35 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def __init__(
         self,
         embedder: Embedder | str | None = None,
+        pair_model: PairModel | str | None = "auto",
         min_cluster_size: int = 2,
         min_samples: int = 1,
         cluster_selection_method: str = "eom",
+        cluster_selection_epsilon: float = 0.2,
+        min_probability: float = 0.5,
         max_distance: float | None = None,
     ) -> None:
         self.embedder = embedder
+        self.pair_model = pair_model
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.cluster_selection_method = cluster_selection_method
+        self.cluster_selection_epsilon = cluster_selection_epsilon
+        self.min_probability = min_probability
         self.max_distance = max_distance
 
     def _embedder(self) -> Embedder:
         if self.embedder is None or isinstance(self.embedder, str):
             return get_embedder(self.embedder or DEFAULT_MODEL)
         return self.embedder
+
+    def _pair_model(self, embedder: Embedder) -> PairModel | None:
+        if self.pair_model == "auto":
+            key = embedder_key(embedder)
+            return shipped_pair_model(key) if key else None
+        if isinstance(self.pair_model, str):
+            return shipped_pair_model(self.pair_model)
+        return self.pair_model
 
     def fit(
         self,
@@ -74,8 +91,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     ) -> StoryClusterer:
         """Cluster ``X`` (an article table, a DataFrame of articles or a list of texts).
 
-        ``embeddings`` are precomputed vectors, one row per article in the order of ``X``;
-        without them the articles are embedded. ``progress(done, total)`` follows embedding.
+        ``embeddings`` are precomputed vectors, one row per article in the order of ``X``,
+        made by this clusterer's embedder; without them the articles are embedded.
+        ``progress(done, total)`` follows embedding.
         """
         articles = as_article_table(X)
         n = len(articles)
@@ -89,15 +107,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             embeddings = normalize(embeddings)
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
-        embedder = self._embedder() if embeddings is None or self.max_distance is None else None
+        embedder = self._embedder()
         if embeddings is None:
             vectors = embed_articles(canonical, embedder, progress)
         else:
             vectors = embeddings[order]
-        cutoff = self.max_distance if self.max_distance is not None else story_cutoff(embedder)
-        groups, outlier = self._group(vectors, cutoff)
-        similarity = cosine_similarity_matrix(vectors)
-        stories, story_index = build_stories(groups, outlier, canonical, similarity)
+        groups, outlier, closeness = self._group(canonical, vectors, embedder)
+        stories, story_index = build_stories(groups, outlier, canonical, closeness)
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
         self.stories_: list[Story] = stories
@@ -110,48 +126,41 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.articles_ = table
         return self
 
-    def _group(self, vectors: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
-        """Group number and outlier flag per article, in the order of ``vectors``."""
-        n = len(vectors)
-        groups = np.full(n, -1, dtype=np.int64)
-        outlier = np.zeros(n, dtype=bool)
-        if n == 0:
-            return groups, outlier
-        distance = np.clip(1.0 - cosine_similarity_matrix(vectors), 0.0, 2.0)
-        linked = distance <= cutoff
-        _, component = connected_components(csr_matrix(linked), directed=False)
-        next_group = 0
-        for label in np.unique(component):
-            members = np.flatnonzero(component == label)
-            labels = self._hdbscan(distance[np.ix_(members, members)])
-            for value in np.unique(labels):
-                chosen = members[labels == value]
-                if value < 0:
-                    for i in chosen:
-                        groups[i] = next_group
-                        outlier[i] = True
-                        next_group += 1
-                else:
-                    groups[chosen] = next_group
-                    next_group += 1
-        return groups, outlier
-
-    def _hdbscan(self, distance: np.ndarray) -> np.ndarray:
-        """HDBSCAN labels for one connected group (-1 for noise).
-
-        A group that HDBSCAN does not split is one story: its members are all linked below
-        ``max_distance`` and no denser sub-story stands out.
-        """
-        n = len(distance)
-        if n < self.min_cluster_size:
-            return np.full(n, -1)
-        if n < 3:
-            return np.zeros(n, dtype=np.int64)
-        model = hdbscan.HDBSCAN(
-            metric="precomputed",
-            min_cluster_size=self.min_cluster_size,
-            min_samples=self.min_samples,
-            cluster_selection_method=self.cluster_selection_method,
+    def _group(
+        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Group, outlier flag and a pairwise closeness matrix, in the order of ``vectors``."""
+        settings = HDBSCANSettings(
+            self.min_cluster_size,
+            self.min_samples,
+            self.cluster_selection_method,
+            self.cluster_selection_epsilon,
         )
-        labels = model.fit(distance).labels_
-        return np.zeros(n, dtype=np.int64) if (labels < 0).all() else labels
+        pair_model = self._pair_model(embedder)
+        if pair_model is None or len(vectors) == 0:
+            similarity = cosine_similarity_matrix(vectors)
+            distance = np.clip(1.0 - similarity, 0.0, 2.0)
+            cutoff = self.max_distance if self.max_distance is not None else story_cutoff(embedder)
+            cosine_settings = HDBSCANSettings(
+                self.min_cluster_size, self.min_samples, self.cluster_selection_method
+            )
+            groups, outlier = group(distance, distance <= cutoff, cosine_settings)
+            return groups, outlier, similarity
+        if vectors.shape[1] != pair_model.mean.shape[0]:
+            raise ValueError(
+                f"embeddings have {vectors.shape[1]} dimensions, the {pair_model.model!r} pair "
+                f"model expects {pair_model.mean.shape[0]}: embed with that model or pass "
+                "pair_model=None"
+            )
+        features = pair_features(
+            vectors,
+            pair_model.mean,
+            list(articles["title"]),
+            articles["published"],
+            list(articles["lang"]),
+        )
+        probability = pair_model.probabilities(features)
+        groups, outlier = group(
+            second_order_distance(probability), probability >= self.min_probability, settings
+        )
+        return groups, outlier, probability

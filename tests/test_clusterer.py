@@ -53,7 +53,7 @@ EXPECTED = sorted(
 
 def test_fit_returns_self_and_fitted_attributes():
     table, vectors = _articles_and_vectors()
-    clusterer = StoryClusterer()
+    clusterer = StoryClusterer(pair_model=None)
     assert clusterer.fit(table, embeddings=vectors) is clusterer
     assert _partition(table["id"], clusterer.labels_) == EXPECTED
     outliers = dict(zip(table["id"], clusterer.outliers_, strict=True))
@@ -75,7 +75,7 @@ def test_fit_returns_self_and_fitted_attributes():
 
 def test_every_article_in_exactly_one_story():
     table, vectors = _articles_and_vectors()
-    clusterer = StoryClusterer().fit(table, embeddings=vectors)
+    clusterer = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
     members = [m for story in clusterer.stories_ for m in story.members]
     assert sorted(members) == sorted(table["id"])
 
@@ -85,9 +85,12 @@ def test_get_params_and_set_params():
     params = clusterer.get_params()
     assert params == {
         "embedder": None,
+        "pair_model": "auto",
         "min_cluster_size": 3,
         "min_samples": 1,
         "cluster_selection_method": "eom",
+        "cluster_selection_epsilon": 0.2,
+        "min_probability": 0.5,
         "max_distance": 0.3,
     }
     assert StoryClusterer().max_distance is None
@@ -98,10 +101,10 @@ def test_get_params_and_set_params():
 def test_input_order_does_not_matter(seed):
     table, vectors = _articles_and_vectors()
     order = np.random.default_rng(seed).permutation(len(table))
-    shuffled = StoryClusterer().fit(
+    shuffled = StoryClusterer(pair_model=None).fit(
         table.iloc[order].reset_index(drop=True), embeddings=vectors[order]
     )
-    reference = StoryClusterer().fit(table, embeddings=vectors)
+    reference = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
     assert shuffled.stories_ == reference.stories_
 
 
@@ -111,23 +114,27 @@ def test_max_distance_keeps_unrelated_pairs_apart():
     ).articles
     far = np.stack([_vector(0, 0), _vector(70, 0)])
     near = np.stack([_vector(0, 0), _vector(20, 0)])
-    assert [s.outlier for s in StoryClusterer().fit(table, embeddings=far).stories_] == [True, True]
-    assert [s.size for s in StoryClusterer().fit(table, embeddings=near).stories_] == [2]
+    assert [
+        s.outlier for s in StoryClusterer(pair_model=None).fit(table, embeddings=far).stories_
+    ] == [True, True]
+    assert [
+        s.size for s in StoryClusterer(pair_model=None).fit(table, embeddings=near).stories_
+    ] == [2]
 
 
 def test_single_article_and_empty_input():
     one = articles_from_records([{"id": "a", "title": "one story"}]).articles
-    fitted = StoryClusterer().fit(one, embeddings=np.ones((1, 4)))
+    fitted = StoryClusterer(pair_model=None).fit(one, embeddings=np.ones((1, 4)))
     assert [(s.members, s.outlier) for s in fitted.stories_] == [(("a",), True)]
     empty = pd.DataFrame(columns=one.columns)
-    fitted = StoryClusterer().fit(empty, embeddings=np.zeros((0, 4)))
+    fitted = StoryClusterer(pair_model=None).fit(empty, embeddings=np.zeros((0, 4)))
     assert fitted.stories_ == [] and len(fitted.labels_) == 0
 
 
 def test_embeddings_must_match_the_articles():
     table, vectors = _articles_and_vectors()
     with pytest.raises(ValueError, match="embeddings must have one row per article"):
-        StoryClusterer().fit(table, embeddings=vectors[:-1])
+        StoryClusterer(pair_model=None).fit(table, embeddings=vectors[:-1])
 
 
 def test_fit_predict_on_plain_texts_with_the_default_model():
@@ -139,3 +146,19 @@ def test_fit_predict_on_plain_texts_with_the_default_model():
     ]
     labels = StoryClusterer().fit_predict(texts)
     assert labels[0] == labels[1] == labels[2] != labels[3]
+
+
+def test_the_calibrated_path_needs_vectors_of_its_model():
+    table, vectors = _articles_and_vectors()
+    with pytest.raises(ValueError, match="embeddings have 8 dimensions, the 'use' pair model"):
+        StoryClusterer().fit(table, embeddings=vectors)
+
+
+def test_calibrated_path_groups_one_story_told_three_times():
+    texts = [
+        "Aliyev receives the Iranian defence minister Nasirzadeh in Baku",
+        "Aliyev empfängt den iranischen Verteidigungsminister Nasirzadeh in Baku",
+        "Aliyev reçoit le ministre iranien de la Défense Nasirzadeh à Bakou",
+    ]
+    clusterer = StoryClusterer().fit(texts)
+    assert [(s.size, s.outlier) for s in clusterer.stories_] == [(3, False)]

@@ -1,0 +1,155 @@
+"""Evidence that two articles report the same story, combined into a calibrated probability.
+
+For every pair of articles in a batch: the cosine of their vectors (after removing the
+model's mean direction), overlap of romanised word prefixes and of character n-grams, the
+publication-time gap and whether they share a language. The article vectors cover title,
+lead and body; the surface features compare headlines. A logistic pair model, trained on
+dev data by ``benchmarks/train_pair_model.py`` and shipped in ``clustering/models/``, turns
+them into the probability that the two report the same story.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from clustering.lexical import char_similarity, prefix_similarity, strip_source
+
+#: Feature names, in the order of the pair model's coefficients.
+FEATURES = (
+    "cos",
+    "logdt",
+    "logdt2",
+    "notime",
+    "prefix",
+    "char",
+    "samelang",
+    "cos*samelang",
+    "prefix*samelang",
+    "char*samelang",
+)
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """A logistic model over :data:`FEATURES` for one embedding model."""
+
+    model: str
+    mean: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> PairModel:
+        """Read the JSON form written by the training script."""
+        names = tuple(data["features"])  # type: ignore[arg-type]
+        if names != FEATURES:
+            raise ValueError(f"pair model features {names} do not match {FEATURES}")
+        return cls(
+            model=str(data["model"]),
+            mean=np.asarray(data["mean"], dtype=np.float32),
+            coef=np.asarray(data["coef"], dtype=np.float32),
+            intercept=float(data["intercept"]),  # type: ignore[arg-type]
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {
+            "model": self.model,
+            "features": list(FEATURES),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "mean": self.mean.tolist(),
+        }
+
+    def probabilities(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """P(same story) for every pair, as a symmetric float32 matrix with ones on the diagonal."""
+        z = np.full(features["cos"].shape, self.intercept, dtype=np.float32)
+        for name, weight in zip(FEATURES, self.coef, strict=True):
+            z += np.float32(weight) * feature_column(features, name)
+        probability = 1.0 / (1.0 + np.exp(-z))
+        np.fill_diagonal(probability, 1.0)
+        return probability
+
+
+def feature_column(features: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """One feature matrix, computing products ``a*b`` from their factors."""
+    if "*" in name:
+        left, right = name.split("*")
+        return features[left] * features[right]
+    return features[name]
+
+
+@cache
+def shipped_pair_model(model: str) -> PairModel | None:
+    """The pair model shipped for a bundled model (``"use"``, ``"e5"``), if there is one."""
+    resource = resources.files("clustering.models") / f"pair-{model}.json"
+    if not resource.is_file():
+        return None
+    return PairModel.from_dict(json.loads(resource.read_text(encoding="utf-8")))
+
+
+def lexical_texts(titles: Sequence[str]) -> list[str]:
+    """What the surface features compare: the headline without its outlet.
+
+    Only headlines: the pair model was trained on them, and long bodies in closely related
+    languages (Turkish and Azerbaijani, say) share so many character n-grams that body
+    overlap says more about the language than about the story.
+    """
+    return [strip_source(title) for title in titles]
+
+
+def time_features(published: pd.Series) -> dict[str, np.ndarray]:
+    """log(1 + gap in hours), its square, and a flag for pairs where a date is missing."""
+    stamps = pd.to_datetime(published)
+    known = stamps.notna().to_numpy()
+    hours = np.zeros(len(stamps), dtype=np.float64)
+    if known.any():
+        values = stamps[known].astype("datetime64[ns]").to_numpy()
+        hours[known] = (values - values.min()) / np.timedelta64(1, "h")
+    both = known[:, None] & known[None, :]
+    log_gap = np.log1p(np.abs(hours[:, None] - hours[None, :])).astype(np.float32) * both
+    return {"logdt": log_gap, "logdt2": log_gap**2, "notime": (~both).astype(np.float32)}
+
+
+def pair_features(
+    vectors: np.ndarray,
+    mean: np.ndarray,
+    titles: Sequence[str],
+    published: pd.Series,
+    langs: Sequence[object],
+) -> dict[str, np.ndarray]:
+    """All base features for every pair of a batch, as n×n float32 matrices."""
+    centred = np.asarray(vectors, dtype=np.float32) - mean
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    surface = lexical_texts(titles)
+    lang = np.array([str(x) if isinstance(x, str) else "" for x in langs], dtype=object)
+    same = (lang[:, None] == lang[None, :]) & (lang[:, None] != "")
+    return {
+        "cos": centred @ centred.T,
+        "prefix": prefix_similarity(surface),
+        "char": char_similarity(surface),
+        "samelang": same.astype(np.float32),
+        **time_features(published),
+    }
+
+
+def second_order_distance(probability: np.ndarray) -> np.ndarray:
+    """1 − cosine between rows of the probability matrix, rounded to 1e-6, symmetric.
+
+    Two articles are close when they are likely the same story as the same other
+    articles; this damps chaining through one spurious strong pair. Rounding removes
+    float noise that would otherwise make HDBSCAN depend on input order.
+    """
+    rows = probability / np.linalg.norm(probability, axis=1, keepdims=True)
+    distance = np.clip(1.0 - rows @ rows.T, 0.0, 2.0).astype(np.float64)
+    distance = np.round(distance, 6)
+    distance = np.minimum(distance, distance.T)
+    np.fill_diagonal(distance, 0.0)
+    return distance

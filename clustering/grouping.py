@@ -1,0 +1,81 @@
+"""HDBSCAN over a distance matrix, with noise points turned into singleton outlier groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import hdbscan
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class HDBSCANSettings:
+    """The HDBSCAN parameters samestory exposes."""
+
+    min_cluster_size: int = 2
+    min_samples: int = 1
+    cluster_selection_method: str = "eom"
+    cluster_selection_epsilon: float = 0.0
+
+    def labels(self, distance: np.ndarray, allow_single_cluster: bool) -> np.ndarray:
+        """HDBSCAN labels (-1 for noise) for a precomputed distance matrix."""
+        n = len(distance)
+        if n < self.min_cluster_size:
+            return np.full(n, -1)
+        if n < 3:
+            return np.full(n, -1)
+        model = hdbscan.HDBSCAN(
+            metric="precomputed",
+            min_cluster_size=self.min_cluster_size,
+            min_samples=self.min_samples,
+            cluster_selection_method=self.cluster_selection_method,
+            cluster_selection_epsilon=self.cluster_selection_epsilon,
+            allow_single_cluster=allow_single_cluster,
+        )
+        return model.fit(distance).labels_
+
+
+def _assign(
+    groups: np.ndarray,
+    outlier: np.ndarray,
+    members: np.ndarray,
+    labels: np.ndarray,
+    next_group: int,
+) -> int:
+    """Write one HDBSCAN result into ``groups``; noise points get a group each."""
+    for value in np.unique(labels):
+        chosen = members[labels == value]
+        if value < 0:
+            for i in chosen:
+                groups[i], outlier[i] = next_group, True
+                next_group += 1
+        else:
+            groups[chosen] = next_group
+            next_group += 1
+    return next_group
+
+
+def group(
+    distance: np.ndarray, linked: np.ndarray, settings: HDBSCANSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group number and outlier flag per item.
+
+    ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
+    within each connected group of linked items; a group it does not split is one story.
+    """
+    n = len(distance)
+    groups = np.full(n, -1, dtype=np.int64)
+    outlier = np.zeros(n, dtype=bool)
+    if n == 0:
+        return groups, outlier
+    _, component = connected_components(csr_matrix(linked), directed=False)
+    next_group = 0
+    for label in np.unique(component):
+        members = np.flatnonzero(component == label)
+        labels = settings.labels(distance[np.ix_(members, members)], allow_single_cluster=False)
+        if (labels < 0).all() and len(members) >= settings.min_cluster_size:
+            labels = np.zeros(len(members), dtype=np.int64)
+        next_group = _assign(groups, outlier, members, labels, next_group)
+    return groups, outlier

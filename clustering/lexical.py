@@ -1,0 +1,135 @@
+"""Surface evidence across scripts: transliterated word overlap and named-entity matching.
+
+Words are romanised with anyascii, so "Насирзаде" and "Nasirzade" share their prefixes.
+Entities are matched on consonant skeletons, which survive scripts that write no short
+vowels: Nasirzadeh, Nasirzadə and ناصرزاده all reduce to "nsrzd…".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from anyascii import anyascii
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+_WORD = re.compile(r"\w+")
+_SOURCE_SEPARATOR = re.compile(r"\s+[|\-–—]\s+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_DIGRAPHS = (
+    ("kh", "h"),
+    ("gh", "k"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("zh", "z"),
+    ("th", "t"),
+    ("ph", "f"),
+    ("dh", "d"),
+)
+_CONSONANT_MAP = str.maketrans({"q": "k", "c": "k", "v": "f", "w": "f", "x": "k"})
+_VOWELS = re.compile(r"[aeiouy]")
+#: Skeletons shorter than this are too common to call a match.
+MIN_SKELETON = 4
+_UNCASED_SCRIPT = re.compile(r"[\u0590-\u08ff]")
+
+
+def strip_source(title: str) -> str:
+    """A headline without trailing " | Outlet" or " - Outlet" parts of up to four words."""
+    parts = _SOURCE_SEPARATOR.split(title)
+    while len(parts) > 1 and len(parts[-1].split()) <= 4:
+        parts.pop()
+    return " - ".join(parts)
+
+
+def romanize(word: str) -> str:
+    """A word in lower-case ASCII letters and digits."""
+    return _NOT_ALNUM.sub("", anyascii(word).lower())
+
+
+def word_prefixes(text: str, length: int = 4) -> list[str]:
+    """The romanised first ``length`` characters of each word (single letters dropped)."""
+    out = []
+    for word in _WORD.findall(text):
+        ascii_word = romanize(word)
+        if len(ascii_word) >= 2 or ascii_word.isdigit():
+            out.append(ascii_word[:length])
+    return out
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a romanised word, with common spelling variants merged."""
+    text = romanize(word)
+    for digraph, letter in _DIGRAPHS:
+        text = text.replace(digraph, letter)
+    text = _VOWELS.sub("", text.translate(_CONSONANT_MAP))
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def prefix_similarity(texts: Sequence[str], length: int = 4) -> np.ndarray:
+    """Pairwise TF-IDF cosine of romanised word prefixes (sublinear tf), float32."""
+    documents = [" ".join(word_prefixes(text, length)) or "_" for text in texts]
+    matrix = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit_transform(documents)
+    return (matrix @ matrix.T).toarray().astype(np.float32)
+
+
+def char_similarity(texts: Sequence[str]) -> np.ndarray:
+    """Pairwise TF-IDF cosine of romanised character 3- to 5-grams within words, float32.
+
+    N-grams seen in only one text carry no evidence and are dropped (when there are enough
+    texts for that to leave anything).
+    """
+    documents = [anyascii(text).lower() or "_" for text in texts]
+    min_df = 2 if len(documents) > 2 else 1
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=min_df
+    )
+    try:
+        matrix = vectorizer.fit_transform(documents)
+    except ValueError:  # no n-gram appears twice
+        return np.eye(len(documents), dtype=np.float32)
+    return (matrix @ matrix.T).toarray().astype(np.float32)
+
+
+def entity_words(text: str) -> list[str]:
+    """Words that look like names: capitalised in cased scripts, any word in Arabic script."""
+    words = []
+    for index, word in enumerate(_WORD.findall(text)):
+        if (
+            _UNCASED_SCRIPT.match(word)
+            or (word[0].isupper() and index > 0)
+            or (word[0].isupper() and len(word) > 1 and not word[1:].islower())
+        ):
+            words.append(word)
+    return words
+
+
+def shared_entities(first: str, second: str, limit: int = 12) -> list[tuple[str, str]]:
+    """Name-like words of ``first`` and ``second`` whose consonant skeletons agree.
+
+    Skeletons match when they are equal or one starts with the other, and the shorter has
+    at least :data:`MIN_SKELETON` consonants. Each skeleton is reported once.
+    """
+    right: dict[str, str] = {}
+    for word in entity_words(second):
+        right.setdefault(skeleton(word), word)
+    matches: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for word in entity_words(first):
+        key = skeleton(word)
+        if len(key) < MIN_SKELETON or key in seen:
+            continue
+        partner = right.get(key) or next(
+            (
+                w
+                for k, w in right.items()
+                if len(k) >= MIN_SKELETON and (k.startswith(key) or key.startswith(k))
+            ),
+            None,
+        )
+        if partner is not None:
+            seen.add(key)
+            matches.append((word, partner))
+            if len(matches) == limit:
+                break
+    return matches

@@ -1,0 +1,1 @@
+"""Learned data shipped with samestory: pair models and centring means, each with its script."""
