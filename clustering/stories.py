@@ -40,8 +40,8 @@ def _representative(indices: np.ndarray, similarity: np.ndarray, ids: np.ndarray
     return int(min(indices[best], key=lambda i: ids[i]))
 
 
-def _timestamp(value: object) -> pd.Timestamp | None:
-    return None if pd.isna(value) else pd.Timestamp(value)
+def _timestamp(value: np.datetime64) -> pd.Timestamp | None:
+    return None if np.isnat(value) else pd.Timestamp(value)
 
 
 def build_stories(
@@ -50,33 +50,43 @@ def build_stories(
     """Stories from per-article group numbers, ordered and named ``S1``, ``S2`` and so on.
 
     Order: larger stories first, then the earlier first publication, then the smallest
-    member id. Returns the stories and each article's index into them.
+    member id. ``similarity`` picks each story's most central member. Returns the stories
+    and each article's index into them.
     """
-    ids = articles["id"].to_numpy(dtype=object)
-    published = articles["published"]
+    ids = articles["id"].to_numpy(dtype=str)
+    titles = articles["title"].to_numpy(dtype=object)
+    langs = articles["lang"].to_numpy(dtype=object)
+    published = pd.to_datetime(articles["published"]).to_numpy(dtype="datetime64[ns]")
+    by_group = np.lexsort((ids, groups))
+    bounds = np.flatnonzero(np.diff(groups[by_group])) + 1
     drafts = []
-    for group in np.unique(groups):
-        indices = np.flatnonzero(groups == group)
-        indices = indices[np.argsort(ids[indices].astype(str), kind="stable")]
-        times = published.iloc[indices].dropna()
-        first = times.min() if len(times) else None
-        drafts.append((indices, first, times.max() if len(times) else None))
+    for indices in np.split(by_group, bounds) if len(by_group) else []:
+        times = published[indices]
+        times = times[~np.isnat(times)]
+        first = times.min() if len(times) else np.datetime64("NaT")
+        last = times.max() if len(times) else np.datetime64("NaT")
+        drafts.append((indices, first, last))
     drafts.sort(
-        key=lambda d: (-len(d[0]), d[1] is None, d[1] or pd.Timestamp.min, str(ids[d[0][0]]))
+        key=lambda d: (
+            -len(d[0]),
+            np.isnat(d[1]),
+            d[1].astype("int64") if not np.isnat(d[1]) else 0,
+            ids[d[0][0]],
+        )
     )
     stories: list[Story] = []
     index_of = np.empty(len(ids), dtype=np.int64)
     for number, (indices, first, last) in enumerate(drafts):
         centre = _representative(indices, similarity, ids)
-        langs = {str(lang) for lang in articles["lang"].iloc[indices] if isinstance(lang, str)}
+        story_langs = {str(lang) for lang in langs[indices] if isinstance(lang, str)}
         stories.append(
             Story(
                 id=f"S{number + 1}",
                 members=tuple(str(ids[i]) for i in indices),
                 outlier=bool(len(indices) == 1 and outlier[indices[0]]),
                 representative=str(ids[centre]),
-                title=str(articles["title"].iloc[centre]),
-                languages=tuple(sorted(langs)),
+                title=str(titles[centre]),
+                languages=tuple(sorted(story_langs)),
                 first_published=_timestamp(first),
                 last_published=_timestamp(last),
             )
