@@ -1,0 +1,1 @@
+"""Benchmarks and training scripts that read the dev data from ../shared/data."""
