@@ -1,0 +1,67 @@
+"""Evidence features and the shipped pair model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering.evidence import (
+    FEATURES,
+    PairModel,
+    second_order_distance,
+    shipped_pair_model,
+    time_features,
+)
+from clustering.lexical import shared_entities, skeleton, strip_source, word_prefixes
+
+
+@pytest.mark.parametrize(
+    "words",
+    [("Nasirzadeh", "Nasirzadə", "ناصرزاده", "Насирзаде"), ("Qalibaf", "Ghalibaf", "قالیباف")],
+)
+def test_skeletons_agree_across_scripts(words):
+    keys = {skeleton(word)[:5] for word in words}
+    assert len(keys) == 1
+
+
+def test_shared_entities_across_scripts():
+    first = "Aliyev receives Iranian Defence Minister Aziz Nasirzadeh in Baku"
+    second = "علیاف وزیر دفاع ایران عزیز ناصرزاده را در باکو پذیرفت"
+    assert shared_entities(first, second) == [("Nasirzadeh", "ناصرزاده")]
+    assert shared_entities("the minister met the press", "the minister met the press") == []
+
+
+def test_strip_source_and_prefixes():
+    assert strip_source("Floods hit the north | Daily Wire") == "Floods hit the north"
+    assert strip_source("Floods - rivers burst their banks in the north") == (
+        "Floods - rivers burst their banks in the north"
+    )
+    assert word_prefixes("Наводнения в Москве, 2021") == ["navo", "mosk", "2021"]
+
+
+def test_time_features_flag_missing_dates():
+    published = pd.Series(pd.to_datetime(["2021-07-01 00:00", "2021-07-01 03:00", None]))
+    features = time_features(published)
+    assert features["logdt"][0, 1] == pytest.approx(np.log1p(3.0))
+    assert features["logdt"][0, 2] == 0.0
+    assert features["notime"].tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]]
+
+
+def test_second_order_distance_is_symmetric_and_rounded():
+    probability = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]], dtype=np.float32)
+    distance = second_order_distance(probability)
+    assert (distance == distance.T).all() and (np.diag(distance) == 0).all()
+    assert distance[0, 1] < distance[0, 2]
+    assert (np.round(distance, 6) == distance).all()
+
+
+def test_shipped_pair_model_round_trips():
+    model = shipped_pair_model("use")
+    assert model is not None and model.mean.shape == (512,) and len(model.coef) == len(FEATURES)
+    again = PairModel.from_dict(model.to_dict())
+    assert again.intercept == model.intercept
+    np.testing.assert_array_equal(again.coef, model.coef)
+    assert shipped_pair_model("no-such-model") is None
+    weights = dict(zip(FEATURES, model.coef, strict=True))
+    assert weights["cos"] > 0 and weights["prefix"] > 0 and weights["notime"] < 0
