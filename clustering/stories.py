@@ -40,8 +40,54 @@ def _representative(indices: np.ndarray, similarity: np.ndarray, ids: np.ndarray
     return int(min(indices[best], key=lambda i: ids[i]))
 
 
+@dataclass(frozen=True)
+class ArticleColumns:
+    """The article-table columns a story is built from, as arrays (fast to index)."""
+
+    ids: np.ndarray
+    titles: np.ndarray
+    langs: np.ndarray
+    published: np.ndarray
+
+    @classmethod
+    def of(cls, articles: pd.DataFrame) -> ArticleColumns:
+        """The columns of an article table."""
+        return cls(
+            ids=articles["id"].to_numpy(dtype=str),
+            titles=articles["title"].to_numpy(dtype=object),
+            langs=articles["lang"].to_numpy(dtype=object),
+            published=pd.to_datetime(articles["published"]).to_numpy(dtype="datetime64[ns]"),
+        )
+
+
 def _timestamp(value: np.datetime64) -> pd.Timestamp | None:
     return None if np.isnat(value) else pd.Timestamp(value)
+
+
+def make_story(
+    story_id: str,
+    indices: np.ndarray,
+    outlier: bool,
+    columns: ArticleColumns,
+    similarity: np.ndarray,
+) -> Story:
+    """The :class:`Story` of the articles at ``indices``."""
+    ids = columns.ids
+    indices = indices[np.argsort(ids[indices], kind="stable")]
+    times = columns.published[indices]
+    times = times[~np.isnat(times)]
+    centre = _representative(indices, similarity, ids)
+    langs = {str(lang) for lang in columns.langs[indices] if isinstance(lang, str)}
+    return Story(
+        id=story_id,
+        members=tuple(str(ids[i]) for i in indices),
+        outlier=outlier,
+        representative=str(ids[centre]),
+        title=str(columns.titles[centre]),
+        languages=tuple(sorted(langs)),
+        first_published=_timestamp(times.min()) if len(times) else None,
+        last_published=_timestamp(times.max()) if len(times) else None,
+    )
 
 
 def build_stories(
@@ -53,43 +99,21 @@ def build_stories(
     member id. ``similarity`` picks each story's most central member. Returns the stories
     and each article's index into them.
     """
-    ids = articles["id"].to_numpy(dtype=str)
-    titles = articles["title"].to_numpy(dtype=object)
-    langs = articles["lang"].to_numpy(dtype=object)
-    published = pd.to_datetime(articles["published"]).to_numpy(dtype="datetime64[ns]")
-    by_group = np.lexsort((ids, groups))
+    columns = ArticleColumns.of(articles)
+    by_group = np.lexsort((columns.ids, groups))
     bounds = np.flatnonzero(np.diff(groups[by_group])) + 1
     drafts = []
     for indices in np.split(by_group, bounds) if len(by_group) else []:
-        times = published[indices]
+        times = columns.published[indices]
         times = times[~np.isnat(times)]
-        first = times.min() if len(times) else np.datetime64("NaT")
-        last = times.max() if len(times) else np.datetime64("NaT")
-        drafts.append((indices, first, last))
-    drafts.sort(
-        key=lambda d: (
-            -len(d[0]),
-            np.isnat(d[1]),
-            d[1].astype("int64") if not np.isnat(d[1]) else 0,
-            ids[d[0][0]],
-        )
-    )
+        first = times.min().astype("int64") if len(times) else 0
+        drafts.append((-len(indices), not len(times), first, columns.ids[indices[0]], indices))
+    drafts.sort(key=lambda draft: draft[:4])
     stories: list[Story] = []
-    index_of = np.empty(len(ids), dtype=np.int64)
-    for number, (indices, first, last) in enumerate(drafts):
-        centre = _representative(indices, similarity, ids)
-        story_langs = {str(lang) for lang in langs[indices] if isinstance(lang, str)}
-        stories.append(
-            Story(
-                id=f"S{number + 1}",
-                members=tuple(str(ids[i]) for i in indices),
-                outlier=bool(len(indices) == 1 and outlier[indices[0]]),
-                representative=str(ids[centre]),
-                title=str(titles[centre]),
-                languages=tuple(sorted(story_langs)),
-                first_published=_timestamp(first),
-                last_published=_timestamp(last),
-            )
-        )
+    index_of = np.empty(len(columns.ids), dtype=np.int64)
+    for number, draft in enumerate(drafts):
+        indices = draft[4]
+        lone = bool(len(indices) == 1 and outlier[indices[0]])
+        stories.append(make_story(f"S{number + 1}", indices, lone, columns, similarity))
         index_of[indices] = number
     return stories, index_of
