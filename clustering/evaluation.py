@@ -13,28 +13,16 @@ import pandas as pd
 
 from clustering.errors import InputError
 from clustering.metrics import Scores, score
-from clustering.records import TABLE_SUFFIXES, Record, read_records
+from clustering.records import read_table
 
 _ID_COLUMNS = ("id", "file")
-
-
-def _rows(path: Path) -> list[Record]:
-    """Numbered rows of a JSONL or CSV file; the first unreadable row raises."""
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise InputError(str(path), "not a JSONL, CSV, TSV or Parquet file")
-    rows = []
-    for item in read_records(path):
-        if isinstance(item, InputError):
-            raise item
-        rows.append(item)
-    return rows
 
 
 def read_labels(path: str | os.PathLike[str], column: str) -> dict[str, str]:
     """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``."""
     path = Path(path)
     labels: dict[str, str] = {}
-    for number, row in _rows(path):
+    for number, row in read_table(path):
         key = next((k for k in _ID_COLUMNS if row.get(k) not in (None, "")), None)
         if key is None:
             raise InputError(str(path), "row has no id", number)

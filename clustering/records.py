@@ -24,7 +24,8 @@ TABLE_SUFFIXES = {
 Record = tuple[int, dict[str, object]]
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a file, or an :class:`InputError` naming it."""
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -34,7 +35,7 @@ def _read_bytes(path: Path) -> bytes:
 def read_text(path: Path) -> str:
     """The decoded text of a file, or an :class:`InputError` naming it."""
     try:
-        return decode_bytes(_read_bytes(path))[0]
+        return decode_bytes(read_bytes(path))[0]
     except DecodeError as exc:
         raise InputError(str(path), str(exc)) from exc
 
@@ -108,3 +109,15 @@ def read_records(path: Path) -> Iterator[Record | InputError]:
         yield from _parquet_rows(path)
     else:
         yield from _csv_rows(path, "," if kind == "csv" else "\t")
+
+
+def read_table(path: Path) -> list[Record]:
+    """Every numbered row of a JSONL, CSV, TSV or Parquet file; the first bad row raises."""
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(str(path), "not a JSONL, CSV, TSV or Parquet file")
+    rows = []
+    for item in read_records(path):
+        if isinstance(item, InputError):
+            raise item
+        rows.append(item)
+    return rows

@@ -67,6 +67,24 @@ def chunk_text(text: str, chunk_chars: int = 600) -> list[str]:
     return chunks
 
 
+def encode_in_batches(
+    embedder: Embedder,
+    texts: Sequence[str],
+    batch_size: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """``embedder.encode`` in batches, calling ``progress(done, total)`` after each one."""
+    batches = []
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start : start + batch_size])
+        batches.append(np.asarray(embedder.encode(batch), dtype=np.float32))
+        if progress is not None:
+            progress(start + len(batch), len(texts))
+    if not batches:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.concatenate(batches)
+
+
 def split_document(title: str, text: str, chunk_chars: int = 600) -> DocumentPieces:
     """The title and the body chunks of one article."""
     return DocumentPieces(
@@ -112,21 +130,8 @@ class DocumentEncoder:
             if document.title:
                 pieces.append(document.title)
             pieces.extend(document.chunks)
-        vectors = self._encode_pieces(pieces, progress)
+        vectors = encode_in_batches(self.embedder, pieces, self.batch_size, progress)
         return self._combine(documents, vectors)
-
-    def _encode_pieces(
-        self, pieces: list[str], progress: Callable[[int, int], None] | None
-    ) -> np.ndarray:
-        batches = []
-        for start in range(0, len(pieces), self.batch_size):
-            batch = pieces[start : start + self.batch_size]
-            batches.append(np.asarray(self.embedder.encode(batch), dtype=np.float32))
-            if progress is not None:
-                progress(start + len(batch), len(pieces))
-        if not batches:
-            return np.zeros((0, 1), dtype=np.float32)
-        return np.concatenate(batches)
 
     def _combine(self, documents: list[DocumentPieces], vectors: np.ndarray) -> np.ndarray:
         out = np.zeros((len(documents), vectors.shape[1]), dtype=np.float32)

@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import click
@@ -61,37 +61,51 @@ def progress_bar() -> Iterator[Callable[[int, int], None]]:
 
 
 @dataclass(frozen=True)
-class ClusterSettings:
-    """The model, cache and clusterer options of a command."""
+class ModelSettings:
+    """The model and cache options of a command."""
 
     model: str
     no_cache: bool
     cache_dir: str | None
-    max_distance: float | None
-    min_cluster_size: int
 
     def embedder(self) -> Embedder:
         """The embedder these settings ask for, cached unless ``--no-cache``."""
         return make_embedder(self.model, cache=not self.no_cache, cache_dir=self.cache_dir)
+
+
+@dataclass(frozen=True)
+class ClusterSettings(ModelSettings):
+    """The model, cache and clusterer options of a command."""
+
+    max_distance: float | None
+    min_cluster_size: int
 
     def clusterer_params(self) -> dict[str, object]:
         """Keyword arguments for :class:`~clustering.StoryClusterer`."""
         return {"max_distance": self.max_distance, "min_cluster_size": self.min_cluster_size}
 
 
-_OPTIONS = [
-    click.option(
-        "--model",
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="'use', 'e5', or a sentence-transformers model name or path (see 'samestory models').",
-    ),
-    click.option("--no-cache", is_flag=True, help="Do not read or write the on-disk vector cache."),
-    click.option(
-        "--cache-dir",
-        type=click.Path(file_okay=False, path_type=str),
-        help="Vector cache folder [default: $SAMESTORY_CACHE_DIR or ~/.cache/samestory].",
-    ),
+def _model_options(default_model: str) -> list[Callable[..., Any]]:
+    return [
+        click.option(
+            "--model",
+            default=default_model,
+            show_default=True,
+            help="'use', 'e5', or a sentence-transformers model name or path "
+            "(see 'samestory models').",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, help="Do not read or write the on-disk vector cache."
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=str),
+            help="Vector cache folder [default: $SAMESTORY_CACHE_DIR or ~/.cache/samestory].",
+        ),
+    ]
+
+
+_CLUSTER_OPTIONS = [
     click.option(
         "--max-distance",
         type=click.FloatRange(0.0, 2.0),
@@ -108,18 +122,31 @@ _OPTIONS = [
 ]
 
 
-def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Add the model, cache and clusterer options, passed on as ``settings``."""
+def _with_settings(
+    command: Callable[..., None], options: list[Callable[..., Any]], settings_type: type
+) -> Callable[..., None]:
+    """Add ``options`` to ``command`` and pass their values on as one ``settings`` object."""
+    names = [field.name for field in fields(settings_type)]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        names = ("model", "no_cache", "cache_dir", "max_distance", "min_cluster_size")
-        settings = ClusterSettings(**{name: kwargs.pop(name) for name in names})
+        settings = settings_type(**{name: kwargs.pop(name) for name in names})
         command(*args, settings=settings, **kwargs)
 
-    for option in reversed(_OPTIONS):
+    for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
+
+
+def model_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Add the model and cache options, passed on as ``settings`` (:class:`ModelSettings`)."""
+    return lambda command: _with_settings(command, _model_options(default_model), ModelSettings)
+
+
+def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the model, cache and clusterer options, passed on as ``settings``."""
+    options = [*_model_options(DEFAULT_MODEL), *_CLUSTER_OPTIONS]
+    return _with_settings(command, options, ClusterSettings)
 
 
 def report_skipped(skipped: list[InputError], kept: int) -> None:

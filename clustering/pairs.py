@@ -1,0 +1,96 @@
+"""Tables of text pairs to score: read two text columns (and language columns), write back.
+
+Cells are taken as the article texts they are (whitespace folded, no boilerplate removal:
+a cell is not a web page). Every column of the input is kept in the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from clustering.cleaning import normalize_text
+from clustering.errors import InputError
+from clustering.records import Record, read_table
+
+#: The column the scores go to.
+SIMILARITY_COLUMN = "similarity"
+
+
+@dataclass(frozen=True)
+class PairTable:
+    """The rows of a pairs file and the texts and languages of each pair."""
+
+    columns: list[str]
+    rows: list[dict[str, object]]
+    left: list[str]
+    right: list[str]
+    left_langs: list[str | None] | None
+    right_langs: list[str | None] | None
+
+
+def _cell(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _column(
+    records: list[Record], path: Path, name: str, required: bool = True
+) -> list[str | None]:
+    values: list[str | None] = []
+    for line, row in records:
+        text = normalize_text(_cell(row.get(name)))
+        if required and not text:
+            raise InputError(str(path), f"empty text in column {name!r}", line)
+        values.append(text or None)
+    return values
+
+
+def read_pairs(
+    path: str | os.PathLike[str],
+    left: str,
+    right: str,
+    left_lang: str | None = None,
+    right_lang: str | None = None,
+) -> PairTable:
+    """The pairs in a CSV, TSV, JSONL or Parquet file, texts in columns ``left``/``right``.
+
+    Raises :class:`InputError` for a missing file or column, and for a row whose text is
+    empty. An empty language cell is left for the scorer to detect.
+    """
+    path = Path(path)
+    records = read_table(path)
+    if not records:
+        raise InputError(str(path), "no pairs (no rows)")
+    columns = list(dict.fromkeys(name for _, row in records for name in row))
+    for name in (left, right, left_lang, right_lang):
+        if name is not None and name not in columns:
+            raise InputError(str(path), f"no column {name!r} (columns: {', '.join(columns)})")
+    texts = [_column(records, path, name) for name in (left, right)]
+    langs = [
+        _column(records, path, name, required=False) if name else None
+        for name in (left_lang, right_lang)
+    ]
+    return PairTable(
+        columns=columns,
+        rows=[row for _, row in records],
+        left=[str(text) for text in texts[0]],
+        right=[str(text) for text in texts[1]],
+        left_langs=langs[0],
+        right_langs=langs[1],
+    )
+
+
+def write_pairs(table: PairTable, similarity: Sequence[float], handle: TextIO) -> None:
+    """The rows as CSV with every input column and :data:`SIMILARITY_COLUMN` (4 decimals)."""
+    columns = [*table.columns, *([] if SIMILARITY_COLUMN in table.columns else [SIMILARITY_COLUMN])]
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    for row, score in zip(table.rows, similarity, strict=True):
+        cells = {name: _cell(row.get(name)) for name in table.columns}
+        cells[SIMILARITY_COLUMN] = f"{score:.4f}"
+        writer.writerow([cells[name] for name in columns])
