@@ -88,12 +88,13 @@ def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str
 def render_table(articles: pd.DataFrame, stories: list[Story]) -> str:
     """A table an editor can read: one line per story, outliers marked."""
     title = _fit("title", _TITLE_WIDTH)
-    header = f"{'story':<6} {'size':>4}  {'outlier':<7}  {'languages':<12} {title} members"
+    wide = max([6, *(len(story.id) + 1 for story in stories)])
+    header = f"{'story':<{wide}} {'size':>4}  {'outlier':<7}  {'languages':<12} {title} members"
     lines = [header, "-" * _width(header)]
     for story in stories:
         langs = ",".join(story.languages) or "-"
         lines.append(
-            f"{story.id:<6} {story.size:>4}  {'yes' if story.outlier else '':<7}  {langs:<12} "
+            f"{story.id:<{wide}} {story.size:>4}  {'yes' if story.outlier else '':<7}  {langs:<12} "
             f"{_fit(story.title, _TITLE_WIDTH)} {', '.join(story.members)}"
         )
     real = len(stories) - sum(story.outlier for story in stories)

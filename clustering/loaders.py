@@ -18,6 +18,7 @@ import pandas as pd
 
 from clustering.articles import RawArticle, prepare, to_frame
 from clustering.errors import InputError
+from clustering.feeds import is_feed_source, read_feed
 from clustering.markup import html_to_page, looks_like_html, looks_like_markdown, markdown_to_text
 from clustering.records import TABLE_SUFFIXES, read_records, read_text
 
@@ -135,6 +136,9 @@ def _items(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawArticle | Inp
     for given in paths:
         path = Path(given)
         try:
+            if is_feed_source(given):
+                yield from read_feed(given)
+                continue
             if not path.exists():
                 raise InputError(str(path), "no such file or directory")
             if path.is_dir():
@@ -149,11 +153,14 @@ def _items(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawArticle | Inp
             yield exc
 
 
-def collect(items: Iterable[RawArticle | InputError], skip_bad: bool = False) -> LoadResult:
+def collect(
+    items: Iterable[RawArticle | InputError], skip_bad: bool = False, allow_empty: bool = False
+) -> LoadResult:
     """Prepare raw articles into the table, checking ids are unique.
 
     Without ``skip_bad`` the first problem is raised; with it, problems are gathered in
-    ``skipped``. An input with no article left at all is an error either way.
+    ``skipped``. With ``skip_bad`` and ``allow_empty`` nothing left is an empty table;
+    otherwise an input with no article left at all is an error either way.
     """
     rows: list[dict[str, object]] = []
     skipped: list[InputError] = []
@@ -172,7 +179,7 @@ def collect(items: Iterable[RawArticle | InputError], skip_bad: bool = False) ->
             if not skip_bad:
                 raise
             skipped.append(exc)
-    if not rows:
+    if not rows and not (allow_empty and skip_bad):
         where = skipped[0].path if skipped else "input"
         raise InputError(
             where, "no readable article" + (f" ({len(skipped)} skipped)" if skipped else "")
@@ -180,9 +187,11 @@ def collect(items: Iterable[RawArticle | InputError], skip_bad: bool = False) ->
     return LoadResult(to_frame(rows), skipped)
 
 
-def load_articles(paths: Iterable[str | os.PathLike[str]], skip_bad: bool = False) -> LoadResult:
+def load_articles(
+    paths: Iterable[str | os.PathLike[str]], skip_bad: bool = False, allow_empty: bool = False
+) -> LoadResult:
     """Read files and directories into the article table (see the module docstring)."""
-    return collect(_items(list(paths)), skip_bad=skip_bad)
+    return collect(_items(list(paths)), skip_bad=skip_bad, allow_empty=allow_empty)
 
 
 def articles_from_records(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,10 +32,19 @@ class Story:
         return len(self.members)
 
 
-def _representative(indices: np.ndarray, similarity: np.ndarray, ids: np.ndarray) -> int:
+#: Pairwise closeness of the articles at some indices, as a square block in their order.
+Closeness = Callable[[np.ndarray], np.ndarray]
+
+
+def block_of(similarity: np.ndarray) -> Closeness:
+    """Closeness read from a full similarity matrix."""
+    return lambda indices: similarity[np.ix_(indices, indices)]
+
+
+def _representative(indices: np.ndarray, closeness: Closeness, ids: np.ndarray) -> int:
     if len(indices) == 1:
         return int(indices[0])
-    block = similarity[np.ix_(indices, indices)]
+    block = closeness(indices)
     centrality = (block.sum(axis=1) - 1.0) / (len(indices) - 1)
     best = np.flatnonzero(np.isclose(centrality, centrality.max(), rtol=0, atol=1e-9))
     return int(min(indices[best], key=lambda i: ids[i]))
@@ -69,14 +79,14 @@ def make_story(
     indices: np.ndarray,
     outlier: bool,
     columns: ArticleColumns,
-    similarity: np.ndarray,
+    closeness: Closeness,
 ) -> Story:
-    """The :class:`Story` of the articles at ``indices``."""
+    """The :class:`Story` of the articles at ``indices``; ``closeness`` picks the centre."""
     ids = columns.ids
     indices = indices[np.argsort(ids[indices], kind="stable")]
     times = columns.published[indices]
     times = times[~np.isnat(times)]
-    centre = _representative(indices, similarity, ids)
+    centre = _representative(indices, closeness, ids)
     langs = {str(lang) for lang in columns.langs[indices] if isinstance(lang, str)}
     return Story(
         id=story_id,
@@ -100,6 +110,7 @@ def build_stories(
     and each article's index into them.
     """
     columns = ArticleColumns.of(articles)
+    closeness = block_of(similarity)
     by_group = np.lexsort((columns.ids, groups))
     bounds = np.flatnonzero(np.diff(groups[by_group])) + 1
     drafts = []
@@ -114,6 +125,6 @@ def build_stories(
     for number, draft in enumerate(drafts):
         indices = draft[4]
         lone = bool(len(indices) == 1 and outlier[indices[0]])
-        stories.append(make_story(f"S{number + 1}", indices, lone, columns, similarity))
+        stories.append(make_story(f"S{number + 1}", indices, lone, columns, closeness))
         index_of[indices] = number
     return stories, index_of

@@ -9,7 +9,9 @@ from __future__ import annotations
 import click
 
 from clustering.cli.cluster import cluster
+from clustering.cli.compare import compare
 from clustering.cli.evaluate import evaluate
+from clustering.cli.store import add, export, stories, watch
 from embeddings import DEFAULT_MODEL, list_models
 
 
@@ -29,3 +31,6 @@ def models() -> None:
 
 main.add_command(cluster)
 main.add_command(evaluate)
+for command in (add, stories, export, watch):
+    main.add_command(command)
+main.add_command(compare)

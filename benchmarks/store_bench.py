@@ -1,0 +1,142 @@
+"""Benchmark the story store: adding one article to a store of 100,000 (embedding excluded).
+
+Usage: python benchmarks/store_bench.py [--data ../shared/data] [--size 100000] [--adds 200]
+
+The store is pre-filled with synthetic articles derived from the OG2021 dev titles: each
+copies a random dev title with a random word appended, its USE vector plus Gaussian noise
+(sigma 0.02 per dimension, renormalised), and its publication time shifted by up to
+±12 hours, so the store spans the same 45 days as the dev set (about 14,000 articles in
+any ±3-day window). Each synthetic article keeps its dev story. Rows are written in bulk,
+then ``--adds`` single articles (perturbed dev titles again) are added one at a time
+through ``StoryStore.add`` with vectors computed beforehand, so the timing covers
+everything but embedding: duplicate checks, candidate search, evidence, HDBSCAN, the
+transaction. The first add, which loads the vectors into memory, is reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from clustering import load_articles  # noqa: E402
+from clustering.store import StoryStore, content_digest  # noqa: E402
+from clustering.vectors import embed_articles  # noqa: E402
+from embeddings import CachedEmbedder, get_embedder  # noqa: E402
+
+WORDS = ("live", "update", "report", "video", "analysis", "breaking", "photos", "latest")
+
+
+class KnownVectors:
+    """An embedder that returns vectors computed beforehand (embedding is not timed)."""
+
+    def __init__(self, name: str, vectors: dict[str, np.ndarray]) -> None:
+        self.name = name
+        self.vectors = vectors
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """The stored vector of each text."""
+        return np.stack([self.vectors[text] for text in texts])
+
+
+def synthetic(
+    articles: pd.DataFrame, vectors: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``size`` perturbed copies of the dev articles and their perturbed vectors."""
+    base = rng.integers(0, len(articles), size)
+    words = rng.choice(WORDS, size)
+    table = articles.iloc[base].reset_index(drop=True).copy()
+    table["id"] = [f"syn{i}" for i in range(size)]
+    table["title"] = [
+        f"{t} {w} {i}" for i, (t, w) in enumerate(zip(table["title"], words, strict=True))
+    ]
+    shift = pd.to_timedelta(rng.uniform(-12, 12, size), unit="h")
+    table["published"] = pd.to_datetime(table["published"]) + shift
+    noisy = vectors[base] + rng.normal(0, 0.02, (size, vectors.shape[1])).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    return table, noisy.astype(np.float32)
+
+
+def prefill(path: Path, name: str, table: pd.DataFrame, vectors: np.ndarray) -> None:
+    """Write the synthetic articles straight into a new store, one story per dev story."""
+    StoryStore(path, KnownVectors(name, {})).close()
+    stories = {story: f"st{n + 1:06d}" for n, story in enumerate(sorted(set(table["story"])))}
+    connection = sqlite3.connect(path)
+    hours = (pd.to_datetime(table["published"]) - pd.Timestamp("1970-01-01")) / pd.Timedelta(
+        hours=1
+    )
+    with connection:
+        connection.executemany(
+            "INSERT INTO stories (id, created) VALUES (?, 'bench')",
+            [(s,) for s in stories.values()],
+        )
+        connection.execute("INSERT INTO meta VALUES ('next_story', ?)", (str(len(stories) + 1),))
+        connection.executemany(
+            "INSERT INTO articles (id, digest, title, text, published, hours, lang, first_seen, "
+            "story, vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    row.id,
+                    content_digest(row.title, row.text),
+                    row.title,
+                    row.text,
+                    pd.Timestamp(row.published).isoformat(),
+                    float(h),
+                    row.lang,
+                    "bench",
+                    stories[row.story],
+                    v.tobytes(),
+                )
+                for row, h, v in zip(table.itertuples(), hours, vectors, strict=True)
+            ],
+        )
+    connection.close()
+
+
+def main() -> None:
+    """Fill a store, time single adds, print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--adds", type=int, default=200)
+    args = parser.parse_args()
+    articles = load_articles([args.data / "og2021-dev.jsonl"]).articles
+    embedder = CachedEmbedder(get_embedder("use"))
+    dev_vectors = embed_articles(articles, embedder)
+    rng = np.random.default_rng(0)
+    table, vectors = synthetic(articles, dev_vectors, args.size, rng)
+    queries, query_vectors = synthetic(articles, dev_vectors, args.adds + 1, rng)
+    queries["id"] = [f"new{i}" for i in range(len(queries))]
+    known = {t: v for t, v in zip(queries["title"], query_vectors, strict=True)}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        start = time.perf_counter()
+        prefill(path, embedder.name, table, vectors)
+        fill = time.perf_counter() - start
+        with StoryStore(path, KnownVectors(embedder.name, known)) as store:
+            timings = []
+            for row in range(len(queries)):
+                start = time.perf_counter()
+                store.add(queries.iloc[[row]])
+                timings.append(time.perf_counter() - start)
+        size_mb = path.stat().st_size / 2**20
+    first, rest = timings[0], np.array(timings[1:]) * 1000
+    print(f"store: {args.size} articles, {size_mb:.0f} MB, filled in {fill:.1f} s")
+    print(f"first add (loads vectors): {first * 1000:.0f} ms")
+    print(
+        f"single adds: n={len(rest)} p50={np.percentile(rest, 50):.1f} ms "
+        f"p95={np.percentile(rest, 95):.1f} ms max={rest.max():.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

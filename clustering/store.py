@@ -1,0 +1,475 @@
+"""A persistent story store on SQLite: wire feeds are added as they arrive, story ids stay.
+
+One file holds the articles with their vectors, the stories, and the history of every
+assignment and merge. Each :meth:`StoryStore.add` is one ``BEGIN IMMEDIATE`` transaction
+in WAL mode, so a killed process leaves all or none of its batch, and concurrent writers
+wait for each other (busy timeout) instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.assign import Assigner, Plan
+from clustering.stories import ArticleColumns, Story, make_story
+from clustering.vectors import embed_articles
+from embeddings import Embedder
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    merged_into TEXT REFERENCES stories(id)
+);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    digest BLOB NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published TEXT,
+    hours REAL,
+    lang TEXT,
+    source TEXT,
+    url TEXT,
+    path TEXT,
+    first_seen TEXT NOT NULL,
+    story TEXT NOT NULL REFERENCES stories(id),
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hours ON articles(hours);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story);
+CREATE TABLE IF NOT EXISTS copies (
+    id TEXT PRIMARY KEY,
+    original TEXT NOT NULL REFERENCES articles(id),
+    published TEXT,
+    source TEXT,
+    url TEXT,
+    path TEXT,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    article TEXT,
+    story TEXT NOT NULL,
+    other TEXT
+);
+"""
+_COLUMNS = ("id", "title", "text", "published", "lang", "source", "url", "path")
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (another model, a damaged file)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What happened to one input article: ``new`` story, ``joined`` one, or ``duplicate``."""
+
+    id: str
+    story: str
+    status: str
+
+
+@dataclass
+class AddResult:
+    """The assignments of one :meth:`StoryStore.add`, and the merges it made."""
+
+    assignments: list[Assignment] = field(default_factory=list)
+    merges: list[tuple[str, str]] = field(default_factory=list)
+
+
+def content_digest(title: str, text: str) -> bytes:
+    """What makes two articles the same content: their cleaned title and text."""
+    return hashlib.sha256(f"{title}\n{text}".encode()).digest()
+
+
+def _hours(stamp: object) -> float:
+    """Hours since 1970 of a publication time; NaN when undated."""
+    if stamp is None or pd.isna(stamp):
+        return float("nan")
+    return float((pd.Timestamp(stamp) - _EPOCH) / pd.Timedelta(hours=1))
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+
+
+class StoryStore:
+    """Stories kept in a SQLite file; see the module docstring.
+
+    ``embedder`` makes the vectors (its name is recorded: a store keeps one model);
+    ``assigner`` decides where new articles go (see :class:`~clustering.assign.Assigner`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        embedder: Embedder,
+        assigner: Assigner | None = None,
+        busy_timeout: float = 60.0,
+    ) -> None:
+        self.path = Path(path)
+        self.embedder = embedder
+        self.assigner = assigner or Assigner()
+        self._connection = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        with self._transaction() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            self._check_model()
+        self._index = _VectorIndex()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._connection.close()
+
+    def __enter__(self) -> StoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._connection
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def _check_model(self) -> None:
+        row = self._connection.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+        if row is None:
+            self._connection.execute("INSERT INTO meta VALUES ('model', ?)", (self.embedder.name,))
+        elif row[0] != self.embedder.name:
+            raise StoreError(f"{self.path} holds vectors of {row[0]}, not {self.embedder.name}")
+
+    def add(self, articles: pd.DataFrame) -> AddResult:
+        """Add articles (the article table), assign each to a story, and record it all.
+
+        An article whose id or content is already stored (or earlier in the same batch)
+        changes nothing and is reported as ``duplicate`` of the story that holds it.
+        """
+        articles = articles.reset_index(drop=True)
+        digests = [
+            content_digest(t, x) for t, x in zip(articles["title"], articles["text"], strict=True)
+        ]
+        fresh, _ = self._fresh(articles, digests)
+        vectors = embed_articles(articles.iloc[fresh], self.embedder) if fresh else None
+        planned: list[int] = fresh
+        with self._transaction() as db:
+            fresh, copies = self._fresh(articles, digests)
+            result = AddResult()
+            status: dict[int, str] = {}
+            if fresh:
+                seen = _now()
+                batch = articles.iloc[fresh].reset_index(drop=True)
+                if fresh != planned:  # another writer stored some of them meanwhile
+                    vectors = embed_articles(batch, self.embedder)
+                hours = np.array([_hours(p) for p in batch["published"]])
+                self._index.refresh(db)
+                plan = self.assigner.plan(batch, vectors, hours, self._index, db)
+                result.merges = self._apply(
+                    db, plan, batch, vectors, hours, [digests[i] for i in fresh], seen
+                )
+                status = dict(zip(fresh, plan.status, strict=True))
+            self._add_copies(db, articles, [digests[row] for row in copies], copies)
+            stored = self._stories_of(db, list(articles["id"]), digests)
+            for row, (ident, digest) in enumerate(zip(articles["id"], digests, strict=True)):
+                story = stored.get(str(ident)) or stored[digest.hex()]
+                result.assignments.append(
+                    Assignment(str(ident), story, status.get(row, "duplicate"))
+                )
+        self._index.refresh(self._connection)
+        return result
+
+    def _fresh(self, articles: pd.DataFrame, digests: list[bytes]) -> tuple[list[int], list[int]]:
+        """Rows new to the store and to the batch before them, and rows that are copies.
+
+        A copy has a new id but the content of a stored (or earlier) article: it is kept
+        under its own id as a copy of that article and changes no story.
+        """
+        ids = [str(i) for i in articles["id"]]
+        known_ids = self._existing("id", ids) | self._existing_copies(ids)
+        known_digests = self._existing("digest", digests)
+        fresh, copies, seen_ids, seen_digests = [], [], set(), set()
+        for row, (ident, digest) in enumerate(zip(ids, digests, strict=True)):
+            if ident in known_ids or ident in seen_ids:
+                continue
+            seen_ids.add(ident)
+            if digest in known_digests or digest in seen_digests:
+                copies.append(row)
+                continue
+            seen_digests.add(digest)
+            fresh.append(row)
+        return fresh, copies
+
+    def _existing_copies(self, ids: list[str]) -> set[object]:
+        found: set[object] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id FROM copies WHERE id IN ({marks})"
+            found.update(row[0] for row in self._connection.execute(query, chunk))
+        return found
+
+    def _existing(self, column: str, values: list[object]) -> set[object]:
+        found: set[object] = set()
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {column} FROM articles WHERE {column} IN ({marks})"
+            found.update(row[0] for row in self._connection.execute(query, chunk))
+        return found
+
+    def _stories_of(
+        self, db: sqlite3.Connection, ids: list[str], digests: list[bytes]
+    ) -> dict[str, str]:
+        """Story of each stored article, keyed by id and by hex digest."""
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk_ids = [str(i) for i in ids[start : start + 500]]
+            chunk_digests = digests[start : start + 500]
+            marks = ",".join("?" * len(chunk_ids))
+            query = (
+                f"SELECT id, digest, story FROM articles WHERE id IN ({marks}) "
+                f"OR digest IN ({marks})"
+            )
+            for ident, digest, story in db.execute(query, [*chunk_ids, *chunk_digests]):
+                out[ident] = story
+                out[bytes(digest).hex()] = story
+        return out
+
+    def _new_story(self, db: sqlite3.Connection, at: str) -> str:
+        row = db.execute("SELECT value FROM meta WHERE key = 'next_story'").fetchone()
+        number = int(row[0]) if row else 1
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('next_story', ?)", (str(number + 1),))
+        story = f"st{number:06d}"
+        db.execute("INSERT INTO stories (id, created) VALUES (?, ?)", (story, at))
+        return story
+
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        plan: Plan,
+        batch: pd.DataFrame,
+        vectors: np.ndarray,
+        hours: np.ndarray,
+        digests: list[bytes],
+        seen: pd.Timestamp,
+    ) -> list[tuple[str, str]]:
+        """Write the plan: merges first, then each new article with its story."""
+        at = seen.isoformat()
+        merges = []
+        for source, target in plan.merges:
+            db.execute("UPDATE articles SET story = ? WHERE story = ?", (target, source))
+            db.execute("UPDATE stories SET merged_into = ? WHERE id = ?", (target, source))
+            db.execute(
+                "INSERT INTO history (at, event, story, other) VALUES (?, 'merge', ?, ?)",
+                (at, target, source),
+            )
+            merges.append((source, target))
+        new_stories: dict[int, str] = {}
+        for row, group in enumerate(plan.groups):
+            story = plan.targets.get(group) or new_stories.get(group)
+            if story is None:
+                story = new_stories[group] = self._new_story(db, at)
+            record = batch.iloc[row]
+            published = record["published"]
+            db.execute(
+                "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, "
+                "url, path, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    str(record["id"]),
+                    digests[row],
+                    str(record["title"]),
+                    str(record["text"]),
+                    None if pd.isna(published) else pd.Timestamp(published).isoformat(),
+                    None if np.isnan(hours[row]) else float(hours[row]),
+                    _text(record["lang"]),
+                    _text(record["source"]),
+                    _text(record["url"]),
+                    _text(record["path"]),
+                    at,
+                    story,
+                    np.asarray(vectors[row], dtype=np.float32).tobytes(),
+                ),
+            )
+            db.execute(
+                "INSERT INTO history (at, event, article, story) VALUES (?, 'assign', ?, ?)",
+                (at, str(record["id"]), story),
+            )
+        return merges
+
+    def _add_copies(
+        self, db: sqlite3.Connection, articles: pd.DataFrame, digests: list[bytes], rows: list[int]
+    ) -> None:
+        """Record copies of stored content under their own ids."""
+        at = _now().isoformat()
+        for row, digest in zip(rows, digests, strict=True):
+            record = articles.iloc[row]
+            (original,) = db.execute(
+                "SELECT id FROM articles WHERE digest = ?", (digest,)
+            ).fetchone()
+            published = record["published"]
+            db.execute(
+                "INSERT INTO copies VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(record["id"]),
+                    original,
+                    None if pd.isna(published) else pd.Timestamp(published).isoformat(),
+                    _text(record["source"]),
+                    _text(record["url"]),
+                    _text(record["path"]),
+                    at,
+                ),
+            )
+
+    def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """Articles and copies with their stories, in the order stored, and their vectors."""
+        rows = self._connection.execute(
+            "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, a.path, "
+            "a.first_seen, a.story, a.vector FROM articles a "
+            "UNION ALL SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
+            "c.path, c.first_seen, a.story, a.vector FROM copies c JOIN articles a "
+            "ON a.id = c.original ORDER BY 1, 2"
+        ).fetchall()
+        names = [
+            "seq",
+            "id",
+            "title",
+            "text",
+            "published",
+            "lang",
+            "source",
+            "url",
+            "path",
+            "first_seen",
+            "story",
+        ]
+        frame = pd.DataFrame([row[:-1] for row in rows], columns=names).drop(columns="seq")
+        frame["published"] = pd.to_datetime(frame["published"])
+        frame["first_seen"] = pd.to_datetime(frame["first_seen"])
+        frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
+        vectors = (
+            np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
+            if rows
+            else np.zeros((0, 1), dtype=np.float32)
+        )
+        return frame, vectors
+
+    def articles(self) -> pd.DataFrame:
+        """Every stored article (copies included) with ``story``, ``outlier``, ``first_seen``."""
+        return self._table()[0]
+
+    def stories(self, since: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Story]]:
+        """The stored articles and their stories, largest first.
+
+        ``since`` keeps the stories with an article published (or, undated, first seen) at
+        or after it. A story of one article is an outlier.
+        """
+        articles, vectors = self._table()
+        if since is not None:
+            when = articles["published"].fillna(articles["first_seen"])
+            keep = articles["story"].isin(set(articles.loc[when >= since, "story"])).to_numpy()
+            articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
+        columns = ArticleColumns.of(articles)
+
+        def closeness(indices: np.ndarray) -> np.ndarray:
+            return vectors[indices] @ vectors[indices].T
+
+        stories = [
+            make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
+            for story, indices in articles.groupby("story", sort=True).indices.items()
+        ]
+        stories.sort(
+            key=lambda s: (
+                -s.size,
+                s.first_published is None,
+                s.first_published or pd.Timestamp.min,
+                s.id,
+            )
+        )
+        return articles, stories
+
+    def history(self) -> pd.DataFrame:
+        """Every assignment and merge, oldest first."""
+        return pd.read_sql_query(
+            "SELECT at, event, article, story, other FROM history ORDER BY seq", self._connection
+        )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+class _VectorIndex:
+    """The stored vectors and times in memory, kept current by reading rows added since.
+
+    Arrays grow by doubling, so reading one new row costs one row, not a copy of all.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._seq = np.zeros(0, dtype=np.int64)
+        self._hours = np.zeros(0, dtype=np.float64)
+        self._vectors: np.ndarray | None = None
+
+    @property
+    def seq(self) -> np.ndarray:
+        """Row numbers of the stored articles."""
+        return self._seq[: self.size]
+
+    @property
+    def hours(self) -> np.ndarray:
+        """Publication times in hours since 1970 (NaN when undated)."""
+        return self._hours[: self.size]
+
+    @property
+    def vectors(self) -> np.ndarray | None:
+        """The stored vectors, one row per article."""
+        return None if self._vectors is None else self._vectors[: self.size]
+
+    def refresh(self, db: sqlite3.Connection) -> None:
+        """Read the rows written since the last refresh (by this or another process)."""
+        last = int(self._seq[self.size - 1]) if self.size else 0
+        rows = db.execute(
+            "SELECT seq, hours, vector FROM articles WHERE seq > ? ORDER BY seq", (last,)
+        ).fetchall()
+        if not rows:
+            return
+        vectors = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        needed = self.size + len(rows)
+        if self._vectors is None or needed > len(self._seq):
+            capacity = max(needed, 2 * len(self._seq), 1024)
+            self._seq = np.resize(self._seq, capacity)
+            self._hours = np.resize(self._hours, capacity)
+            grown = np.zeros((capacity, vectors.shape[1]), dtype=np.float32)
+            if self._vectors is not None:
+                grown[: self.size] = self._vectors[: self.size]
+            self._vectors = grown
+        end = self.size + len(rows)
+        self._seq[self.size : end] = [r[0] for r in rows]
+        self._hours[self.size : end] = [np.nan if r[1] is None else r[1] for r in rows]
+        self._vectors[self.size : end] = vectors
+        self.size = end

@@ -1,0 +1,37 @@
+"""Deterministic stand-ins for tests: an embedder that places texts by their first word."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from clustering import StoryClusterer
+from clustering.assign import Assigner
+
+
+class AngleEmbedder:
+    """Embeds a text whose first word is ``aNN`` at NN degrees in one plane, others apart.
+
+    Texts starting with the same ``aNN`` land on the same point; any other first word gets
+    its own direction, so it is unrelated to everything else.
+    """
+
+    name = "angle-fake@1"
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            word = text.split()[0] if text.split() else ""
+            if word.startswith("a") and word[1:].isdigit():
+                angle = np.deg2rad(int(word[1:]))
+                out[row, 0], out[row, 1] = np.cos(angle), np.sin(angle)
+            else:
+                axis = 2 + int(hashlib.sha256(word.encode()).hexdigest(), 16) % 62
+                out[row, axis] = 1.0
+        return out
+
+
+def cosine_assigner(max_distance: float = 0.2) -> Assigner:
+    """An assigner clustering on plain cosine distance (no pair model)."""
+    return Assigner(clusterer=StoryClusterer(pair_model=None, max_distance=max_distance))

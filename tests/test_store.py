@@ -1,0 +1,276 @@
+"""The story store: stable ids, idempotent adds, merges, crash safety, concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clustering import articles_from_records
+from clustering.store import StoreError, StoryStore
+from tests.conftest import ROOT
+from tests.fakes import AngleEmbedder, cosine_assigner
+
+
+def _articles(*rows):
+    """Articles from (id, title) pairs; titles start with the word that places them."""
+    return articles_from_records([{"id": i, "title": t} for i, t in rows]).articles
+
+
+def _store(path):
+    return StoryStore(path, AngleEmbedder(), cosine_assigner())
+
+
+def _assigned(result):
+    return [(a.id, a.story, a.status) for a in result.assignments]
+
+
+def test_add_assigns_stories_and_readding_changes_nothing(tmp_path):
+    with _store(tmp_path / "s.db") as store:
+        first = store.add(
+            _articles(
+                ("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz unrelated fire")
+            )
+        )
+        assert _assigned(first) == [
+            ("1", "st000001", "new"),
+            ("2", "st000001", "new"),
+            ("3", "st000002", "new"),
+        ]
+        history = store.history()
+        again = store.add(_articles(("1", "a0 floods north"), ("2", "a0 floods again")))
+        assert _assigned(again) == [("1", "st000001", "duplicate"), ("2", "st000001", "duplicate")]
+        copy = store.add(_articles(("9", "a0 floods north")))
+        assert _assigned(copy) == [("9", "st000001", "duplicate")]
+        pd.testing.assert_frame_equal(store.history(), history)
+        table = store.articles().set_index("id")
+        assert table.loc["9", "story"] == "st000001" and len(table) == 4
+        assert table.loc[["1", "2", "3", "9"], "outlier"].tolist() == [False, False, True, False]
+
+
+def test_an_outlier_that_gains_a_partner_becomes_a_story(tmp_path):
+    with _store(tmp_path / "s.db") as store:
+        store.add(_articles(("1", "a0 lonely report")))
+        assert store.articles()["outlier"].tolist() == [True]
+        result = store.add(_articles(("2", "a0 second report")))
+        assert _assigned(result) == [("2", "st000001", "joined")]
+        assert store.articles()["outlier"].tolist() == [False, False]
+
+
+def test_a_bridging_article_merges_two_stories_into_the_older(tmp_path):
+    with _store(tmp_path / "s.db") as store:
+        store.add(_articles(("a", "a0 first story")))
+        store.add(_articles(("b", "a40 second story")))
+        assert store.articles()["story"].tolist() == ["st000001", "st000002"]
+        result = store.add(_articles(("c", "a20 bridges both")))
+        assert result.merges == [("st000002", "st000001")]
+        assert store.articles()["story"].tolist() == ["st000001"] * 3
+        events = store.history()[["event", "article", "story", "other"]].fillna("-")
+        assert events.iloc[-2:].values.tolist() == [
+            ["merge", "-", "st000001", "st000002"],
+            ["assign", "c", "st000001", "-"],
+        ]
+        _, stories = store.stories()
+        assert [(s.id, s.size) for s in stories] == [("st000001", 3)]
+
+
+def test_a_store_keeps_its_model(tmp_path):
+    _store(tmp_path / "s.db").close()
+    other = AngleEmbedder()
+    other.name = "another@1"
+    with pytest.raises(StoreError, match="holds vectors of angle-fake@1, not another@1"):
+        StoryStore(tmp_path / "s.db", other)
+
+
+_WRITER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from clustering import articles_from_records
+from clustering.store import StoryStore
+from tests.fakes import AngleEmbedder, cosine_assigner
+prefix, count, pause_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+store = StoryStore(sys.argv[4], AngleEmbedder(), cosine_assigner())
+if pause_after:
+    real = StoryStore._new_story
+    calls = []
+    def slow(self, db, at):
+        calls.append(1)
+        if len(calls) == pause_after:
+            print("inside", flush=True)
+            time.sleep(60)
+        return real(self, db, at)
+    StoryStore._new_story = slow
+rows = [{{"id": f"{{prefix}}{{i}}", "title": f"w{{prefix}}{{i}} report"}} for i in range(count)]
+store.add(articles_from_records(rows).articles)
+print("done", flush=True)
+"""
+
+
+def _writer(tmp_path, prefix, count, pause_after=0):
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER.format(root=str(ROOT)))
+    return subprocess.Popen(
+        [sys.executable, str(script), prefix, str(count), str(pause_after), str(tmp_path / "s.db")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
+    with _store(tmp_path / "s.db") as store:
+        store.add(_articles(("kept", "a0 before the crash")))
+    writer = _writer(tmp_path, "x", 40, pause_after=25)
+    assert writer.stdout.readline().strip() == "inside"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    connection = sqlite3.connect(tmp_path / "s.db")
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+    with _store(tmp_path / "s.db") as store:
+        assert store.articles()["id"].tolist() == ["kept"]
+        assert len(store.history()) == 1
+        result = store.add(_articles(("after", "a0 after the crash")))
+        assert _assigned(result) == [("after", "st000001", "joined")]
+
+
+def test_two_writers_at_once_lose_nothing(tmp_path):
+    _store(tmp_path / "s.db").close()
+    writers = [_writer(tmp_path, prefix, 60) for prefix in ("p", "q")]
+    outputs = [w.communicate(timeout=120)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0]
+    assert outputs == ["done\n", "done\n"]
+    with _store(tmp_path / "s.db") as store:
+        ids = store.articles()["id"].tolist()
+    assert sorted(ids) == sorted([f"p{i}" for i in range(60)] + [f"q{i}" for i in range(60)])
+    connection = sqlite3.connect(tmp_path / "s.db")
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert connection.execute("SELECT count(*) FROM history").fetchone() == (120,)
+    connection.close()
+
+
+def test_order_of_publication_is_used_for_the_time_window(tmp_path):
+    rows = [
+        {"id": "1", "title": "a0 early", "published": "2021-07-01"},
+        {"id": "2", "title": "a0 much later", "published": "2021-09-01"},
+    ]
+    with _store(tmp_path / "s.db") as store:
+        store.add(articles_from_records(rows[:1]).articles)
+        result = store.add(articles_from_records(rows[1:]).articles)
+    assert _assigned(result) == [("2", "st000002", "new")]
+
+
+def test_cli_add_stories_export(runner, tmp_path):
+    from clustering.cli import main
+    from tests.conftest import SEED_FILES, SEEDS
+
+    db = str(tmp_path / "s.db")
+    first = runner.invoke(main, ["add", "--store", db, str(SEED_FILES[0]), str(SEED_FILES[1])])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines() == [
+        "000_6a94ddf4fcffe0c0.txt\tst000001\tnew",
+        "001_b7f091aae76eeadc.txt\tst000002\tnew",
+    ]
+    second = runner.invoke(main, ["add", "--store", db, str(SEEDS), "nope.txt"])
+    assert second.exit_code == 2
+    assert second.stderr == "Error: nope.txt: no such file or directory\n"
+    assert second.stdout.splitlines() == [
+        "000_6a94ddf4fcffe0c0.txt\tst000001\tduplicate",
+        "001_b7f091aae76eeadc.txt\tst000002\tduplicate",
+        "002_58349e569f7a92d2.txt\tst000001\tjoined",
+        "003_d63d3c6d141cb4c1.txt\tst000003\tnew",
+        "004_5504c892ed689994.txt\tst000001\tjoined",
+    ]
+    listed = runner.invoke(main, ["stories", "--store", db, "--format", "json"])
+    stories = json.loads(listed.stdout)["stories"]
+    assert [(s["story"], s["size"], s["outlier"]) for s in stories] == [
+        ("st000001", 3, False),
+        ("st000002", 1, True),
+        ("st000003", 1, True),
+    ]
+    exported = runner.invoke(main, ["export", "--store", db, "--format", "jsonl"])
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["id"], r["story"], r["outlier"]) for r in rows] == [
+        ("000_6a94ddf4fcffe0c0.txt", "st000001", False),
+        ("001_b7f091aae76eeadc.txt", "st000002", True),
+        ("002_58349e569f7a92d2.txt", "st000001", False),
+        ("003_d63d3c6d141cb4c1.txt", "st000003", True),
+        ("004_5504c892ed689994.txt", "st000001", False),
+    ]
+    assert all(pd.Timestamp(r["first_seen"]) for r in rows)
+
+
+def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "one.txt").write_text("Floods hit the northern province after days of rain.")
+    command = [
+        sys.executable,
+        "-m",
+        "clustering.cli",
+        "watch",
+        "--store",
+        str(tmp_path / "s.db"),
+        str(folder),
+        "--interval",
+        "0.2",
+    ]
+    watcher = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert watcher.stdout.readline() == "one.txt\tst000001\tnew\n"
+    (folder / "two.txt").write_text("Wildfires spread across the southern hills overnight.")
+    assert watcher.stdout.readline() == "two.txt\tst000002\tnew\n"
+    time.sleep(0.3)
+    watcher.send_signal(signal.SIGINT)
+    out, err = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0
+    assert out == "" and err.endswith("Stopped.\n")
+
+
+def test_watch_count(runner, tmp_path):
+    from clustering.cli import main
+
+    (tmp_path / "one.txt").write_text("Floods hit the northern province after days of rain.")
+    result = runner.invoke(
+        main,
+        [
+            "watch",
+            "--store",
+            str(tmp_path / "s.db"),
+            str(tmp_path),
+            "--interval",
+            "0",
+            "--count",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "one.txt\tst000001\tnew\n"
+
+
+def test_og2021_in_twenty_batches_is_close_to_batch_clustering(tmp_path):
+    from clustering import StoryClusterer, load_articles
+    from clustering.metrics import score
+    from embeddings import CachedEmbedder, get_embedder
+
+    data = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
+    if not data.exists():
+        pytest.skip(f"dev data not found at {data}")
+    articles = load_articles([data]).articles
+    embedder = CachedEmbedder(get_embedder("use"))
+    batch = StoryClusterer(embedder=embedder).fit(articles)
+    batch_f1 = score(list(batch.labels_), list(articles["story"])).bcubed_f1
+    ordered = articles.sort_values(["published", "id"], kind="stable").reset_index(drop=True)
+    with StoryStore(tmp_path / "og.db", embedder) as store:
+        for part in range(20):
+            store.add(ordered.iloc[part * len(ordered) // 20 : (part + 1) * len(ordered) // 20])
+        stored = store.articles().set_index("id")["story"]
+    incremental_f1 = score([stored[i] for i in articles["id"]], list(articles["story"])).bcubed_f1
+    assert abs(incremental_f1 - batch_f1) <= 0.03
