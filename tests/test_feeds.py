@@ -400,3 +400,19 @@ def test_cli_names_the_failing_feed(base, runner):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == f"Error: {base}/error: HTTP 500 Internal Server Error\n"
+
+
+def test_add_keeps_going_past_a_failing_feed(base, runner, tmp_path):
+    store = str(tmp_path / "s.db")
+    args = ["add", "--store", store, f"{base}/missing", f"{base}/atom", f"{base}/error"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {base}/missing: HTTP 404 Not Found",
+        f"Error: {base}/error: HTTP 500 Internal Server Error",
+    ]
+    added = [line.split("\t") for line in result.stdout.splitlines()]
+    assert added == [["urn:fil:1", "st000001", "new"], ["https://fil.example/2", "st000001", "new"]]
+    again = runner.invoke(main, ["add", "--store", store, f"{base}/atom"])
+    assert again.exit_code == 0
+    assert [line.split("\t")[2] for line in again.stdout.splitlines()] == ["duplicate"] * 2
