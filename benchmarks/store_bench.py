@@ -102,21 +102,16 @@ def prefill(path: Path, name: str, table: pd.DataFrame, vectors: np.ndarray) -> 
     connection.close()
 
 
-def main() -> None:
-    """Fill a store, time single adds, print the summary."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--adds", type=int, default=200)
-    args = parser.parse_args()
-    articles = load_articles([args.data / "og2021-dev.jsonl"]).articles
+def run_store_bench(data: Path, size: int = 100_000, adds: int = 200) -> dict[str, float]:
+    """Fill a store of ``size`` synthetic articles and time ``adds`` single adds (ms)."""
+    articles = load_articles([data / "og2021-dev.jsonl"]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     dev_vectors = embed_articles(articles, embedder)
     rng = np.random.default_rng(0)
-    table, vectors = synthetic(articles, dev_vectors, args.size, rng)
-    queries, query_vectors = synthetic(articles, dev_vectors, args.adds + 1, rng)
+    table, vectors = synthetic(articles, dev_vectors, size, rng)
+    queries, query_vectors = synthetic(articles, dev_vectors, adds + 1, rng)
     queries["id"] = [f"new{i}" for i in range(len(queries))]
-    known = {t: v for t, v in zip(queries["title"], query_vectors, strict=True)}
+    known = dict(zip(queries["title"], query_vectors, strict=True))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         start = time.perf_counter()
@@ -129,12 +124,32 @@ def main() -> None:
                 store.add(queries.iloc[[row]])
                 timings.append(time.perf_counter() - start)
         size_mb = path.stat().st_size / 2**20
-    first, rest = timings[0], np.array(timings[1:]) * 1000
-    print(f"store: {args.size} articles, {size_mb:.0f} MB, filled in {fill:.1f} s")
-    print(f"first add (loads vectors): {first * 1000:.0f} ms")
+    rest = np.array(timings[1:]) * 1000
+    return {
+        "size": size,
+        "adds": len(rest),
+        "store_mb": size_mb,
+        "fill_s": fill,
+        "first_ms": timings[0] * 1000,
+        "p50_ms": float(np.percentile(rest, 50)),
+        "p95_ms": float(np.percentile(rest, 95)),
+        "max_ms": float(rest.max()),
+    }
+
+
+def main() -> None:
+    """Fill a store, time single adds, print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--adds", type=int, default=200)
+    args = parser.parse_args()
+    r = run_store_bench(args.data, args.size, args.adds)
+    print(f"store: {r['size']} articles, {r['store_mb']:.0f} MB, filled in {r['fill_s']:.1f} s")
+    print(f"first add (loads vectors): {r['first_ms']:.0f} ms")
     print(
-        f"single adds: n={len(rest)} p50={np.percentile(rest, 50):.1f} ms "
-        f"p95={np.percentile(rest, 95):.1f} ms max={rest.max():.1f} ms"
+        f"single adds: n={r['adds']} p50={r['p50_ms']:.1f} ms p95={r['p95_ms']:.1f} ms "
+        f"max={r['max_ms']:.1f} ms"
     )
 
 
