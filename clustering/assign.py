@@ -10,14 +10,17 @@ opens a new story. Stored articles never move except by a merge, so ids stay sta
 from __future__ import annotations
 
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from clustering.clusterer import StoryClusterer
 
+_SMALL_BATCH = 64
 _FIELDS = ("id", "title", "text", "published", "lang", "source", "url", "path")
 
 
@@ -94,7 +97,23 @@ class Assigner:
         index: VectorIndex,
         db: sqlite3.Connection,
     ) -> Plan:
-        """Decide the story of every article of ``batch`` (all new to the store)."""
+        """Decide the story of every article of ``batch`` (all new to the store).
+
+        Small batches run BLAS on one thread: for matrices of a few dozen rows, waking a
+        second thread costs more than it saves (milliseconds on a busy machine).
+        """
+        small = len(batch) <= _SMALL_BATCH
+        with threadpool_limits(limits=1) if small else nullcontext():
+            return self._plan(batch, vectors, hours, index, db)
+
+    def _plan(
+        self,
+        batch: pd.DataFrame,
+        vectors: np.ndarray,
+        hours: np.ndarray,
+        index: VectorIndex,
+        db: sqlite3.Connection,
+    ) -> Plan:
         seqs = self.candidates(vectors, hours, index)
         stored, stored_vectors = _load(db, seqs, vectors.shape[1])
         local = pd.concat([stored.drop(columns="story"), batch[list(_FIELDS)]], ignore_index=True)
