@@ -16,6 +16,7 @@ transaction. The first add, which loads the vectors into memory, is reported apa
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 import tempfile
@@ -143,8 +144,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--adds", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     r = run_store_bench(args.data, args.size, args.adds)
+    if args.json:
+        print(json.dumps(r))
+        return
     print(f"store: {r['size']} articles, {r['store_mb']:.0f} MB, filled in {r['fill_s']:.1f} s")
     print(f"first add (loads vectors): {r['first_ms']:.0f} ms")
     print(
