@@ -210,7 +210,7 @@ class StoryStore:
         under its own id as a copy of that article and changes no story.
         """
         ids = [str(i) for i in articles["id"]]
-        known_ids = self._existing("id", ids) | self._existing_copies(ids)
+        known_ids = self._existing("id", ids) | self._existing("id", ids, "copies")
         known_digests = self._existing("digest", digests)
         fresh, copies, seen_ids, seen_digests = [], [], set(), set()
         for row, (ident, digest) in enumerate(zip(ids, digests, strict=True)):
@@ -224,21 +224,13 @@ class StoryStore:
             fresh.append(row)
         return fresh, copies
 
-    def _existing_copies(self, ids: list[str]) -> set[object]:
-        found: set[object] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT id FROM copies WHERE id IN ({marks})"
-            found.update(row[0] for row in self._connection.execute(query, chunk))
-        return found
-
-    def _existing(self, column: str, values: list[object]) -> set[object]:
+    def _existing(self, column: str, values: list[object], table: str = "articles") -> set[object]:
+        """The ``values`` already in ``table.column``."""
         found: set[object] = set()
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT {column} FROM articles WHERE {column} IN ({marks})"
+            query = f"SELECT {column} FROM {table} WHERE {column} IN ({marks})"
             found.update(row[0] for row in self._connection.execute(query, chunk))
         return found
 

@@ -10,6 +10,7 @@ from clustering.cli.common import (
     ClusterSettings,
     cluster_options,
     errors,
+    output_option,
     progress_bar,
     report_skipped,
 )
@@ -27,13 +28,7 @@ from clustering.pipeline import cluster_paths
     show_default=True,
     help="table: one line per story; jsonl/csv: one row per article; json: stories with members.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="Write here instead of standard output.",
-)
+@output_option
 @click.option(
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )

@@ -155,3 +155,13 @@ def report_skipped(skipped: list[InputError], kept: int) -> None:
         click.echo(f"Skipped: {problem}", err=True)
     if skipped:
         click.echo(f"{len(skipped)} inputs skipped, {kept} articles kept", err=True)
+
+
+#: ``-o/--output FILE``, standard output by default.
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write here instead of standard output.",
+)

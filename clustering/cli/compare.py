@@ -8,7 +8,13 @@ from typing import Any
 import click
 import pandas as pd
 
-from clustering.cli.common import ModelSettings, errors, model_options, progress_bar
+from clustering.cli.common import (
+    ModelSettings,
+    errors,
+    model_options,
+    output_option,
+    progress_bar,
+)
 from clustering.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
 from clustering.errors import InputError
 from clustering.loaders import load_articles
@@ -65,13 +71,7 @@ def _one_article(path: str) -> pd.DataFrame:
     show_default=True,
     help="For two articles: the evidence block or JSON (--pairs always writes CSV).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="Write here instead of standard output.",
-)
+@output_option
 @model_options(COMPARE_MODEL)
 def compare(
     articles: tuple[str, ...],

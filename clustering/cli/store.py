@@ -10,7 +10,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from clustering.cli.common import UsageFailure, errors
+from clustering.cli.common import UsageFailure, errors, output_option
 from clustering.errors import InputError
 from clustering.formats import FORMATS, render
 from clustering.loaders import load_articles
@@ -120,7 +120,7 @@ def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@output_option
 def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -> None:
     """One row per stored article: id, story, outlier, first_seen (and more)."""
     with errors(), _open(store_path, model, no_cache) as store:
