@@ -274,3 +274,33 @@ def test_og2021_in_twenty_batches_is_close_to_batch_clustering(tmp_path):
         stored = store.articles().set_index("id")["story"]
     incremental_f1 = score([stored[i] for i in articles["id"]], list(articles["story"])).bcubed_f1
     assert abs(incremental_f1 - batch_f1) <= 0.03
+
+
+def test_stories_since_keeps_recent_stories(runner, tmp_path):
+    from clustering.cli import main
+
+    rows = [
+        {"id": "old", "title": "a0 old floods", "published": "2021-07-01"},
+        {"id": "new", "title": "zz new fires", "published": "2021-08-01"},
+    ]
+    db = tmp_path / "s.db"
+    with _store(db) as store:
+        store.add(articles_from_records(rows).articles)
+        _, recent = store.stories(pd.Timestamp("2021-07-15"))
+    assert [s.members for s in recent] == [("new",)]
+    listed = runner.invoke(
+        main,
+        [
+            "stories",
+            "--store",
+            str(db),
+            "--since",
+            "2021-07-15",
+            "--format",
+            "jsonl",
+            "--model",
+            "use",
+        ],
+    )
+    assert listed.exit_code == 2
+    assert listed.stderr.startswith("Error: ") and "holds vectors of angle-fake@1" in listed.stderr
