@@ -104,22 +104,15 @@ class Assigner:
         """
         small = len(batch) <= _SMALL_BATCH
         with threadpool_limits(limits=1) if small else nullcontext():
-            return self._plan(batch, vectors, hours, index, db)
-
-    def _plan(
-        self,
-        batch: pd.DataFrame,
-        vectors: np.ndarray,
-        hours: np.ndarray,
-        index: VectorIndex,
-        db: sqlite3.Connection,
-    ) -> Plan:
-        seqs = self.candidates(vectors, hours, index)
-        stored, stored_vectors = _load(db, seqs, vectors.shape[1])
-        local = pd.concat([stored.drop(columns="story"), batch[list(_FIELDS)]], ignore_index=True)
-        clusterer = self.clusterer or StoryClusterer()
-        fitted = clusterer.fit(local, embeddings=np.concatenate([stored_vectors, vectors]))
-        labels = fitted.labels_
+            seqs = self.candidates(vectors, hours, index)
+            stored, stored_vectors = _load(db, seqs, vectors.shape[1])
+            local = pd.concat(
+                [stored.drop(columns="story"), batch[list(_FIELDS)]], ignore_index=True
+            )
+            clusterer = self.clusterer or StoryClusterer()
+            labels = clusterer.fit(
+                local, embeddings=np.concatenate([stored_vectors, vectors])
+            ).labels_
         old_labels, new_labels = labels[: len(stored)], labels[len(stored) :]
         old_story = stored["story"].to_numpy(dtype=str)
         parent: dict[str, str] = {}
