@@ -12,11 +12,12 @@ from __future__ import annotations
 import sqlite3
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from clustering.clusterer import StoryClusterer
 
@@ -30,6 +31,16 @@ class VectorIndex(Protocol):
     seq: np.ndarray
     hours: np.ndarray
     vectors: np.ndarray | None
+
+    def spans(self, low: float, high: float) -> list[tuple[int, int]]:
+        """Index ranges that cover every row that may fall in [low, high]."""
+        ...
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    """The BLAS and OpenMP thread pools, found once (finding them takes milliseconds)."""
+    return ThreadpoolController()
 
 
 @dataclass
@@ -66,28 +77,26 @@ class Assigner:
         self.clusterer = clusterer
 
     def candidates(self, vectors: np.ndarray, hours: np.ndarray, index: VectorIndex) -> np.ndarray:
-        """Row numbers (``seq``) of the stored articles nearest to the new ones in the window.
+        """Index positions of the stored articles nearest to the new ones in the window.
 
         An article without a date (hours NaN) is in every window.
         """
         if index.vectors is None or not len(index.seq):
             return np.zeros(0, dtype=np.int64)
-        undated = np.isnan(index.hours)
-        if np.isnan(hours).any():
-            window = np.arange(len(index.seq))
-        else:
-            low, high = hours.min() - self.window_hours, hours.max() + self.window_hours
-            window = np.flatnonzero(undated | ((index.hours >= low) & (index.hours <= high)))
-        if not len(window):
-            return np.zeros(0, dtype=np.int64)
-        similarity = vectors @ index.vectors[window].T
-        gap = np.abs(hours[:, None] - index.hours[window][None, :])
+        spans = index.spans(hours.min() - self.window_hours, hours.max() + self.window_hours)
+        positions = np.concatenate([np.arange(start, stop) for start, stop in spans])
+        if not len(positions):
+            return positions
+        similarity = np.concatenate(
+            [vectors @ index.vectors[start:stop].T for start, stop in spans], axis=1
+        )
+        gap = np.abs(hours[:, None] - index.hours[positions][None, :])
         near = np.isnan(gap) | (gap <= self.window_hours)
         similarity = np.where(near, similarity, -np.inf)
-        k = min(self.neighbours, len(window))
+        k = min(self.neighbours, len(positions))
         top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         chosen = np.unique(top[np.isfinite(np.take_along_axis(similarity, top, axis=1))])
-        return index.seq[window[chosen]]
+        return positions[chosen]
 
     def plan(
         self,
@@ -103,9 +112,10 @@ class Assigner:
         second thread costs more than it saves (milliseconds on a busy machine).
         """
         small = len(batch) <= _SMALL_BATCH
-        with threadpool_limits(limits=1) if small else nullcontext():
-            seqs = self.candidates(vectors, hours, index)
-            stored, stored_vectors = _load(db, seqs, vectors.shape[1])
+        with _threadpools().limit(limits=1) if small else nullcontext():
+            positions = self.candidates(vectors, hours, index)
+            stored = _load(db, index.seq[positions])
+            stored_vectors = index.vectors[positions] if len(positions) else vectors[:0]
             local = pd.concat(
                 [stored.drop(columns="story"), batch[list(_FIELDS)]], ignore_index=True
             )
@@ -146,18 +156,16 @@ class Assigner:
         return plan
 
 
-def _load(db: sqlite3.Connection, seqs: np.ndarray, dim: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The stored candidates as an article table with ``story``, and their vectors."""
-    if not len(seqs):
-        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in (*_FIELDS, "story")})
-        return empty, np.zeros((0, dim), dtype=np.float32)
+def _load(db: sqlite3.Connection, seqs: np.ndarray) -> pd.DataFrame:
+    """The stored articles at row numbers ``seqs`` (in that order) with their ``story``."""
     marks = ",".join("?" * len(seqs))
-    rows = db.execute(
-        f"SELECT {', '.join(_FIELDS)}, story, vector FROM articles WHERE seq IN ({marks}) "
-        "ORDER BY seq",
-        [int(s) for s in seqs],
-    ).fetchall()
-    frame = pd.DataFrame([row[:-1] for row in rows], columns=[*_FIELDS, "story"])
-    frame["published"] = pd.to_datetime(frame["published"])
-    vectors = np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
-    return frame, vectors
+    found = {
+        row[0]: row[1:]
+        for row in db.execute(
+            f"SELECT seq, {', '.join(_FIELDS)}, story FROM articles WHERE seq IN ({marks})",
+            [int(s) for s in seqs],
+        )
+    }
+    frame = pd.DataFrame([found[int(s)] for s in seqs], columns=[*_FIELDS, "story"])
+    frame["published"] = pd.to_datetime(frame["published"], format="ISO8601")
+    return frame

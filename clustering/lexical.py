@@ -13,8 +13,9 @@ from functools import cache
 
 import numpy as np
 from anyascii import anyascii
-from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from clustering.tfidf import TokenIds, tfidf_cosine
 
 _WORD = re.compile(r"\w+")
 _SOURCE_SEPARATOR = re.compile(r"\s+[|\-–—]\s+")
@@ -68,46 +69,18 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text)
 
 
-def _tfidf_cosine(documents: list[list[str]], min_df: int = 1) -> np.ndarray:
-    """Pairwise cosine of TF-IDF vectors, computed as scikit-learn's TfidfVectorizer does.
-
-    Sublinear tf, smooth idf, l2-normalised rows; without its per-call overhead, which
-    dominates on the small neighbourhoods the story store clusters.
-
-    Terms in fewer than ``min_df`` documents are dropped; with none left, every document
-    is only like itself.
-    """
-    vocabulary: dict[str, int] = {}
-    rows, cols = [], []
-    for row, tokens in enumerate(documents):
-        for token in tokens:
-            rows.append(row)
-            cols.append(vocabulary.setdefault(token, len(vocabulary)))
-    n = len(documents)
-    counts = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocabulary)))
-    counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocabulary))
-    keep = np.flatnonzero(df >= min_df)
-    if not len(keep):
-        return np.eye(n, dtype=np.float32)
-    counts = counts[:, keep]
-    idf = np.log((1 + n) / (1 + df[keep])) + 1.0
-    counts.data = 1.0 + np.log(counts.data)
-    weighted = counts.multiply(idf).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
-    norms[norms == 0] = 1.0
-    weighted = csr_matrix(weighted.multiply(1.0 / norms[:, None]))
-    return (weighted @ weighted.T).toarray().astype(np.float32)
-
-
 @cache
 def _char_analyzer() -> Callable[[str], list[str]]:
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
 
 
-def prefix_similarity(texts: Sequence[str], length: int = 4) -> np.ndarray:
-    """Pairwise TF-IDF cosine of romanised word prefixes (sublinear tf), float32."""
-    return _tfidf_cosine([word_prefixes(text, length) or ["_"] for text in texts])
+_PREFIXES = TokenIds(lambda text: word_prefixes(text) or ["_"])
+_CHAR_GRAMS = TokenIds(lambda text: _char_analyzer()(anyascii(text).lower() or "_"))
+
+
+def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
+    """Pairwise TF-IDF cosine of romanised 4-letter word prefixes (sublinear tf), float32."""
+    return tfidf_cosine(texts, _PREFIXES)
 
 
 def char_similarity(texts: Sequence[str]) -> np.ndarray:
@@ -116,9 +89,7 @@ def char_similarity(texts: Sequence[str]) -> np.ndarray:
     N-grams seen in only one text carry no evidence and are dropped (when there are enough
     texts for that to leave anything).
     """
-    analyze = _char_analyzer()
-    documents = [analyze(anyascii(text).lower() or "_") for text in texts]
-    return _tfidf_cosine(documents, min_df=2 if len(documents) > 2 else 1)
+    return tfidf_cosine(texts, _CHAR_GRAMS, min_df=2 if len(texts) > 2 else 1)
 
 
 def entity_words(text: str) -> list[str]:

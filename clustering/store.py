@@ -22,6 +22,7 @@ import pandas as pd
 
 from clustering.assign import Assigner, Plan
 from clustering.stories import ArticleColumns, Story, make_story
+from clustering.timeindex import TimeIndex
 from clustering.vectors import embed_articles
 from embeddings import Embedder
 
@@ -135,7 +136,7 @@ class StoryStore:
                 if statement.strip():
                     db.execute(statement)
             self._check_model()
-        self._index = _VectorIndex()
+        self._index = TimeIndex()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -413,55 +414,3 @@ class StoryStore:
 
 def _text(value: object) -> str | None:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-class _VectorIndex:
-    """The stored vectors and times in memory, kept current by reading rows added since.
-
-    Arrays grow by doubling, so reading one new row costs one row, not a copy of all.
-    """
-
-    def __init__(self) -> None:
-        self.size = 0
-        self._seq = np.zeros(0, dtype=np.int64)
-        self._hours = np.zeros(0, dtype=np.float64)
-        self._vectors: np.ndarray | None = None
-
-    @property
-    def seq(self) -> np.ndarray:
-        """Row numbers of the stored articles."""
-        return self._seq[: self.size]
-
-    @property
-    def hours(self) -> np.ndarray:
-        """Publication times in hours since 1970 (NaN when undated)."""
-        return self._hours[: self.size]
-
-    @property
-    def vectors(self) -> np.ndarray | None:
-        """The stored vectors, one row per article."""
-        return None if self._vectors is None else self._vectors[: self.size]
-
-    def refresh(self, db: sqlite3.Connection) -> None:
-        """Read the rows written since the last refresh (by this or another process)."""
-        last = int(self._seq[self.size - 1]) if self.size else 0
-        rows = db.execute(
-            "SELECT seq, hours, vector FROM articles WHERE seq > ? ORDER BY seq", (last,)
-        ).fetchall()
-        if not rows:
-            return
-        vectors = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
-        needed = self.size + len(rows)
-        if self._vectors is None or needed > len(self._seq):
-            capacity = max(needed, 2 * len(self._seq), 1024)
-            self._seq = np.resize(self._seq, capacity)
-            self._hours = np.resize(self._hours, capacity)
-            grown = np.zeros((capacity, vectors.shape[1]), dtype=np.float32)
-            if self._vectors is not None:
-                grown[: self.size] = self._vectors[: self.size]
-            self._vectors = grown
-        end = self.size + len(rows)
-        self._seq[self.size : end] = [r[0] for r in rows]
-        self._hours[self.size : end] = [np.nan if r[1] is None else r[1] for r in rows]
-        self._vectors[self.size : end] = vectors
-        self.size = end
