@@ -6,16 +6,39 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from clustering.articles import ARTICLE_COLUMNS
-from clustering.evidence import PairModel, pair_features, second_order_distance, shipped_pair_model
-from clustering.grouping import HDBSCANSettings, group
+from clustering.evidence import (
+    ArticleEvidence,
+    PairModel,
+    cosine_distance,
+    hours_of,
+    rounded_distance,
+    second_order_distance,
+    shipped_pair_model,
+)
+from clustering.graph import (
+    DENSE_COMPONENT,
+    row_cosine_block,
+    row_normalized,
+    second_order_knn,
+    sparse_scores,
+)
+from clustering.grouping import HDBSCANSettings, group, group_linked
 from clustering.loaders import articles_from_records
 from clustering.similarity import cosine_similarity_matrix
-from clustering.stories import Story, build_stories
+from clustering.stories import Closeness, Story, block_of, build_stories
 from clustering.vectors import embed_articles
 from embeddings import DEFAULT_MODEL, Embedder, embedder_key, get_embedder, normalize, story_cutoff
+
+#: Up to this many articles every pair is compared (dense n×n matrices, ~1 GB at 5,000).
+EXACT_LIMIT = 5000
+
+#: In the sparse path, pairs less likely than this to be the same story are not kept:
+#: on OG2021 dev, dropping them changes BCubed F1 by less than 0.001.
+EVIDENCE_FLOOR = 0.01
 
 
 def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
@@ -59,6 +82,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         cluster_selection_epsilon: float = 0.2,
         min_probability: float = 0.5,
         max_distance: float | None = None,
+        exact_limit: int = EXACT_LIMIT,
+        window_hours: float = 120.0,
     ) -> None:
         self.embedder = embedder
         self.pair_model = pair_model
@@ -68,6 +93,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.min_probability = min_probability
         self.max_distance = max_distance
+        self.exact_limit = exact_limit
+        self.window_hours = window_hours
 
     def _embedder(self) -> Embedder:
         if self.embedder is None or isinstance(self.embedder, str):
@@ -128,8 +155,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     def _group(
         self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Group, outlier flag and a pairwise closeness matrix, in the order of ``vectors``."""
+    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
+        """Group, outlier flag and pairwise closeness, in the order of ``vectors``."""
         settings = HDBSCANSettings(
             self.min_cluster_size,
             self.min_samples,
@@ -137,30 +164,83 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             self.cluster_selection_epsilon,
         )
         pair_model = self._pair_model(embedder)
+        sparse = len(vectors) > self.exact_limit
         if pair_model is None or len(vectors) == 0:
-            similarity = cosine_similarity_matrix(vectors)
-            distance = np.clip(1.0 - similarity, 0.0, 2.0)
             cutoff = self.max_distance if self.max_distance is not None else story_cutoff(embedder)
             cosine_settings = HDBSCANSettings(
                 self.min_cluster_size, self.min_samples, self.cluster_selection_method
             )
+            if sparse:
+                return self._group_cosine_graph(articles, vectors, cutoff, cosine_settings)
+            similarity = cosine_similarity_matrix(vectors)
+            distance = np.clip(1.0 - similarity, 0.0, 2.0)
             groups, outlier = group(distance, distance <= cutoff, cosine_settings)
-            return groups, outlier, similarity
+            return groups, outlier, block_of(similarity)
         if vectors.shape[1] != pair_model.mean.shape[0]:
             raise ValueError(
                 f"embeddings have {vectors.shape[1]} dimensions, the {pair_model.model!r} pair "
                 f"model expects {pair_model.mean.shape[0]}: embed with that model or pass "
                 "pair_model=None"
             )
-        features = pair_features(
+        evidence = ArticleEvidence.of(
             vectors,
             pair_model.mean,
             list(articles["title"]),
             articles["published"],
             list(articles["lang"]),
         )
-        probability = pair_model.probabilities(features)
-        groups, outlier = group(
-            second_order_distance(probability), probability >= self.min_probability, settings
+        if not sparse:
+            probability = pair_model.probabilities(evidence.features())
+            groups, outlier = group(
+                second_order_distance(probability), probability >= self.min_probability, settings
+            )
+            return groups, outlier, block_of(probability)
+        graph = sparse_scores(
+            len(vectors),
+            evidence.hours,
+            self.window_hours,
+            lambda rows, cols: pair_model.scores(evidence.features(rows, cols)),
+            EVIDENCE_FLOOR,
         )
-        return groups, outlier, probability
+        return self._group_graph(graph, evidence.hours, settings)
+
+    def _group_cosine_graph(
+        self,
+        articles: pd.DataFrame,
+        vectors: np.ndarray,
+        cutoff: float,
+        settings: HDBSCANSettings,
+    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
+        """The cosine path for large batches: pairs within the time window and the cutoff."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        graph = sparse_scores(
+            len(vectors),
+            hours_of(articles["published"]),
+            self.window_hours,
+            lambda rows, cols: vectors[rows] @ vectors[cols].T,
+            1.0 - cutoff,
+        )
+
+        def distance_of(members: np.ndarray) -> np.ndarray:
+            return cosine_distance(vectors[members] @ vectors[members].T)
+
+        groups, outlier = group_linked(graph, distance_of, settings)
+        return groups, outlier, lambda members: vectors[members] @ vectors[members].T
+
+    def _group_graph(
+        self, graph: csr_matrix, hours: np.ndarray, settings: HDBSCANSettings
+    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
+        """HDBSCAN on the second-order distance of a sparse probability graph.
+
+        Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance
+        matrix; larger ones a k-nearest-neighbour graph over their candidate pairs.
+        """
+        rows = row_normalized(graph)
+
+        def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
+            if len(members) > DENSE_COMPONENT:
+                return second_order_knn(rows, graph, members, hours, rounded_distance)
+            return cosine_distance(row_cosine_block(rows, members))
+
+        groups, outlier = group_linked(graph >= self.min_probability, distance_of, settings)
+        return groups, outlier, lambda members: graph[members][:, members].toarray()

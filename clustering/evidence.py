@@ -18,8 +18,10 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
-from clustering.lexical import char_similarity, prefix_similarity, strip_source
+from clustering.lexical import char_vectors, prefix_vectors, strip_source
+from clustering.tfidf import row_cosine
 
 #: Feature names, in the order of the pair model's coefficients.
 FEATURES = (
@@ -68,12 +70,16 @@ class PairModel:
             "mean": self.mean.tolist(),
         }
 
-    def probabilities(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        """P(same story) for every pair, as a symmetric float32 matrix with ones on the diagonal."""
+    def scores(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """P(same story) for each pair the features describe (any block of pairs), float32."""
         z = np.full(features["cos"].shape, self.intercept, dtype=np.float32)
         for name, weight in zip(FEATURES, self.coef, strict=True):
             z += np.float32(weight) * feature_column(features, name)
-        probability = 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def probabilities(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """P(same story) for every pair, as a symmetric float32 matrix with ones on the diagonal."""
+        probability = self.scores(features)
         np.fill_diagonal(probability, 1.0)
         return probability
 
@@ -105,17 +111,85 @@ def lexical_texts(titles: Sequence[str]) -> list[str]:
     return [strip_source(title) for title in titles]
 
 
-def time_features(published: pd.Series) -> dict[str, np.ndarray]:
-    """log(1 + gap in hours), its square, and a flag for pairs where a date is missing."""
+def hours_of(published: pd.Series) -> np.ndarray:
+    """Publication times in hours after the earliest, NaN where unknown."""
     stamps = pd.to_datetime(published)
     known = stamps.notna().to_numpy()
-    hours = np.zeros(len(stamps), dtype=np.float64)
+    hours = np.full(len(stamps), np.nan, dtype=np.float64)
     if known.any():
         values = stamps[known].astype("datetime64[ns]").to_numpy()
         hours[known] = (values - values.min()) / np.timedelta64(1, "h")
-    both = known[:, None] & known[None, :]
-    log_gap = np.log1p(np.abs(hours[:, None] - hours[None, :])).astype(np.float32) * both
+    return hours
+
+
+def gap_features(left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+    """log(1 + gap in hours), its square, and a flag for pairs where a time is missing."""
+    both = ~np.isnan(left)[:, None] & ~np.isnan(right)[None, :]
+    gap = np.abs(np.nan_to_num(left)[:, None] - np.nan_to_num(right)[None, :])
+    log_gap = np.log1p(gap).astype(np.float32) * both
     return {"logdt": log_gap, "logdt2": log_gap**2, "notime": (~both).astype(np.float32)}
+
+
+def time_features(published: pd.Series) -> dict[str, np.ndarray]:
+    """:func:`gap_features` for every pair of articles."""
+    hours = hours_of(published)
+    return gap_features(hours, hours)
+
+
+def language_codes(langs: Sequence[object]) -> np.ndarray:
+    """One integer per language (in order of first appearance), -1 where unknown."""
+    names = [x if isinstance(x, str) and x else None for x in langs]
+    codes, _ = pd.factorize(pd.Series(names, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ArticleEvidence:
+    """What the pair features of a batch are computed from, one row per article."""
+
+    centred: np.ndarray
+    prefix: csr_matrix
+    char: csr_matrix
+    hours: np.ndarray
+    lang: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        vectors: np.ndarray,
+        mean: np.ndarray,
+        titles: Sequence[str],
+        published: pd.Series,
+        langs: Sequence[object],
+    ) -> ArticleEvidence:
+        """Centred unit vectors, headline TF-IDF vectors, times and languages."""
+        centred = np.asarray(vectors, dtype=np.float32) - mean
+        centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+        surface = lexical_texts(titles)
+        return cls(
+            centred=centred,
+            prefix=prefix_vectors(surface),
+            char=char_vectors(surface),
+            hours=hours_of(published),
+            lang=language_codes(langs),
+        )
+
+    def __len__(self) -> int:
+        return len(self.centred)
+
+    def features(
+        self, rows: np.ndarray | slice = slice(None), cols: np.ndarray | slice = slice(None)
+    ) -> dict[str, np.ndarray]:
+        """All base features for the pairs ``rows`` × ``cols``, as float32 matrices."""
+        lang_rows, lang_cols = self.lang[rows], self.lang[cols]
+        same = (lang_rows[:, None] == lang_cols[None, :]) & (lang_rows[:, None] >= 0)
+        return {
+            "cos": self.centred[rows] @ self.centred[cols].T,
+            "prefix": row_cosine(self.prefix, rows, cols),
+            "char": row_cosine(self.char, rows, cols),
+            "samelang": same.astype(np.float32),
+            **gap_features(self.hours[rows], self.hours[cols]),
+        }
 
 
 def pair_features(
@@ -126,30 +200,30 @@ def pair_features(
     langs: Sequence[object],
 ) -> dict[str, np.ndarray]:
     """All base features for every pair of a batch, as n×n float32 matrices."""
-    centred = np.asarray(vectors, dtype=np.float32) - mean
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-    surface = lexical_texts(titles)
-    lang = np.array([str(x) if isinstance(x, str) else "" for x in langs], dtype=object)
-    same = (lang[:, None] == lang[None, :]) & (lang[:, None] != "")
-    return {
-        "cos": centred @ centred.T,
-        "prefix": prefix_similarity(surface),
-        "char": char_similarity(surface),
-        "samelang": same.astype(np.float32),
-        **time_features(published),
-    }
+    return ArticleEvidence.of(vectors, mean, titles, published, langs).features()
 
 
 def second_order_distance(probability: np.ndarray) -> np.ndarray:
     """1 − cosine between rows of the probability matrix, rounded to 1e-6, symmetric.
 
     Two articles are close when they are likely the same story as the same other
-    articles; this damps chaining through one spurious strong pair. Rounding removes
-    float noise that would otherwise make HDBSCAN depend on input order.
+    articles; this damps chaining through one spurious strong pair.
     """
     rows = probability / np.linalg.norm(probability, axis=1, keepdims=True)
-    distance = np.clip(1.0 - rows @ rows.T, 0.0, 2.0).astype(np.float64)
-    distance = np.round(distance, 6)
+    return cosine_distance(rows @ rows.T)
+
+
+def cosine_distance(similarity: np.ndarray) -> np.ndarray:
+    """1 − a square block of cosines, in [0, 2], rounded to 1e-6, symmetric, 0 on the diagonal.
+
+    Rounding removes float noise that would otherwise make HDBSCAN depend on input order.
+    """
+    distance = rounded_distance(similarity)
     distance = np.minimum(distance, distance.T)
     np.fill_diagonal(distance, 0.0)
     return distance
+
+
+def rounded_distance(similarity: np.ndarray) -> np.ndarray:
+    """1 − cosine, clipped to [0, 2] and rounded to 1e-6, as float64."""
+    return np.round(np.clip(1.0 - similarity, 0.0, 2.0).astype(np.float64), 6)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import hdbscan
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+#: The distances among some items (given as indices), as a square matrix in their order:
+#: dense, or sparse with only the pairs HDBSCAN should consider.
+DistanceOf = Callable[[np.ndarray], np.ndarray | csr_matrix]
 
 
 @dataclass(frozen=True)
@@ -19,13 +24,14 @@ class HDBSCANSettings:
     cluster_selection_method: str = "eom"
     cluster_selection_epsilon: float = 0.0
 
-    def labels(self, distance: np.ndarray, allow_single_cluster: bool) -> np.ndarray:
-        """HDBSCAN labels (-1 for noise) for a precomputed distance matrix."""
-        n = len(distance)
-        if n < self.min_cluster_size:
+    def labels(
+        self, members: np.ndarray, distance_of: DistanceOf, allow_single_cluster: bool
+    ) -> np.ndarray:
+        """HDBSCAN labels (-1 for noise) of some items, from their distances."""
+        n = len(members)
+        if n < max(self.min_cluster_size, 3):
             return np.full(n, -1)
-        if n < 3:
-            return np.full(n, -1)
+        distance = distance_of(members)
         model = hdbscan.HDBSCAN(
             metric="precomputed",
             min_cluster_size=self.min_cluster_size,
@@ -65,16 +71,24 @@ def group(
     ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
     within each connected group of linked items; a group it does not split is one story.
     """
-    n = len(distance)
+    return group_linked(csr_matrix(linked), lambda m: distance[np.ix_(m, m)], settings)
+
+
+def group_linked(
+    linked: csr_matrix, distance_of: DistanceOf, settings: HDBSCANSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group` for a sparse ``linked`` graph, with the distances asked per group."""
+    n = linked.shape[0]
     groups = np.full(n, -1, dtype=np.int64)
     outlier = np.zeros(n, dtype=bool)
     if n == 0:
         return groups, outlier
-    _, component = connected_components(csr_matrix(linked), directed=False)
+    _, component = connected_components(linked, directed=False)
     next_group = 0
-    for label in np.unique(component):
-        members = np.flatnonzero(component == label)
-        labels = settings.labels(distance[np.ix_(members, members)], allow_single_cluster=False)
+    for members in np.split(
+        np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
+    ):
+        labels = settings.labels(members, distance_of, allow_single_cluster=False)
         if (labels < 0).all() and len(members) >= settings.min_cluster_size:
             labels = np.zeros(len(members), dtype=np.int64)
         next_group = _assign(groups, outlier, members, labels, next_group)

@@ -13,9 +13,10 @@ from functools import cache
 
 import numpy as np
 from anyascii import anyascii
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from clustering.tfidf import TokenIds, tfidf_cosine
+from clustering.tfidf import TokenIds, row_cosine, tfidf_rows
 
 _WORD = re.compile(r"\w+")
 _SOURCE_SEPARATOR = re.compile(r"\s+[|\-–—]\s+")
@@ -78,18 +79,28 @@ _PREFIXES = TokenIds(lambda text: word_prefixes(text) or ["_"])
 _CHAR_GRAMS = TokenIds(lambda text: _char_analyzer()(anyascii(text).lower() or "_"))
 
 
-def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Pairwise TF-IDF cosine of romanised 4-letter word prefixes (sublinear tf), float32."""
-    return tfidf_cosine(texts, _PREFIXES)
+def prefix_vectors(texts: Sequence[str]) -> csr_matrix:
+    """TF-IDF vectors (sublinear tf, l2 rows) of romanised 4-letter word prefixes."""
+    return tfidf_rows(texts, _PREFIXES)
 
 
-def char_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Pairwise TF-IDF cosine of romanised character 3- to 5-grams within words, float32.
+def char_vectors(texts: Sequence[str]) -> csr_matrix:
+    """TF-IDF vectors of romanised character 3- to 5-grams within words.
 
     N-grams seen in only one text carry no evidence and are dropped (when there are enough
     texts for that to leave anything).
     """
-    return tfidf_cosine(texts, _CHAR_GRAMS, min_df=2 if len(texts) > 2 else 1)
+    return tfidf_rows(texts, _CHAR_GRAMS, min_df=2 if len(texts) > 2 else 1)
+
+
+def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
+    """Pairwise cosine of :func:`prefix_vectors`, float32."""
+    return row_cosine(prefix_vectors(texts))
+
+
+def char_similarity(texts: Sequence[str]) -> np.ndarray:
+    """Pairwise cosine of :func:`char_vectors`, float32."""
+    return row_cosine(char_vectors(texts))
 
 
 def entity_words(text: str) -> list[str]:

@@ -48,11 +48,11 @@ def _bound_vocabulary() -> None:
             tokenizer.ids.cache_clear()
 
 
-def tfidf_cosine(texts: Sequence[str], tokens: TokenIds, min_df: int = 1) -> np.ndarray:
-    """Pairwise cosine of the texts' TF-IDF vectors, float32.
+def tfidf_rows(texts: Sequence[str], tokens: TokenIds, min_df: int = 1) -> csr_matrix:
+    """The texts' l2-normalised TF-IDF vectors, one sparse row each.
 
-    Terms in fewer than ``min_df`` texts are dropped; a text with no terms left is like
-    no text, itself included (as in scikit-learn).
+    Terms in fewer than ``min_df`` texts are dropped; a text with no terms left is an
+    empty row (like no text, itself included, as in scikit-learn).
     """
     _bound_vocabulary()
     documents = [tokens.ids(text) for text in texts]
@@ -71,5 +71,13 @@ def tfidf_cosine(texts: Sequence[str], tokens: TokenIds, min_df: int = 1) -> np.
     row, col, counts = row[kept], col[kept], counts[kept]
     data = (1.0 + np.log(counts)) * (np.log((1 + n) / (1 + df[col])) + 1.0)
     data /= np.sqrt(np.bincount(row, weights=data**2, minlength=n))[row]
-    weighted = csr_matrix((data, (row, col)), shape=(n, width))
-    return (weighted @ weighted.T).toarray().astype(np.float32)
+    return csr_matrix((data, (row, col)), shape=(n, width))
+
+
+def row_cosine(
+    weighted: csr_matrix,
+    rows: np.ndarray | slice = slice(None),
+    cols: np.ndarray | slice = slice(None),
+) -> np.ndarray:
+    """Cosines between some rows and some other rows of l2-normalised vectors, float32."""
+    return (weighted[rows] @ weighted[cols].T).toarray().astype(np.float32)

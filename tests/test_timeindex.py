@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from clustering import timeindex
 from clustering.lexical import char_similarity, prefix_similarity
-from clustering.tfidf import TokenIds, tfidf_cosine
+from clustering.tfidf import TokenIds, row_cosine, tfidf_rows
 from clustering.timeindex import TimeIndex
 
 
@@ -57,7 +57,7 @@ def test_tfidf_cosine_matches_scikit_learn(min_df):
     expected = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=min_df).fit_transform(
         texts
     )
-    got = tfidf_cosine(texts, TokenIds(str.split), min_df=min_df)
+    got = row_cosine(tfidf_rows(texts, TokenIds(str.split), min_df=min_df))
     np.testing.assert_allclose(got, (expected @ expected.T).toarray(), atol=1e-6)
 
 

@@ -1,0 +1,127 @@
+"""Benchmark clustering time and peak memory against n, exact and sparse paths.
+
+Usage: python benchmarks/scale_bench.py [--data ../shared/data] [--sizes 1000 10000 100000]
+       [--paths exact sparse] [--json]
+
+Synthetic data: an archive made of copies of the OG2021 dev set laid end to end in time.
+Copy r of an article is published r × 46 days later than the original, belongs to story
+"<story>/r", and has the original's USE vector plus Gaussian noise (sigma 0.01 per
+dimension, renormalised) and its title with " (r)" appended. So the news per day, the
+story sizes and the languages stay those of the real data, and n articles cover about
+n / 123 days. The first n articles by time are clustered with precomputed vectors (no
+embedding), each size and path in a process of its own so peak RSS is that run's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from clustering import load_articles  # noqa: E402
+from clustering.clusterer import StoryClusterer  # noqa: E402
+from clustering.metrics import score  # noqa: E402
+from clustering.vectors import embed_articles  # noqa: E402
+from embeddings import CachedEmbedder, get_embedder  # noqa: E402
+
+#: Days between copies of the dev set (it spans 45 days).
+SHIFT_DAYS = 46
+
+
+def synthetic(data: Path, size: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The first ``size`` articles (by time) of the synthetic archive, and their vectors."""
+    articles = load_articles([data / "og2021-dev.jsonl"]).articles
+    vectors = embed_articles(articles, CachedEmbedder(get_embedder("use")))
+    by_time = np.argsort(pd.to_datetime(articles["published"]).to_numpy(), kind="stable")
+    articles, vectors = articles.iloc[by_time].reset_index(drop=True), vectors[by_time]
+    copies = -(-size // len(articles))
+    rng = np.random.default_rng(0)
+    tables, blocks = [], []
+    for r in range(copies):
+        table = articles.copy()
+        table["id"] = [f"{i}/{r}" for i in table["id"]]
+        table["story"] = [f"{s}/{r}" for s in table["story"]]
+        table["title"] = [f"{t} ({r})" for t in table["title"]]
+        table["published"] = table["published"] + pd.Timedelta(days=SHIFT_DAYS * r)
+        noisy = vectors + rng.normal(0, 0.01, vectors.shape).astype(np.float32)
+        tables.append(table)
+        blocks.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+    table = pd.concat(tables, ignore_index=True).iloc[:size]
+    return table, np.concatenate(blocks)[:size]
+
+
+def run_one(data: Path, size: int, path: str) -> dict[str, float]:
+    """Cluster ``size`` synthetic articles on one path; time, peak RSS and BCubed F1."""
+    table, vectors = synthetic(data, size)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    clusterer = StoryClusterer(
+        embedder="use", exact_limit=size if path == "exact" else 0
+    )
+    start = time.perf_counter()
+    clusterer.fit(table, embeddings=vectors)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "size": size,
+        "path": path,
+        "seconds": seconds,
+        "peak_mb": peak / 1024,
+        "setup_mb": before / 1024,
+        "bcubed_f1": score(clusterer.labels_, table["story"]).bcubed_f1,
+        "stories": len(clusterer.stories_),
+    }
+
+
+def slope(rows: list[dict[str, float]], key: str) -> float:
+    """The log-log slope of ``key`` against size (least squares)."""
+    x = np.log([r["size"] for r in rows])
+    y = np.log([r[key] for r in rows])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def run_scale_bench(data: Path, sizes: list[int], paths: list[str]) -> list[dict[str, float]]:
+    """Each size and path in a fresh process; returns their results."""
+    results = []
+    for path in paths:
+        for size in sizes:
+            command = [sys.executable, __file__, "--data", str(data), "--one", str(size), path]
+            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                results.append({"size": size, "path": path, "error": out.stderr.strip()[-300:]})
+                continue
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def main() -> None:
+    """Run the benchmark and print a table (or JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--paths", nargs="+", default=["exact", "sparse"])
+    parser.add_argument("--one", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.data, int(args.one[0]), args.one[1])))
+        return
+    results = run_scale_bench(args.data, args.sizes, args.paths)
+    if args.json:
+        print(json.dumps(results))
+        return
+    for r in results:
+        print(r)
+
+
+if __name__ == "__main__":
+    main()
