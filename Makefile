@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-report chromium notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Debian's Chromium for the report's browser test (skipped without it, outside CI).
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

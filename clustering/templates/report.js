@@ -17,6 +17,9 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
+  }
   function hue(text) {
     let h = 7;
     for (const c of text) h = (h * 31 + c.codePointAt(0)) % 360;
@@ -67,7 +70,7 @@
       if (A.lang[i]) languages.set(A.lang[i], (languages.get(A.lang[i]) || 0) + 1);
     }
     s.sources = Array.from(sources).sort();
-    s.hay = hay.join("\n").toLowerCase();
+    s.hay = fold(hay.join("\n"));
   }
 
   function card(s) {
@@ -112,7 +115,7 @@
   function parse(query) {
     const words = [];
     const ids = [];
-    for (const token of query.toLowerCase().split(/\s+/)) {
+    for (const token of fold(query).split(/\s+/)) {
       if (!token) continue;
       if (token.startsWith("story:")) ids.push(token.slice(6));
       else words.push(token);
