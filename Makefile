@@ -36,3 +36,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --data $(DATA)
+
+bench-report: $(STAMP) chromium
+	$(BIN)/python benchmarks/report_bench.py --data $(DATA)

@@ -7,8 +7,9 @@
     "#8c564b", "#e377c2", "#bcbd22", "#3b4cc0", "#b8860b", "#006d5b"];
   const OUTLIER = "#9aa3ad";
   const DIMMED = "#e4e7eb";
-  const CHUNK = 40;
-  const OUTLIER_CHUNK = 100;
+  const CHUNK = 20;
+  const OUTLIER_CHUNK = 50;
+  const MEMBERS = 8;
   const $ = (id) => document.getElementById(id);
 
   function el(tag, cls, text) {
@@ -84,9 +85,18 @@
     if (s.sources.length) meta.append(el("span", "sources", s.sources.join(", ")));
     node.append(meta, el("h3", "title", A.title[s.representative] || A.id[s.representative]));
     const list = el("ol", "members");
-    list.append(memberRow(s.representative, true));
-    for (const i of s.members) if (i !== s.representative) list.append(memberRow(i, false));
+    const order = [s.representative, ...s.members.filter((i) => i !== s.representative)];
+    for (const i of order.slice(0, MEMBERS)) list.append(memberRow(i, i === s.representative));
     node.append(list);
+    if (order.length > MEMBERS) {
+      const all = el("button", "more", "Show all " + order.length + " articles");
+      all.type = "button";
+      all.addEventListener("click", () => {
+        for (const i of order.slice(MEMBERS)) list.append(memberRow(i, false));
+        all.remove();
+      });
+      node.append(all);
+    }
     return node;
   }
   function outlierRow(s) {
@@ -163,14 +173,22 @@
   const canvas = $("map");
   const ctx = canvas.getContext("2d");
   const PAD = 14;
+  const DOT = A.id.length > 1000 ? 0.5 : 1;
   let scale = { w: 0, h: 0, dpr: 1 };
   function position(i) {
     return [PAD + (A.x[i] / 1000) * (scale.w - 2 * PAD), PAD + (1 - A.y[i] / 1000) * (scale.h - 2 * PAD)];
   }
-  function draw() {
-    const dpr = window.devicePixelRatio || 1;
+  let box = null;
+  function measureMap() {
     const w = canvas.clientWidth || 400;
-    const h = canvas.clientHeight || w;
+    box = { w, h: canvas.clientHeight || w };
+  }
+  function draw() {
+    // The canvas size is read on load and resize only: reading it here would force a
+    // layout of the freshly filtered cards inside the input handler.
+    if (!box) measureMap();
+    const dpr = window.devicePixelRatio || 1;
+    const { w, h } = box;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
@@ -188,7 +206,7 @@
       let path = layers[layer].get(fill);
       if (!path) layers[layer].set(fill, (path = new Path2D()));
       const [x, y] = position(i);
-      const r = s.outlier ? 3 : 4.5;
+      const r = (s.outlier ? 3 : 4.5) * DOT;
       path.moveTo(x + r, y);
       path.arc(x, y, r, 0, 2 * Math.PI);
     }
@@ -257,8 +275,9 @@
     observer.observe($("more-cards"));
     observer.observe($("more-outliers"));
   }
-  window.addEventListener("resize", draw);
+  window.addEventListener("resize", () => { measureMap(); draw(); });
   apply();
   performance.mark("samestory-ready");
   document.body.dataset.ready = "1";
+  requestAnimationFrame(() => setTimeout(() => performance.mark("samestory-painted"), 0));
 })();
