@@ -23,6 +23,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Jupyter on the exploration notebook (installs the 'notebook' extra first).
+notebook: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
+	$(BIN)/jupyter lab notebooks/explore.ipynb
+
 # Debian's Chromium for the report's browser test (skipped without it, outside CI).
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
