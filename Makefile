@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-report chromium notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Jupyter on the exploration notebook (installs the 'notebook' extra first).
+notebook: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
+	$(BIN)/jupyter lab notebooks/explore.ipynb
+
+# Debian's Chromium for the report's browser test (skipped without it, outside CI).
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,3 +41,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --data $(DATA)
+
+bench-report: $(STAMP) chromium
+	$(BIN)/python benchmarks/report_bench.py --data $(DATA)

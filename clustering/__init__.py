@@ -11,7 +11,9 @@ from clustering.errors import InputError
 from clustering.formats import render
 from clustering.loaders import LoadResult, articles_from_records, load_articles
 from clustering.pipeline import ClusterResult, cluster_paths, make_embedder
+from clustering.report import render_report
 from clustering.stories import Story
+from clustering.tables import article_table, story_table
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -20,10 +22,13 @@ __all__ = [
     "LoadResult",
     "Story",
     "StoryClusterer",
+    "article_table",
     "articles_from_records",
     "as_article_table",
     "cluster_paths",
     "load_articles",
     "make_embedder",
     "render",
+    "render_report",
+    "story_table",
 ]

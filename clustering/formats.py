@@ -39,7 +39,8 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def _iso(value: object) -> str | None:
+def iso(value: object) -> str | None:
+    """A timestamp in ISO 8601, or None when missing."""
     return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
@@ -56,7 +57,7 @@ def article_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[s
     for row in _ordered(articles, stories).itertuples(index=False):
         record = {name: getattr(row, name) for name in ARTICLE_FIELDS}
         record["outlier"] = bool(record["outlier"])
-        record["published"] = _iso(record["published"])
+        record["published"] = iso(record["published"])
         records.append(
             {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in record.items()}
         )
@@ -77,8 +78,8 @@ def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str
             "languages": list(story.languages),
             "title": story.title,
             "representative": story.representative,
-            "first_published": _iso(story.first_published),
-            "last_published": _iso(story.last_published),
+            "first_published": iso(story.first_published),
+            "last_published": iso(story.last_published),
             "members": by_story[story.id],
         }
         for story in stories

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clustering.clusterer import StoryClusterer
@@ -21,12 +22,14 @@ class ClusterResult:
     """Stories found in some input.
 
     ``articles`` is the article table with ``story`` and ``outlier`` columns; ``skipped``
-    lists the inputs left out under ``skip_bad``.
+    lists the inputs left out under ``skip_bad``; ``embeddings`` are the article vectors in
+    the order of ``articles``, when known (the report draws its map from them).
     """
 
     articles: pd.DataFrame
     stories: list[Story]
     skipped: list[InputError] = field(default_factory=list)
+    embeddings: np.ndarray | None = None
 
     @property
     def outliers(self) -> int:
@@ -57,4 +60,6 @@ def cluster_paths(
     loaded = load_articles(paths, skip_bad=skip_bad)
     clusterer = StoryClusterer(embedder=embedder or make_embedder(), **params)  # type: ignore[arg-type]
     clusterer.fit(loaded.articles, progress=progress)
-    return ClusterResult(clusterer.articles_, clusterer.stories_, loaded.skipped)
+    return ClusterResult(
+        clusterer.articles_, clusterer.stories_, loaded.skipped, clusterer.embeddings_
+    )

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.assign import Assigner, Plan
+from clustering.pipeline import ClusterResult
 from clustering.stories import ArticleColumns, Story, make_story
 from clustering.timeindex import TimeIndex
 from clustering.vectors import embed_articles
@@ -381,6 +382,11 @@ class StoryStore:
         ``since`` keeps the stories with an article published (or, undated, first seen) at
         or after it. A story of one article is an outlier.
         """
+        result = self.result(since)
+        return result.articles, result.stories
+
+    def result(self, since: pd.Timestamp | None = None) -> ClusterResult:
+        """What :meth:`stories` gives, with the article vectors, as a :class:`ClusterResult`."""
         articles, vectors = self._table()
         if since is not None:
             when = articles["published"].fillna(articles["first_seen"])
@@ -403,7 +409,7 @@ class StoryStore:
                 s.id,
             )
         )
-        return articles, stories
+        return ClusterResult(articles, stories, embeddings=vectors)
 
     def history(self) -> pd.DataFrame:
         """Every assignment and merge, oldest first."""

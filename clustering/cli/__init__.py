@@ -11,6 +11,7 @@ import click
 from clustering.cli.cluster import cluster
 from clustering.cli.compare import compare
 from clustering.cli.evaluate import evaluate
+from clustering.cli.report import report
 from clustering.cli.store import add, export, stories, watch
 from embeddings import DEFAULT_MODEL, list_models
 
@@ -34,3 +35,4 @@ main.add_command(evaluate)
 for command in (add, stories, export, watch):
     main.add_command(command)
 main.add_command(compare)
+main.add_command(report)

@@ -6,16 +6,8 @@ from typing import Any
 
 import click
 
-from clustering.cli.common import (
-    ClusterSettings,
-    cluster_options,
-    errors,
-    output_option,
-    progress_bar,
-    report_skipped,
-)
+from clustering.cli.common import ClusterSettings, cluster_inputs, cluster_options, output_option
 from clustering.formats import FORMATS, render
-from clustering.pipeline import cluster_paths
 
 
 @click.command()
@@ -41,13 +33,5 @@ def cluster(
     PATHS are directories of .txt/.md/.html files (ids are file names) and JSONL, CSV, TSV
     or Parquet files (one article per row).
     """
-    with errors(), progress_bar() as progress:
-        result = cluster_paths(
-            paths,
-            embedder=settings.embedder(),
-            skip_bad=skip_bad,
-            progress=progress,
-            **settings.clusterer_params(),
-        )
-    report_skipped(result.skipped, len(result.articles))
+    result = cluster_inputs(paths, skip_bad, settings)
     output.write(render(result.articles, result.stories, fmt))

@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from clustering.errors import InputError
-from clustering.pipeline import make_embedder
+from clustering.pipeline import ClusterResult, cluster_paths, make_embedder
+from clustering.store import StoreError, StoryStore
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError
 
 _PROGRESS_MIN = 200
@@ -165,3 +166,27 @@ output_option = click.option(
     default="-",
     help="Write here instead of standard output.",
 )
+
+
+def cluster_inputs(
+    paths: tuple[str, ...], skip_bad: bool, settings: ClusterSettings
+) -> ClusterResult:
+    """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs."""
+    with errors(), progress_bar() as progress:
+        result = cluster_paths(
+            paths,
+            embedder=settings.embedder(),
+            skip_bad=skip_bad,
+            progress=progress,
+            **settings.clusterer_params(),
+        )
+    report_skipped(result.skipped, len(result.articles))
+    return result
+
+
+def open_store(path: str, embedder: Embedder) -> StoryStore:
+    """Open the story store at ``path``; a store that cannot be used is a :class:`UsageFailure`."""
+    try:
+        return StoryStore(path, embedder)
+    except StoreError as exc:
+        raise UsageFailure(str(exc)) from exc

@@ -10,12 +10,12 @@ from typing import Any
 import click
 import pandas as pd
 
-from clustering.cli.common import UsageFailure, errors, output_option
+from clustering.cli.common import errors, open_store, output_option
 from clustering.errors import InputError
 from clustering.formats import FORMATS, render
 from clustering.loaders import load_articles
 from clustering.pipeline import make_embedder
-from clustering.store import AddResult, StoreError, StoryStore
+from clustering.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL
 
 EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
@@ -41,10 +41,7 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _open(store_path: str, model: str, no_cache: bool) -> StoryStore:
-    try:
-        return StoryStore(store_path, make_embedder(model, cache=not no_cache))
-    except StoreError as exc:
-        raise UsageFailure(str(exc)) from exc
+    return open_store(store_path, make_embedder(model, cache=not no_cache))
 
 
 def _add_sources(

@@ -1,0 +1,104 @@
+"""Stories as pandas DataFrames, for notebooks and reports: one row per story or per article."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clustering.clusterer import StoryClusterer
+from clustering.pipeline import ClusterResult
+from clustering.store import StoryStore
+from clustering.stories import Story
+
+#: Columns of :func:`story_table`, in order.
+STORY_COLUMNS = (
+    "story",
+    "size",
+    "outlier",
+    "languages",
+    "sources",
+    "first_published",
+    "last_published",
+    "representative",
+    "title",
+)
+
+
+def as_result(source: ClusterResult | StoryClusterer | StoryStore) -> ClusterResult:
+    """The :class:`ClusterResult` of a result, a fitted clusterer or a story store."""
+    if isinstance(source, ClusterResult):
+        return source
+    if isinstance(source, StoryClusterer):
+        return ClusterResult(source.articles_, source.stories_, embeddings=source.embeddings_)
+    if isinstance(source, StoryStore):
+        return source.result()
+    raise TypeError(
+        f"expected a ClusterResult, a fitted StoryClusterer or a StoryStore, "
+        f"got {type(source).__name__}"
+    )
+
+
+def _sources(articles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The distinct non-empty sources of each story, sorted."""
+    if "source" not in articles:
+        return {}
+    known = articles.dropna(subset=["source"])
+    known = known[known["source"].astype(str) != ""]
+    return {
+        str(story): tuple(sorted({str(source) for source in group}))
+        for story, group in known.groupby("story", sort=False)["source"]
+    }
+
+
+def story_order(stories: list[Story]) -> list[Story]:
+    """Stories by size (largest first), then the most recent last publication, then id.
+
+    Undated stories come after dated ones of the same size.
+    """
+    newest_first = sorted(stories, key=lambda s: s.last_published or pd.Timestamp.min, reverse=True)
+    newest_first.sort(key=lambda s: s.last_published is None)
+    ranked = {story.id: rank for rank, story in enumerate(newest_first)}
+    return sorted(stories, key=lambda s: (-s.size, ranked[s.id], s.id))
+
+
+def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
+    """One row per story: :data:`STORY_COLUMNS`, sorted by :func:`story_order`.
+
+    ``representative`` is the id of the most central member and ``title`` its headline;
+    ``languages`` and ``sources`` are sorted tuples.
+    """
+    result = as_result(source)
+    sources = _sources(result.articles)
+    rows = [
+        (
+            story.id,
+            story.size,
+            story.outlier,
+            story.languages,
+            sources.get(story.id, ()),
+            story.first_published,
+            story.last_published,
+            story.representative,
+            story.title,
+        )
+        for story in story_order(result.stories)
+    ]
+    table = pd.DataFrame(rows, columns=list(STORY_COLUMNS))
+    for column in ("first_published", "last_published"):
+        table[column] = pd.to_datetime(table[column])
+    return table
+
+
+def article_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
+    """The article table with ``story``, ``outlier`` and ``story_size`` columns.
+
+    Rows follow the stories in :func:`story_order`, then article id.
+    """
+    result = as_result(source)
+    ordered = story_order(result.stories)
+    rank = {story.id: number for number, story in enumerate(ordered)}
+    size = {story.id: story.size for story in ordered}
+    table = result.articles.assign(
+        story_size=result.articles["story"].map(size), _rank=result.articles["story"].map(rank)
+    )
+    table = table.sort_values(["_rank", "id"], kind="stable").drop(columns="_rank")
+    return table.reset_index(drop=True)

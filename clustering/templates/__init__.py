@@ -1,0 +1,1 @@
+"""The HTML report's page, style and script (package data)."""
