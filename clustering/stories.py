@@ -101,16 +101,19 @@ def make_story(
 
 
 def build_stories(
-    groups: np.ndarray, outlier: np.ndarray, articles: pd.DataFrame, similarity: np.ndarray
+    groups: np.ndarray,
+    outlier: np.ndarray,
+    articles: pd.DataFrame,
+    similarity: np.ndarray | Closeness,
 ) -> tuple[list[Story], np.ndarray]:
     """Stories from per-article group numbers, ordered and named ``S1``, ``S2`` and so on.
 
     Order: larger stories first, then the earlier first publication, then the smallest
-    member id. ``similarity`` picks each story's most central member. Returns the stories
-    and each article's index into them.
+    member id. ``similarity`` (a full matrix, or a :data:`Closeness`) picks each story's
+    most central member. Returns the stories and each article's index into them.
     """
     columns = ArticleColumns.of(articles)
-    closeness = block_of(similarity)
+    closeness = similarity if callable(similarity) else block_of(similarity)
     by_group = np.lexsort((columns.ids, groups))
     bounds = np.flatnonzero(np.diff(groups[by_group])) + 1
     drafts = []
