@@ -8,14 +8,16 @@ import click
 
 from clustering.cli.common import (
     ClusterSettings,
+    UsageFailure,
     cluster_options,
     errors,
     output_option,
     progress_bar,
     report_skipped,
 )
+from clustering.distributed import cluster_paths_on_dask
 from clustering.formats import FORMATS, render
-from clustering.pipeline import cluster_paths
+from clustering.pipeline import ClusterResult, cluster_paths
 
 
 @click.command()
@@ -32,22 +34,55 @@ from clustering.pipeline import cluster_paths
 @click.option(
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: one process; dask: embed and cluster (in time windows) on Dask workers.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://HOST:8786) [default: a LocalCluster of 2 workers].",
+)
 @cluster_options
 def cluster(
-    paths: tuple[str, ...], fmt: str, output: Any, skip_bad: bool, settings: ClusterSettings
+    paths: tuple[str, ...],
+    fmt: str,
+    output: Any,
+    skip_bad: bool,
+    engine: str,
+    scheduler: str | None,
+    settings: ClusterSettings,
 ) -> None:
     """Group the articles in PATHS into stories.
 
     PATHS are directories of .txt/.md/.html files (ids are file names) and JSONL, CSV, TSV
     or Parquet files (one article per row).
     """
+    if scheduler and engine != "dask":
+        raise UsageFailure("--scheduler needs --engine dask")
     with errors(), progress_bar() as progress:
-        result = cluster_paths(
-            paths,
-            embedder=settings.embedder(),
-            skip_bad=skip_bad,
-            progress=progress,
-            **settings.clusterer_params(),
-        )
+        result: ClusterResult
+        if engine == "dask":
+            result = cluster_paths_on_dask(
+                paths,
+                scheduler=scheduler,
+                skip_bad=skip_bad,
+                model=settings.model,
+                cache=not settings.no_cache,
+                cache_dir=settings.cache_dir,
+                progress=progress,
+                **settings.clusterer_params(),
+            )
+        else:
+            result = cluster_paths(
+                paths,
+                embedder=settings.embedder(),
+                skip_bad=skip_bad,
+                progress=progress,
+                **settings.clusterer_params(),
+            )
     report_skipped(result.skipped, len(result.articles))
     output.write(render(result.articles, result.stories, fmt))

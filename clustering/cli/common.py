@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from clustering.distributed import EngineError
 from clustering.errors import InputError
 from clustering.pipeline import make_embedder
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError
@@ -26,10 +27,10 @@ class UsageFailure(click.ClickException):
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn library errors about input and models into :class:`UsageFailure`."""
+    """Turn library errors about input, models and engines into :class:`UsageFailure`."""
     try:
         yield
-    except (InputError, EmbedderError) as exc:
+    except (InputError, EmbedderError, EngineError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
