@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from clustering.articles import ARTICLE_COLUMNS
 from clustering.clusterer import StoryClusterer, as_article_table
 from clustering.stories import Story, build_stories
 from clustering.vectors import check_embeddings, embed_articles
@@ -197,8 +198,10 @@ class WindowedClusterer(ClusterMixin, BaseEstimator):
             embeddings = embed_articles(articles, clusterer._embedder(), progress)
         embeddings = check_embeddings(embeddings, len(articles))
         self.windows_ = split_windows(articles["published"], self.window_days, self.overlap_days)
+        # A window needs titles, dates and languages with the vectors, not the bodies.
+        light = articles[list(ARTICLE_COLUMNS)].assign(text="")
         inputs = [
-            (articles.iloc[rows].reset_index(drop=True), embeddings[rows]) for rows in self.windows_
+            (light.iloc[rows].reset_index(drop=True), embeddings[rows]) for rows in self.windows_
         ]
         run = runner if runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
