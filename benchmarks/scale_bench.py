@@ -64,9 +64,7 @@ def run_one(data: Path, size: int, path: str) -> dict[str, float]:
     """Cluster ``size`` synthetic articles on one path; time, peak RSS and BCubed F1."""
     table, vectors = synthetic(data, size)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    clusterer = StoryClusterer(
-        embedder="use", exact_limit=size if path == "exact" else 0
-    )
+    clusterer = StoryClusterer(embedder="use", exact_limit=size if path == "exact" else 0)
     start = time.perf_counter()
     clusterer.fit(table, embeddings=vectors)
     seconds = time.perf_counter() - start

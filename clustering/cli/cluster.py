@@ -6,7 +6,13 @@ from typing import Any
 
 import click
 
-from clustering.cli.common import ClusterSettings, cluster_inputs, cluster_options, output_option
+from clustering.cli.common import (
+    ClusterSettings,
+    UsageFailure,
+    cluster_inputs,
+    cluster_options,
+    output_option,
+)
 from clustering.formats import FORMATS, render
 
 
@@ -24,14 +30,34 @@ from clustering.formats import FORMATS, render
 @click.option(
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: one process; dask: embed and cluster (in time windows) on Dask workers.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://HOST:8786) [default: a LocalCluster of 2 workers].",
+)
 @cluster_options
 def cluster(
-    paths: tuple[str, ...], fmt: str, output: Any, skip_bad: bool, settings: ClusterSettings
+    paths: tuple[str, ...],
+    fmt: str,
+    output: Any,
+    skip_bad: bool,
+    engine: str,
+    scheduler: str | None,
+    settings: ClusterSettings,
 ) -> None:
     """Group the articles in PATHS into stories.
 
     PATHS are directories of .txt/.md/.html files (ids are file names) and JSONL, CSV, TSV
     or Parquet files (one article per row).
     """
-    result = cluster_inputs(paths, skip_bad, settings)
+    if scheduler and engine != "dask":
+        raise UsageFailure("--scheduler needs --engine dask")
+    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler)
     output.write(render(result.articles, result.stories, fmt))

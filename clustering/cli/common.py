@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from clustering.distributed import EngineError, cluster_paths_on_dask
 from clustering.errors import InputError
 from clustering.pipeline import ClusterResult, cluster_paths, make_embedder
 from clustering.store import StoreError, StoryStore
@@ -27,10 +28,10 @@ class UsageFailure(click.ClickException):
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn library errors about input and models into :class:`UsageFailure`."""
+    """Turn library errors about input, models and engines into :class:`UsageFailure`."""
     try:
         yield
-    except (InputError, EmbedderError) as exc:
+    except (InputError, EmbedderError, EngineError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
@@ -169,17 +170,37 @@ output_option = click.option(
 
 
 def cluster_inputs(
-    paths: tuple[str, ...], skip_bad: bool, settings: ClusterSettings
+    paths: tuple[str, ...],
+    skip_bad: bool,
+    settings: ClusterSettings,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> ClusterResult:
-    """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs."""
+    """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs.
+
+    ``engine`` "dask" embeds and clusters on Dask workers (at ``scheduler``, or a
+    LocalCluster).
+    """
     with errors(), progress_bar() as progress:
-        result = cluster_paths(
-            paths,
-            embedder=settings.embedder(),
-            skip_bad=skip_bad,
-            progress=progress,
-            **settings.clusterer_params(),
-        )
+        if engine == "dask":
+            result = cluster_paths_on_dask(
+                paths,
+                scheduler=scheduler,
+                skip_bad=skip_bad,
+                model=settings.model,
+                cache=not settings.no_cache,
+                cache_dir=settings.cache_dir,
+                progress=progress,
+                **settings.clusterer_params(),
+            )
+        else:
+            result = cluster_paths(
+                paths,
+                embedder=settings.embedder(),
+                skip_bad=skip_bad,
+                progress=progress,
+                **settings.clusterer_params(),
+            )
     report_skipped(result.skipped, len(result.articles))
     return result
 

@@ -1,0 +1,211 @@
+"""The Dask engine: embedding and windowed clustering on a Dask distributed cluster.
+
+A :func:`dask_client` connects to a scheduler, or starts a LocalCluster of one-threaded
+worker processes. Embedding is split into chunks that workers embed with the model they
+build by name (once per worker process; the bundled models ship in installed packages, so
+workers download nothing); the on-disk vector cache is read and written on the client, so
+only texts it lacks go to the workers. Clustering runs one task per time window
+(:mod:`clustering.windows`), and the windows are merged on the client.
+
+Dask is optional (``pip install 'samestory[dask]'``); it is imported only when used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clustering.clusterer import StoryClusterer, as_article_table
+from clustering.loaders import load_articles
+from clustering.pipeline import ClusterResult
+from clustering.vectors import embed_articles
+from clustering.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
+from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, story_cutoff
+
+INSTALL_HINT = "the dask engine needs Dask distributed: pip install 'samestory[dask]'"
+#: Texts per embedding task; the local path embeds in batches of the same size.
+CHUNK_SIZE = 256
+_CHUNKS_PER_CALL = 8
+_LOGGERS = ("distributed", "tornado", "bokeh", "asyncio")
+
+_WORKER_EMBEDDERS: dict[str, Embedder] = {}
+
+
+class EngineError(RuntimeError):
+    """The Dask engine cannot run: Dask is missing or the scheduler cannot be reached."""
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise EngineError(INSTALL_HINT) from exc
+    return distributed
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep Dask's warnings and log lines off stderr while the client lives."""
+    levels = {name: logging.getLogger(name).level for name in _LOGGERS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in _LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[Any]:
+    """A Dask ``Client``: to ``scheduler``, else to a LocalCluster of ``n_workers`` processes.
+
+    Local workers have one thread each and no dashboard. Client and cluster are closed on
+    exit; Dask's log lines and warnings are kept off stderr meanwhile.
+    """
+    distributed = _distributed()
+    with _quiet():
+        if scheduler:
+            try:
+                client = distributed.Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            with client:
+                yield client
+            return
+        with (
+            distributed.LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            yield client
+
+
+def _encode_on_worker(model: str, texts: list[str]) -> np.ndarray:
+    """Runs on a worker: the model is built by name once per worker process."""
+    embedder = _WORKER_EMBEDDERS.get(model)
+    if embedder is None:
+        embedder = _WORKER_EMBEDDERS[model] = get_embedder(model)
+    return np.asarray(embedder.encode(texts), dtype=np.float32)
+
+
+class DaskEmbedder:
+    """An :class:`~embeddings.Embedder` whose ``encode`` runs on Dask workers, in chunks.
+
+    It has the local model's ``name`` (so the vector cache is shared with the local path),
+    ``key`` and ``max_distance``.
+    """
+
+    def __init__(self, client: Any, model: str = DEFAULT_MODEL, chunk_size: int = CHUNK_SIZE):
+        self.client = client
+        self.model = model
+        self.chunk_size = chunk_size
+        self._local = get_embedder(model)
+        self.name = self._local.name
+        self.key = getattr(self._local, "key", None)
+        self.max_distance = story_cutoff(self._local)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts``, in their order."""
+        if not texts:
+            return self._local.encode([])
+        chunks = [
+            list(texts[i : i + self.chunk_size]) for i in range(0, len(texts), self.chunk_size)
+        ]
+        futures = self.client.map(_encode_on_worker, [self.model] * len(chunks), chunks, pure=False)
+        return np.concatenate(self.client.gather(futures))
+
+
+def embed_on_dask(
+    client: Any,
+    articles: pd.DataFrame,
+    model: str = DEFAULT_MODEL,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """One vector per article row, embedded on the workers (through the cache on the client).
+
+    Articles are embedded sorted by id, in the batches the local path uses, so both give
+    the same vectors.
+    """
+    embedder: Embedder = DaskEmbedder(client, model)
+    if cache:
+        embedder = CachedEmbedder(embedder, cache_dir)
+    order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
+    vectors = embed_articles(
+        articles.iloc[order], embedder, progress, batch_size=CHUNK_SIZE * _CHUNKS_PER_CALL
+    )
+    out = np.empty_like(vectors)
+    out[order] = vectors
+    return out
+
+
+def dask_runner(client: Any) -> Callable[[Callable[..., Any], Sequence[Any]], Iterable[Any]]:
+    """A ``map`` that scatters the items to the workers and runs one task per item there."""
+
+    def run(function: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
+        futures = client.scatter(list(items))
+        return client.gather(client.map(function, futures, pure=False))
+
+    return run
+
+
+def cluster_on_dask(
+    client: Any,
+    articles: pd.DataFrame | Sequence[str],
+    model: str = DEFAULT_MODEL,
+    embeddings: np.ndarray | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+    overlap_days: float = DEFAULT_OVERLAP_DAYS,
+    **params: Any,
+) -> WindowedClusterer:
+    """Embed (unless ``embeddings`` are given) and cluster ``articles`` on ``client``'s workers.
+
+    ``params`` go to the :class:`StoryClusterer` each window gets; returns the fitted
+    :class:`~clustering.windows.WindowedClusterer`.
+    """
+    table = as_article_table(articles)
+    if embeddings is None:
+        embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)
+    windowed = WindowedClusterer(
+        StoryClusterer(embedder=model, **params), window_days, overlap_days
+    )
+    return windowed.fit(table, embeddings=embeddings, runner=dask_runner(client))
+
+
+def cluster_paths_on_dask(
+    paths: Iterable[str | os.PathLike[str]],
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    skip_bad: bool = False,
+    **options: Any,
+) -> ClusterResult:
+    """Read ``paths`` and cluster their articles on Dask (see :func:`cluster_on_dask`).
+
+    ``scheduler`` is a Dask scheduler address; without one a LocalCluster of ``n_workers``
+    processes runs for this call. Raises :class:`InputError` for bad input unless
+    ``skip_bad``, and :class:`EngineError` when Dask cannot run.
+    """
+    _distributed()
+    loaded = load_articles(paths, skip_bad=skip_bad)
+    with dask_client(scheduler, n_workers) as client:
+        fitted = cluster_on_dask(client, loaded.articles, **options)
+    return ClusterResult(fitted.articles_, fitted.stories_, loaded.skipped)

@@ -1,0 +1,104 @@
+"""The Dask engine on a LocalCluster of two worker processes: same stories as the local path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clustering import StoryClusterer, load_articles
+from clustering.cli import main
+from clustering.distributed import (
+    INSTALL_HINT,
+    DaskEmbedder,
+    EngineError,
+    cluster_on_dask,
+    cluster_paths_on_dask,
+    dask_client,
+)
+from clustering.metrics import score
+from clustering.vectors import embed_articles
+from embeddings import CachedEmbedder, get_embedder
+from tests.conftest import ROOT, SEEDS
+
+OG2021 = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One LocalCluster of two one-threaded worker processes for the whole module."""
+    psutil = pytest.importorskip("psutil")
+    pytest.importorskip("distributed")
+    with dask_client(n_workers=2) as dask:
+        workers = dask.run(os.getpid)
+        assert len(workers) == 2
+        yield dask
+    alive = [pid for pid in workers.values() if psutil.pid_exists(pid)]
+    assert not [p for p in alive if psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+
+
+def test_seeds_give_the_same_jsonl_as_the_local_engine(runner, client):
+    command = ["cluster", str(SEEDS), "--no-cache", "--format", "jsonl"]
+    local = runner.invoke(main, command)
+    dask = runner.invoke(
+        main, [*command, "--engine", "dask", "--scheduler", client.scheduler.address]
+    )
+    assert local.exit_code == 0 and dask.exit_code == 0, dask.output
+    assert dask.stdout == local.stdout
+    assert dask.stderr == ""
+
+
+def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(client):
+    texts = [f"Story number {i} about floods in the north" for i in range(7)]
+    vectors = DaskEmbedder(client, "use", chunk_size=2).encode(texts)
+    assert np.allclose(vectors, get_embedder("use").encode(texts), atol=1e-6)
+
+    def models() -> list[str]:
+        from clustering.distributed import _WORKER_EMBEDDERS
+
+        return list(_WORKER_EMBEDDERS)
+
+    assert set(map(tuple, client.run(models).values())) <= {("use",), ()}
+
+
+def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client(client, tmp_path):
+    articles = load_articles([SEEDS]).articles
+    local = StoryClusterer(embedder=CachedEmbedder(get_embedder("use"), tmp_path)).fit(articles)
+    cached = CachedEmbedder(DaskEmbedder(client, "use"), tmp_path)
+    dask = cluster_on_dask(client, articles, embeddings=embed_articles(articles, cached))
+    assert cached.hits > 0 and cached.misses == 0
+    assert dask.stories_ == local.stories_  # representatives and titles included
+    assert dask.articles_.equals(local.articles_)
+
+
+def test_og2021_scores_within_a_hundredth_of_the_local_path(client):
+    if not OG2021.exists():
+        pytest.skip(f"dev data not found at {OG2021}")
+    articles = load_articles([OG2021]).articles
+    embedder = CachedEmbedder(get_embedder("use"))
+    vectors = embed_articles(articles, embedder)
+    local = StoryClusterer(embedder=embedder).fit(articles, embeddings=vectors)
+    dask = cluster_on_dask(client, articles, embeddings=vectors)
+    gold = list(articles["story"])
+    local_f1 = score(list(local.labels_), gold).bcubed_f1
+    dask_f1 = score(list(dask.labels_), gold).bcubed_f1
+    assert abs(dask_f1 - local_f1) <= 0.01, (local_f1, dask_f1)
+    assert sorted(m for s in dask.stories_ for m in s.members) == sorted(articles["id"])
+
+
+def test_missing_dask_gives_an_install_hint(runner, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(EngineError, match="pip install 'samestory\\[dask\\]'"):
+        cluster_paths_on_dask([SEEDS])
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--engine", "dask"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {INSTALL_HINT}\n"
+
+
+def test_scheduler_needs_the_dask_engine(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --scheduler needs --engine dask\n"

@@ -1,0 +1,127 @@
+"""Clustering in overlapping time windows: the split, the merge, undated articles, identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering import StoryClusterer, articles_from_records
+from clustering.stories import Story
+from clustering.windows import WindowedClusterer, merge_windows, split_windows
+
+
+def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:
+    v = np.zeros(dim, dtype=np.float32)
+    a = np.deg2rad(angle_deg)
+    v[2 * plane], v[2 * plane + 1] = np.cos(a), np.sin(a)
+    return v
+
+
+def _table(rows: list[tuple[str, str | None]]) -> pd.DataFrame:
+    records = [{"id": ident, "title": f"Report {ident}", "published": day} for ident, day in rows]
+    return articles_from_records(records).articles
+
+
+def _story(members: tuple[str, ...], outlier: bool = False) -> Story:
+    return Story(members[0], members, outlier, members[-1], f"Report {members[-1]}", (), None, None)
+
+
+def test_windows_step_by_window_minus_overlap():
+    days = pd.Series(pd.to_datetime([f"2021-07-{d:02d} 12:00" for d in range(1, 16)]))
+    windows = split_windows(days, window_days=7, overlap_days=3)
+    # From midnight of July 1: [0, 7), [4, 11), [8, 15) days; the last reaches past July 15.
+    assert [list(w) for w in windows] == [list(range(0, 7)), list(range(4, 11)), list(range(8, 15))]
+
+
+def test_everything_in_one_window_is_one_partition_with_the_undated():
+    days = pd.Series(
+        pd.to_datetime(["2021-07-03 00:00", None, "2021-07-01 00:00", "2021-07-07 23:00"])
+    )
+    assert [list(w) for w in split_windows(days, 7, 3)] == [[0, 1, 2, 3]]
+
+
+def test_undated_articles_get_a_partition_of_their_own_when_there_are_windows():
+    days = pd.Series(pd.to_datetime(["2021-07-01", None, "2021-07-20", None]))
+    assert [list(w) for w in split_windows(days, 7, 3)] == [[0], [2], [1, 3]]
+    assert [list(w) for w in split_windows(pd.Series([None, None]), 7, 3)] == [[0, 1]]
+    assert split_windows(pd.Series([], dtype="datetime64[ns]"), 7, 3) == []
+
+
+def test_gaps_leave_no_empty_windows():
+    days = pd.Series(pd.to_datetime(["2021-01-01", "2021-12-31"]))
+    assert [list(w) for w in split_windows(days, 7, 3)] == [[0], [1]]
+
+
+@pytest.mark.parametrize(
+    ("window", "overlap", "message"),
+    [
+        (0, 0, "window_days must be positive, got 0"),
+        (7, 7, "overlap_days must be at least 0 and less than window_days (7), got 7"),
+        (7, -1, "overlap_days must be at least 0 and less than window_days (7), got -1"),
+    ],
+)
+def test_bad_window_settings_are_named(window, overlap, message):
+    with pytest.raises(ValueError) as error:
+        split_windows(pd.Series(pd.to_datetime(["2021-07-01"])), window, overlap)
+    assert str(error.value) == message
+
+
+def test_merge_joins_stories_that_share_an_article_and_places_outliers():
+    table = _table([(name, "2021-07-01") for name in "abcdef"])
+    vectors = np.eye(6, dtype=np.float32)
+    first = [_story(("a", "b")), _story(("c",), True), _story(("e",), True)]
+    second = [_story(("b", "c")), _story(("d", "e")), _story(("f",), True)]
+    stories, labels = merge_windows(table, vectors, [first, second])
+    assert [(s.id, s.members, s.outlier) for s in stories] == [
+        ("S1", ("a", "b", "c"), False),
+        ("S2", ("d", "e"), False),
+        ("S3", ("f",), True),
+    ]
+    assert list(labels) == [0, 0, 0, 1, 1, 2]
+    # A story that is one window's story keeps that window's centre.
+    assert (stories[1].representative, stories[1].title) == ("e", "Report e")
+
+
+def test_merge_refuses_an_article_in_no_window():
+    table = _table([("a", None), ("b", None)])
+    with pytest.raises(ValueError, match="article 'b' is in no window"):
+        merge_windows(table, np.eye(2, dtype=np.float32), [[_story(("a",), True)]])
+
+
+def _dated_stories(days: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per day, a story of three reports on its own plane, plus an outlier on its own axis."""
+    rows, vectors = [], []
+    for plane, day in enumerate(days):
+        for k, angle in enumerate((0, 4, 8)):
+            rows.append((f"d{plane}-{k}", day))
+            vectors.append(_vector(angle, plane, dim=2 * len(days) + 2))
+    rows.append(("lonely", days[0]))
+    vectors.append(_vector(0, len(days), dim=2 * len(days) + 2))
+    return _table(rows), np.stack(vectors)
+
+
+def test_one_window_gives_exactly_the_story_clusterer_result():
+    table, vectors = _dated_stories(["2021-07-01", "2021-07-02", "2021-07-05"])
+    plain = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
+    windowed = WindowedClusterer(StoryClusterer(pair_model=None)).fit(table, embeddings=vectors)
+    assert len(windowed.windows_) == 1
+    assert windowed.stories_ == plain.stories_
+    assert list(windowed.labels_) == list(plain.labels_)
+    assert windowed.articles_.equals(plain.articles_)
+
+
+def test_many_windows_put_every_article_in_exactly_one_story():
+    days = ["2021-07-01", "2021-07-04", "2021-07-09", "2021-07-15", "2021-08-01"]
+    table, vectors = _dated_stories(days)
+    table.loc[len(table) - 1, "published"] = pd.NaT  # the outlier is undated
+    order = np.random.default_rng(0).permutation(len(table))
+    shuffled = table.iloc[order].reset_index(drop=True)
+    windowed = WindowedClusterer(StoryClusterer(pair_model=None), 5, 2)
+    windowed.fit(shuffled, embeddings=vectors[order])
+    # Days 0, 3, 8, 14 and 31 in windows [0, 5), [3, 8), [6, 11), [12, 17), [27, 32); undated.
+    assert [len(w) for w in windowed.windows_] == [6, 3, 3, 3, 3, 1]
+    members = sorted(m for story in windowed.stories_ for m in story.members)
+    assert members == sorted(table["id"])
+    plain = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
+    assert windowed.stories_ == plain.stories_
