@@ -125,7 +125,7 @@ def main() -> None:
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} on {machine()}.",
         f"Command: `.venv/bin/python benchmarks/dask_bench.py --workers {args.workers}`",
-        f"({len(articles)} titles, model `use`, no vector cache; the machine was shared).",
+        f"({len(articles)} titles, model `use`, no vector cache).",
         "",
         "| path | BCubed F1 | embed + cluster seconds |",
         "|---|---|---|",

@@ -107,8 +107,7 @@ def main() -> None:
     lines = [
         "# Report benchmark",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, {version.strip()} headless "
-        "(other work was running on the machine).",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, {version.strip()} headless.",
         "",
         f"Command: `python benchmarks/report_bench.py --data {args.data} --size {args.size} "
         f"--runs {args.runs}` (`make bench-report`).",

@@ -66,6 +66,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     noise points become singleton stories flagged as outliers. Results do not depend on
     input order: articles are processed sorted by id.
 
+    Up to ``exact_limit`` articles every pair is compared. Above it no n×n matrix is
+    built: only pairs published within ``window_hours`` of each other (or undated) are
+    compared, in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the
+    cutoff), so memory and time grow with n times the articles per window (see
+    :mod:`clustering.graph`).
+
     Fitted attributes: ``articles_`` (the article table with ``story`` and ``outlier``
     columns, in input order), ``labels_`` (each article's index into ``stories_``),
     ``outliers_`` (bool per article), ``stories_`` (list of :class:`Story`) and

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from clustering.clusterer import StoryClusterer, as_article_table
 from clustering.loaders import load_articles
@@ -95,6 +96,16 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[An
             yield client
 
 
+def _one_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """Runs on a worker: ``function`` with BLAS and OpenMP on one thread.
+
+    A worker runs one task per thread already; letting each task's BLAS spread over
+    every core too oversubscribes the machine (embedding ran ~2× slower).
+    """
+    with threadpool_limits(limits=1):
+        return function(*args)
+
+
 def _encode_on_worker(model: str, texts: list[str]) -> np.ndarray:
     """Runs on a worker: the model is built by name once per worker process."""
     embedder = _WORKER_EMBEDDERS.get(model)
@@ -126,7 +137,13 @@ class DaskEmbedder:
         chunks = [
             list(texts[i : i + self.chunk_size]) for i in range(0, len(texts), self.chunk_size)
         ]
-        futures = self.client.map(_encode_on_worker, [self.model] * len(chunks), chunks, pure=False)
+        futures = self.client.map(
+            _one_thread,
+            [_encode_on_worker] * len(chunks),
+            [self.model] * len(chunks),
+            chunks,
+            pure=False,
+        )
         return np.concatenate(self.client.gather(futures))
 
 
@@ -160,7 +177,8 @@ def dask_runner(client: Any) -> Callable[[Callable[..., Any], Sequence[Any]], It
 
     def run(function: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
         futures = client.scatter(list(items))
-        return client.gather(client.map(function, futures, pure=False))
+        tasks = client.map(_one_thread, [function] * len(futures), futures, pure=False)
+        return client.gather(tasks)
 
     return run
 

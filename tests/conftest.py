@@ -25,3 +25,20 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 def runner() -> CliRunner:
     """A click runner; stderr is kept apart from stdout."""
     return CliRunner()
+
+
+OG2021 = ROOT.parent / "shared" / "data" / "og2021-dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def og2021():
+    """The OG2021 dev titles and their USE vectors (skips where the dev data is absent)."""
+    if not OG2021.exists():
+        pytest.skip(f"dev data not found at {OG2021}")
+    from clustering import load_articles
+    from clustering.vectors import embed_articles
+    from embeddings import CachedEmbedder, get_embedder
+
+    articles = load_articles([OG2021]).articles
+    embedder = CachedEmbedder(get_embedder("use"))
+    return articles, embed_articles(articles, embedder), embedder

@@ -1,0 +1,99 @@
+"""The sparse path for large batches: time blocks, the evidence graph, kNN HDBSCAN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import connected_components
+
+import clustering.clusterer as clusterer_module
+from clustering import StoryClusterer, load_articles
+from clustering.evidence import cosine_distance, rounded_distance
+from clustering.graph import row_normalized, second_order_knn, sparse_scores, time_blocks
+from clustering.grouping import HDBSCANSettings
+from clustering.metrics import score
+from tests.conftest import SEEDS
+
+
+def test_time_blocks_hold_every_close_pair_exactly_once():
+    rng = np.random.default_rng(1)
+    hours = rng.uniform(0, 500, 700)
+    hours[rng.choice(700, 40, replace=False)] = np.nan
+    seen: dict[tuple[int, int], int] = {}
+    rank = np.empty(700, dtype=int)
+    rank[np.lexsort((np.arange(700), hours))] = np.arange(700)
+    for rows, cols in time_blocks(hours, 24.0, chunk=64):
+        for i in rows:
+            for j in cols[rank[cols] > rank[i]]:
+                key = (min(i, j), max(i, j))
+                seen[key] = seen.get(key, 0) + 1
+    close = {
+        (i, j)
+        for i in range(700)
+        for j in range(i + 1, 700)
+        if not abs(hours[i] - hours[j]) > 24.0  # NaN: undated, always close
+    }
+    assert close <= set(seen)
+    assert set(seen.values()) == {1}
+
+
+def test_sparse_scores_keep_close_pairs_above_the_floor():
+    hours = np.array([0.0, 10.0, 300.0, np.nan])
+    values = np.array(
+        [[1, 0.9, 0.9, 0.2], [0.9, 1, 0.005, 0.6], [0.9, 0.005, 1, 0.3], [0.2, 0.6, 0.3, 1]]
+    )
+    graph = sparse_scores(4, hours, 24.0, lambda r, c: values[np.ix_(r, c)], floor=0.01)
+    expected = np.array(
+        [[1, 0.9, 0, 0.2], [0.9, 1, 0, 0.6], [0, 0, 1, 0.3], [0.2, 0.6, 0.3, 1]]
+    )  # 0–2 are 300 h apart, 1–2 below the floor
+    np.testing.assert_allclose(graph.toarray(), expected, rtol=1e-6)
+
+
+def _first_seen(labels: np.ndarray) -> list[int]:
+    """Labels renumbered by first appearance, so equal partitions compare equal."""
+    numbers: dict[int, int] = {}
+    return [numbers.setdefault(int(x), len(numbers)) for x in labels]
+
+
+def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair():
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(6, 40))
+    points = np.repeat(centres, 30, axis=0) + rng.normal(scale=0.6, size=(180, 40))
+    probability = np.clip(np.corrcoef(points), 0, 1)
+    graph = row_normalized(
+        sparse_scores(180, np.zeros(180), 1.0, lambda r, c: probability[np.ix_(r, c)], floor=0.0)
+    )
+    members = np.arange(180)
+    dense = cosine_distance((graph @ graph.T).toarray())
+    sparse = second_order_knn(graph, graph, members, np.zeros(180), rounded_distance, 180)
+    assert connected_components(sparse, directed=False)[0] == 1
+    settings = HDBSCANSettings(2, 1, "eom", 0.2)
+    by_dense = settings.labels(members, lambda m: dense, allow_single_cluster=False)
+    by_sparse = settings.labels(members, lambda m: sparse, allow_single_cluster=False)
+    assert len(set(by_dense)) == 6
+    np.testing.assert_array_equal(_first_seen(by_dense), _first_seen(by_sparse))
+    few = second_order_knn(graph, graph, members, np.zeros(180), rounded_distance, 3)
+    assert connected_components(few, directed=False)[0] == 1  # the spanning tree joins it
+
+
+@pytest.mark.parametrize("pair_model", ["auto", None])
+def test_small_inputs_give_the_same_stories_on_both_paths(pair_model):
+    articles = load_articles([SEEDS]).articles
+    exact = StoryClusterer(pair_model=pair_model).fit(articles)
+    sparse = StoryClusterer(pair_model=pair_model, exact_limit=0).fit(articles)
+    assert sparse.stories_ == exact.stories_
+
+
+def test_og2021_sparse_path_is_within_a_hundredth_of_the_exact_one(og2021, monkeypatch):
+    articles, vectors, embedder = og2021
+    gold = list(articles["story"])
+
+    def f1(**params: object) -> float:
+        fitted = StoryClusterer(embedder=embedder, **params).fit(articles, embeddings=vectors)
+        assert sorted(m for s in fitted.stories_ for m in s.members) == sorted(articles["id"])
+        return score(list(fitted.labels_), gold).bcubed_f1
+
+    exact = f1(exact_limit=len(articles))
+    assert abs(f1(exact_limit=0) - exact) <= 0.01
+    monkeypatch.setattr(clusterer_module, "DENSE_COMPONENT", 500)  # the kNN graph path
+    assert abs(f1(exact_limit=0) - exact) <= 0.01
