@@ -227,11 +227,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             1.0 - cutoff,
         )
 
-        def distance_of(members: np.ndarray) -> np.ndarray:
-            return cosine_distance(vectors[members] @ vectors[members].T)
+        def similarity_of(members: np.ndarray) -> np.ndarray:
+            return cosine_similarity_matrix(vectors[members])
 
-        groups, outlier = group_linked(graph, distance_of, settings)
-        return groups, outlier, lambda members: vectors[members] @ vectors[members].T
+        groups, outlier = group_linked(
+            graph, lambda members: cosine_distance(similarity_of(members)), settings
+        )
+        return groups, outlier, similarity_of
 
     def _group_graph(
         self, graph: csr_matrix, hours: np.ndarray, settings: HDBSCANSettings

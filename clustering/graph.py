@@ -97,7 +97,7 @@ def row_cosine_block(rows: csr_matrix, members: np.ndarray) -> np.ndarray:
     """
     block = rows[members]
     used = np.unique(block.indices)
-    dense = block[:, used].toarray()
+    dense = block[:, used].toarray().astype(np.float64)
     return dense @ dense.T
 
 
@@ -136,8 +136,8 @@ def second_order_knn(
         partners = np.unique(block.indices)
         partner_rows = rows[ordered[partners]]
         used = np.unique(partner_rows.indices)
-        left = rows[ordered[start : start + CHUNK]][:, used].toarray().astype(np.float32)
-        right = partner_rows[:, used].toarray().astype(np.float32)
+        left = rows[ordered[start : start + CHUNK]][:, used].toarray().astype(np.float64)
+        right = partner_rows[:, used].toarray().astype(np.float64)
         similarity = left @ right.T
         local = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         values = distance(similarity[local, np.searchsorted(partners, block.indices)])

@@ -55,13 +55,17 @@ def embedder_key(embedder: object) -> str | None:
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
-    """L2-normalise the rows of ``vectors`` as float32; all-zero rows stay zero."""
+    """L2-normalise the rows of ``vectors`` as float32; all-zero rows stay zero.
+
+    Rows already of unit length (to 1e-6) are kept bit for bit, so normalising twice
+    changes nothing: vectors handed back to a clusterer give the same stories.
+    """
     out = np.asarray(vectors, dtype=np.float32)
     if out.ndim != 2:
         raise EmbedderError(f"expected a 2-D array of vectors, got shape {out.shape}")
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return out / norms
+    norms = np.linalg.norm(out.astype(np.float64), axis=1, keepdims=True)
+    norms[(norms == 0) | (np.abs(norms - 1.0) <= 1e-6)] = 1.0
+    return (out / norms).astype(np.float32)
 
 
 def package_version(distribution: str) -> str:

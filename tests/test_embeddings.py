@@ -118,3 +118,13 @@ def test_document_without_body_is_its_title():
     inner = CountingEmbedder()
     vectors = DocumentEncoder(inner).encode(["Only a title"], [""])
     np.testing.assert_allclose(vectors[0], inner.encode(["Only a title"])[0], rtol=1e-6)
+
+
+def test_normalising_twice_changes_nothing():
+    from embeddings import normalize
+
+    raw = np.random.default_rng(0).normal(size=(50, 16)).astype(np.float32)
+    once = normalize(raw)
+    np.testing.assert_allclose(np.linalg.norm(once, axis=1), 1.0, atol=1e-6)
+    assert np.array_equal(normalize(once), once)
+    assert np.array_equal(normalize(np.zeros((2, 3))), np.zeros((2, 3)))

@@ -97,3 +97,14 @@ def test_og2021_sparse_path_is_within_a_hundredth_of_the_exact_one(og2021, monke
     assert abs(f1(exact_limit=0) - exact) <= 0.01
     monkeypatch.setattr(clusterer_module, "DENSE_COMPONENT", 500)  # the kNN graph path
     assert abs(f1(exact_limit=0) - exact) <= 0.01
+
+
+@pytest.mark.parametrize("pair_model", ["auto", None])
+def test_sparse_path_does_not_depend_on_input_order(og2021, pair_model):
+    articles, vectors, embedder = og2021
+    first = StoryClusterer(embedder=embedder, pair_model=pair_model, exact_limit=0)
+    first.fit(articles.iloc[:2000], embeddings=vectors[:2000])
+    order = np.random.default_rng(7).permutation(2000)
+    again = StoryClusterer(embedder=embedder, pair_model=pair_model, exact_limit=0)
+    again.fit(articles.iloc[order], embeddings=first.embeddings_[order])
+    assert again.stories_ == first.stories_
