@@ -21,6 +21,9 @@ from clustering.evidence import (
 )
 from clustering.graph import (
     DENSE_COMPONENT,
+    UNDATED_NEIGHBOURS,
+    UndatedCandidates,
+    nearest_by_vector,
     row_cosine_block,
     row_normalized,
     second_order_knn,
@@ -207,6 +210,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             self.window_hours,
             lambda rows, cols: pair_model.scores(evidence.features(rows, cols)),
             EVIDENCE_FLOOR,
+            UndatedCandidates(
+                nearest_by_vector(evidence.centred, UNDATED_NEIGHBOURS),
+                lambda left, right: pair_model.scores(evidence.pair_features(left, right)),
+            ),
         )
         return self._group_graph(graph, evidence.hours, settings)
 
@@ -225,6 +232,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             self.window_hours,
             lambda rows, cols: vectors[rows] @ vectors[cols].T,
             1.0 - cutoff,
+            UndatedCandidates(
+                nearest_by_vector(vectors, UNDATED_NEIGHBOURS),
+                lambda left, right: np.einsum("ij,ij->i", vectors[left], vectors[right]),
+            ),
         )
 
         def similarity_of(members: np.ndarray) -> np.ndarray:

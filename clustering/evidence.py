@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from clustering.lexical import char_vectors, prefix_vectors, strip_source
-from clustering.tfidf import row_cosine
+from clustering.tfidf import row_cosine, row_dots
 
 #: Feature names, in the order of the pair model's coefficients.
 FEATURES = (
@@ -123,9 +123,12 @@ def hours_of(published: pd.Series) -> np.ndarray:
 
 
 def gap_features(left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
-    """log(1 + gap in hours), its square, and a flag for pairs where a time is missing."""
-    both = ~np.isnan(left)[:, None] & ~np.isnan(right)[None, :]
-    gap = np.abs(np.nan_to_num(left)[:, None] - np.nan_to_num(right)[None, :])
+    """log(1 + gap in hours), its square, and a flag for pairs where a time is missing.
+
+    ``left`` and ``right`` broadcast: a column and a row give a block, equal shapes pairs.
+    """
+    both = ~np.isnan(left) & ~np.isnan(right)
+    gap = np.abs(np.nan_to_num(left) - np.nan_to_num(right))
     log_gap = np.log1p(gap).astype(np.float32) * both
     return {"logdt": log_gap, "logdt2": log_gap**2, "notime": (~both).astype(np.float32)}
 
@@ -133,7 +136,7 @@ def gap_features(left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
 def time_features(published: pd.Series) -> dict[str, np.ndarray]:
     """:func:`gap_features` for every pair of articles."""
     hours = hours_of(published)
-    return gap_features(hours, hours)
+    return gap_features(hours[:, None], hours[None, :])
 
 
 def language_codes(langs: Sequence[object]) -> np.ndarray:
@@ -188,7 +191,18 @@ class ArticleEvidence:
             "prefix": row_cosine(self.prefix, rows, cols),
             "char": row_cosine(self.char, rows, cols),
             "samelang": same.astype(np.float32),
-            **gap_features(self.hours[rows], self.hours[cols]),
+            **gap_features(self.hours[rows][:, None], self.hours[cols][None, :]),
+        }
+
+    def pair_features(self, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+        """All base features for the pairs (``left[k]``, ``right[k]``), as float32 vectors."""
+        same = (self.lang[left] == self.lang[right]) & (self.lang[left] >= 0)
+        return {
+            "cos": np.einsum("ij,ij->i", self.centred[left], self.centred[right]),
+            "prefix": row_dots(self.prefix, left, right),
+            "char": row_dots(self.char, left, right),
+            "samelang": same.astype(np.float32),
+            **gap_features(self.hours[left], self.hours[right]),
         }
 
 

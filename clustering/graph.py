@@ -11,6 +11,7 @@ apart are fewer than 1 in 100, and dropping them leaves BCubed F1 within 0.001.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
@@ -22,20 +23,40 @@ CHUNK = 512
 #: Scores of a block of pairs (``rows`` × ``cols``, as indices), as a float matrix.
 BlockScores = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
+#: Above this many undated articles, each is compared only with its nearest by vector
+#: (comparing each with every other would make the graph quadratic again).
+UNDATED_LIMIT = 5000
+
+#: How many nearest articles an undated article is compared with, above the limit.
+UNDATED_NEIGHBOURS = 200
+
+
+@dataclass(frozen=True)
+class UndatedCandidates:
+    """How undated articles find their candidates and score them, pair by pair."""
+
+    #: Rows → their candidate partners, one row of indices each.
+    neighbours: Callable[[np.ndarray], np.ndarray]
+    #: (left, right) index vectors → the score of each pair.
+    scores: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
 
 def time_blocks(
-    hours: np.ndarray, window_hours: float, chunk: int = CHUNK
+    hours: np.ndarray, window_hours: float, chunk: int = CHUNK, with_undated: bool = True
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Blocks of (row indices, column indices) that hold every pair within the window.
 
     Each unordered pair within ``window_hours`` (or with an undated side) has its earlier
     article (by time, undated last, then index) among the rows of exactly one block and
     its later one among that block's columns; :func:`sparse_scores` keeps only that order.
+    Without ``with_undated``, pairs with an undated side are left out.
     """
     order = np.lexsort((np.arange(len(hours)), hours))
     dated = int(np.count_nonzero(~np.isnan(hours)))
     sorted_hours = hours[order[:dated]]
-    undated = order[dated:]
+    undated = order[dated:] if with_undated else order[:0]
+    if not with_undated:
+        order = order[:dated]
     for start in range(0, len(order), chunk):
         stop = min(start + chunk, len(order))
         if start >= dated:
@@ -54,16 +75,20 @@ def sparse_scores(
     window_hours: float,
     scores: BlockScores,
     floor: float,
+    undated: UndatedCandidates | None = None,
 ) -> csr_matrix:
     """Symmetric sparse matrix of the scores ≥ ``floor`` of pairs within the window.
 
     The diagonal is 1. Pairs farther apart in time than ``window_hours`` (both dated)
-    are left out whatever their score.
+    are left out whatever their score. Undated articles are compared with every other,
+    unless there are more than :data:`UNDATED_LIMIT` of them and ``undated`` is given:
+    then each is compared only with the candidates it names (its nearest by vector).
     """
+    nearest_only = undated is not None and np.isnan(hours).sum() > UNDATED_LIMIT
     rank = np.empty(n, dtype=np.int64)
     rank[np.lexsort((np.arange(n), hours))] = np.arange(n)
     found_rows, found_cols, found_values = [], [], []
-    for rows, cols in time_blocks(hours, window_hours):
+    for rows, cols in time_blocks(hours, window_hours, with_undated=not nearest_only):
         block = scores(rows, cols)
         gap = np.abs(hours[rows][:, None] - hours[cols][None, :])
         keep = (block >= floor) & ~(gap > window_hours) & (rank[rows][:, None] < rank[cols])
@@ -71,11 +96,53 @@ def sparse_scores(
         found_rows.append(rows[r].astype(np.int32))
         found_cols.append(cols[c].astype(np.int32))
         found_values.append(block[r, c].astype(np.float32))
+    if nearest_only:
+        assert undated is not None
+        left, right, values = _undated_pairs(n, np.flatnonzero(np.isnan(hours)), undated, floor)
+        found_rows.append(left)
+        found_cols.append(right)
+        found_values.append(values)
     i = np.concatenate([*found_rows, *found_cols, np.arange(n, dtype=np.int32)])
     j = np.concatenate([*found_cols, *found_rows, np.arange(n, dtype=np.int32)])
     del found_rows, found_cols
     values = np.concatenate([*found_values, *found_values, np.ones(n, dtype=np.float32)])
     return coo_matrix((values, (i, j)), shape=(n, n)).tocsr()
+
+
+def _undated_pairs(
+    n: int, rows: np.ndarray, undated: UndatedCandidates, floor: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each undated article with its candidates: pairs (once each) scoring ≥ ``floor``."""
+    keys = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        near = undated.neighbours(chunk)
+        left, right = np.repeat(chunk, near.shape[1]), near.ravel()
+        other = left != right
+        low, high = np.minimum(left, right)[other], np.maximum(left, right)[other]
+        keys.append(low.astype(np.int64) * n + high)
+    left, right = np.divmod(np.unique(np.concatenate([*keys, np.zeros(0, dtype=np.int64)])), n)
+    values = np.concatenate(
+        [
+            undated.scores(left[s : s + 65536], right[s : s + 65536]).astype(np.float32)
+            for s in range(0, len(left), 65536)
+        ]
+        + [np.zeros(0, dtype=np.float32)]
+    )
+    keep = values >= floor
+    return left[keep].astype(np.int32), right[keep].astype(np.int32), values[keep]
+
+
+def nearest_by_vector(vectors: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """For some rows, the ``k`` other rows with the largest dot product (exact search)."""
+
+    def neighbours(rows: np.ndarray) -> np.ndarray:
+        similarity = vectors[rows] @ vectors.T
+        similarity[np.arange(len(rows)), rows] = -np.inf
+        count = min(k, len(vectors) - 1)
+        return np.argpartition(-similarity, count - 1, axis=1)[:, :count]
+
+    return neighbours
 
 
 def row_normalized(matrix: csr_matrix) -> csr_matrix:
@@ -97,12 +164,15 @@ def row_cosine_block(rows: csr_matrix, members: np.ndarray) -> np.ndarray:
     """
     block = rows[members]
     used = np.unique(block.indices)
-    dense = block[:, used].toarray().astype(np.float64)
+    dense = block[:, used].toarray()
     return dense @ dense.T
 
 
 #: Components larger than this get a sparse k-nearest-neighbour distance graph.
 DENSE_COMPONENT = 4000
+
+#: Largest dense block (cells) :func:`second_order_knn` builds for one product.
+DENSE_CELLS = 20_000_000
 
 #: Neighbours per article in that graph (a spanning tree keeps it connected).
 NEIGHBOURS = 15
@@ -136,11 +206,15 @@ def second_order_knn(
         partners = np.unique(block.indices)
         partner_rows = rows[ordered[partners]]
         used = np.unique(partner_rows.indices)
-        left = rows[ordered[start : start + CHUNK]][:, used].toarray().astype(np.float64)
-        right = partner_rows[:, used].toarray().astype(np.float64)
-        similarity = left @ right.T
+        left_rows = rows[ordered[start : start + CHUNK]]
         local = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-        values = distance(similarity[local, np.searchsorted(partners, block.indices)])
+        where = np.searchsorted(partners, block.indices)
+        if len(partners) * len(used) <= DENSE_CELLS:  # BLAS on the columns in use
+            similarity = left_rows[:, used].toarray() @ partner_rows[:, used].toarray().T
+            values = distance(similarity[local, where])
+        else:  # too wide to make dense: a sparse product, read at the candidate pairs
+            product = (left_rows @ partner_rows.T).tocsr()
+            values = distance(np.asarray(product[local, where], dtype=np.float32).ravel())
         off = block.indices != local + start
         found_rows.append(local[off] + start)
         found_cols.append(block.indices[off])

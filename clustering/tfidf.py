@@ -81,3 +81,9 @@ def row_cosine(
 ) -> np.ndarray:
     """Cosines between some rows and some other rows of l2-normalised vectors, float32."""
     return (weighted[rows] @ weighted[cols].T).toarray().astype(np.float32)
+
+
+def row_dots(weighted: csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Cosines of the row pairs (``left[k]``, ``right[k]``) of l2-normalised vectors, float32."""
+    products = weighted[left].multiply(weighted[right])
+    return np.asarray(products.sum(axis=1), dtype=np.float32).ravel()

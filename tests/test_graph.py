@@ -7,9 +7,17 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 import clustering.clusterer as clusterer_module
+import clustering.graph as graph_module
 from clustering import StoryClusterer, load_articles
 from clustering.evidence import cosine_distance, rounded_distance
-from clustering.graph import row_normalized, second_order_knn, sparse_scores, time_blocks
+from clustering.graph import (
+    UndatedCandidates,
+    nearest_by_vector,
+    row_normalized,
+    second_order_knn,
+    sparse_scores,
+    time_blocks,
+)
 from clustering.grouping import HDBSCANSettings
 from clustering.metrics import score
 from tests.conftest import SEEDS
@@ -55,7 +63,9 @@ def _first_seen(labels: np.ndarray) -> list[int]:
     return [numbers.setdefault(int(x), len(numbers)) for x in labels]
 
 
-def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair():
+@pytest.mark.parametrize("dense_cells", [graph_module.DENSE_CELLS, 0])
+def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair(dense_cells, monkeypatch):
+    monkeypatch.setattr(graph_module, "DENSE_CELLS", dense_cells)  # 0: sparse products
     rng = np.random.default_rng(3)
     centres = rng.normal(size=(6, 40))
     points = np.repeat(centres, 30, axis=0) + rng.normal(scale=0.6, size=(180, 40))
@@ -108,3 +118,52 @@ def test_sparse_path_does_not_depend_on_input_order(og2021, pair_model):
     again = StoryClusterer(embedder=embedder, pair_model=pair_model, exact_limit=0)
     again.fit(articles.iloc[order], embeddings=first.embeddings_[order])
     assert again.stories_ == first.stories_
+
+
+def test_many_undated_articles_are_compared_with_their_nearest_only(monkeypatch):
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    hours = np.where(np.arange(60) < 20, np.arange(60) * 1.0, np.nan)  # 40 undated
+
+    def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return vectors[rows] @ vectors[cols].T
+
+    def pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", vectors[left], vectors[right])
+
+    every = sparse_scores(60, hours, 5.0, block, 0.2)
+    monkeypatch.setattr(graph_module, "UNDATED_LIMIT", 10)
+    candidates = UndatedCandidates(nearest_by_vector(vectors, 59), pairs)
+    np.testing.assert_allclose(
+        sparse_scores(60, hours, 5.0, block, 0.2, candidates).toarray(), every.toarray(), 1e-6
+    )
+    three = nearest_by_vector(vectors, 3)
+    few = sparse_scores(60, hours, 5.0, block, 0.2, UndatedCandidates(three, pairs)).tocoo()
+    allowed = {(min(u, v), max(u, v)) for u in range(20, 60) for v in three(np.array([u]))[0]}
+    kept = {(min(i, j), max(i, j)) for i, j in zip(few.row, few.col, strict=True) if i != j}
+    undated_pairs = {pair for pair in kept if pair[1] >= 20}
+    assert undated_pairs and undated_pairs <= allowed
+    assert kept - undated_pairs == {
+        pair for pair in zip(*np.nonzero(np.triu(every.toarray(), 1)), strict=True) if pair[1] < 20
+    }
+    for row, partners in zip(range(20, 60), three(np.arange(20, 60)), strict=True):
+        assert set(partners) == set(np.argsort(-(vectors @ vectors[row]))[1:4])
+
+
+def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021):
+    articles, vectors, embedder = og2021
+    undated = articles.assign(published=None)  # 5,539 undated: over UNDATED_LIMIT
+    gold = list(articles["story"])
+    scores = [
+        score(
+            list(
+                StoryClusterer(embedder=embedder, exact_limit=limit)
+                .fit(undated, embeddings=vectors)
+                .labels_
+            ),
+            gold,
+        ).bcubed_f1
+        for limit in (len(articles), 0)
+    ]
+    assert abs(scores[1] - scores[0]) <= 0.01, scores
