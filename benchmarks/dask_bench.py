@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/dask_bench.py [--data ../shared/data] [--workers 2]
                                        [--out benchmarks/DASK_RESULTS.md]
+(``make bench`` runs it and puts the results in benchmarks/RESULTS.md.)
 
 Local: `StoryClusterer` with `use`, embedding with no cache. Dask: a LocalCluster of
 one-threaded worker processes embeds (no cache) and clusters the 7-day windows. A second,

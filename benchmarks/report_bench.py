@@ -7,7 +7,7 @@ written as a report. Render time is from navigation start to the ``samestory-rea
 performance mark, which the page sets after it has drawn the first cards, the outliers
 and the map. Filter time is from typing a query into the search box (setting its value
 and firing ``input``) until the next frame after the DOM update. Results go to
-``benchmarks/REPORT_RESULTS.md``.
+``benchmarks/REPORT_RESULTS.md`` (not committed; ``make bench`` puts them in RESULTS.md).
 """
 
 from __future__ import annotations

@@ -62,9 +62,11 @@ def synthetic(data: Path, size: int) -> tuple[pd.DataFrame, np.ndarray]:
     return table, np.concatenate(blocks)[:size]
 
 
-def run_one(data: Path, size: int, path: str) -> dict[str, float]:
+def run_one(data: Path, size: int, path: str, undated: bool = False) -> dict[str, float]:
     """Cluster ``size`` synthetic articles on one path; time, peak RSS and BCubed F1."""
     table, vectors = synthetic(data, size)
+    if undated:
+        table["published"] = None
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status_mb("VmRSS")
@@ -101,7 +103,7 @@ def slope(rows: list[dict[str, float]], key: str) -> float:
 
 
 def run_scale_bench(
-    data: Path, sizes: list[int], exact_max: int = 10_000
+    data: Path, sizes: list[int], exact_max: int = 10_000, undated: bool = False
 ) -> list[dict[str, float]]:
     """Each size and path in a fresh process (exact only up to ``exact_max``)."""
     results = []
@@ -110,6 +112,7 @@ def run_scale_bench(
             if path == "exact" and size > exact_max:
                 continue
             command = [sys.executable, __file__, "--data", str(data), "--one", str(size), path]
+            command += ["--undated"] if undated else []
             out = subprocess.run(command, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 results.append({"size": size, "path": path, "error": out.stderr.strip()[-300:]})
@@ -127,12 +130,13 @@ def main() -> None:
     )
     parser.add_argument("--exact-max", type=int, default=10_000)
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--undated", action="store_true", help="Drop the dates first.")
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.data, int(args.one[0]), args.one[1])))
+        print(json.dumps(run_one(args.data, int(args.one[0]), args.one[1], args.undated)))
         return
-    results = run_scale_bench(args.data, args.sizes, args.exact_max)
+    results = run_scale_bench(args.data, args.sizes, args.exact_max, args.undated)
     if args.json:
         print(json.dumps(results))
         return
