@@ -33,7 +33,7 @@ from clustering.grouping import HDBSCANSettings, group, group_linked
 from clustering.loaders import articles_from_records
 from clustering.similarity import cosine_similarity_matrix
 from clustering.stories import Closeness, Story, block_of, build_stories
-from clustering.vectors import embed_articles
+from clustering.vectors import check_embeddings, embed_articles
 from embeddings import DEFAULT_MODEL, Embedder, embedder_key, get_embedder, normalize, story_cutoff
 
 #: Up to this many articles every pair is compared (dense n×n matrices, ~1 GB at 5,000).
@@ -105,7 +105,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.exact_limit = exact_limit
         self.window_hours = window_hours
 
-    def _embedder(self) -> Embedder:
+    def resolved_embedder(self) -> Embedder:
+        """The embedder this clusterer uses: the one given, or the model it names."""
         if self.embedder is None or isinstance(self.embedder, str):
             return get_embedder(self.embedder or DEFAULT_MODEL)
         return self.embedder
@@ -134,16 +135,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         articles = as_article_table(X)
         n = len(articles)
         if embeddings is not None:
-            embeddings = np.asarray(embeddings)
-            if embeddings.ndim != 2 or embeddings.shape[0] != n:
-                raise ValueError(
-                    f"embeddings must have one row per article: "
-                    f"got shape {embeddings.shape} for {n} articles"
-                )
-            embeddings = normalize(embeddings)
+            embeddings = normalize(check_embeddings(embeddings, n))
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
-        embedder = self._embedder()
+        embedder = self.resolved_embedder()
         if embeddings is None:
             vectors = embed_articles(canonical, embedder, progress)
         else:

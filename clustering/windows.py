@@ -195,7 +195,7 @@ class WindowedClusterer(ClusterMixin, BaseEstimator):
         clusterer = self.clusterer if self.clusterer is not None else StoryClusterer()
         articles = as_article_table(X)
         if embeddings is None:
-            embeddings = embed_articles(articles, clusterer._embedder(), progress)
+            embeddings = embed_articles(articles, clusterer.resolved_embedder(), progress)
         embeddings = check_embeddings(embeddings, len(articles))
         self.windows_ = split_windows(articles["published"], self.window_days, self.overlap_days)
         # A window needs titles, dates and languages with the vectors, not the bodies.
