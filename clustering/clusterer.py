@@ -23,10 +23,11 @@ from clustering.graph import (
     DENSE_COMPONENT,
     UNDATED_NEIGHBOURS,
     UndatedCandidates,
+    knn_distance_graph,
     nearest_by_vector,
     row_cosine_block,
     row_normalized,
-    second_order_knn,
+    sparse_block,
     sparse_scores,
 )
 from clustering.grouping import HDBSCANSettings, group, group_linked
@@ -233,13 +234,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             ),
         )
 
-        def similarity_of(members: np.ndarray) -> np.ndarray:
-            return cosine_similarity_matrix(vectors[members])
+        hours = hours_of(articles["published"])
+        rows = csr_matrix(vectors)
 
-        groups, outlier = group_linked(
-            graph, lambda members: cosine_distance(similarity_of(members)), settings
-        )
-        return groups, outlier, similarity_of
+        def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
+            if len(members) > DENSE_COMPONENT:
+                return knn_distance_graph(rows, graph, members, hours, rounded_distance)
+            return cosine_distance(cosine_similarity_matrix(vectors[members]))
+
+        groups, outlier = group_linked(graph, distance_of, settings)
+        return groups, outlier, sparse_block(graph)
 
     def _group_graph(
         self, graph: csr_matrix, hours: np.ndarray, settings: HDBSCANSettings
@@ -253,8 +257,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
         def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
             if len(members) > DENSE_COMPONENT:
-                return second_order_knn(rows, graph, members, hours, rounded_distance)
+                return knn_distance_graph(rows, graph, members, hours, rounded_distance)
             return cosine_distance(row_cosine_block(rows, members))
 
         groups, outlier = group_linked(graph >= self.min_probability, distance_of, settings)
-        return groups, outlier, lambda members: graph[members][:, members].toarray()
+        return groups, outlier, sparse_block(graph)

@@ -171,14 +171,14 @@ def row_cosine_block(rows: csr_matrix, members: np.ndarray) -> np.ndarray:
 #: Components larger than this get a sparse k-nearest-neighbour distance graph.
 DENSE_COMPONENT = 4000
 
-#: Largest dense block (cells) :func:`second_order_knn` builds for one product.
+#: Largest dense block (cells) :func:`knn_distance_graph` builds for one product.
 DENSE_CELLS = 20_000_000
 
 #: Neighbours per article in that graph (a spanning tree keeps it connected).
 NEIGHBOURS = 15
 
 
-def second_order_knn(
+def knn_distance_graph(
     rows: csr_matrix,
     graph: csr_matrix,
     members: np.ndarray,
@@ -186,11 +186,12 @@ def second_order_knn(
     distance: Callable[[np.ndarray], np.ndarray],
     neighbours: int = NEIGHBOURS,
 ) -> csr_matrix:
-    """Sparse second-order distances among ``members`` for HDBSCAN, in their order.
+    """Sparse distances among ``members`` for HDBSCAN, in their order.
 
-    Distances are computed only for the candidate pairs of ``graph`` (1 − cosine of the
-    row-normalised ``rows``, via ``distance``), in blocks of members close in time so
-    each block's products run in BLAS. Each member keeps its ``neighbours`` nearest;
+    Distances are computed only for the candidate pairs of ``graph``: ``distance`` of the
+    cosine between the unit-length ``rows`` (the probability rows for the second-order
+    distance, the article vectors for the cosine path), in blocks of members close in
+    time so each block's products run in BLAS. Each member keeps its ``neighbours`` nearest;
     the minimum spanning tree of all candidate pairs is added, so HDBSCAN sees one
     connected graph whose spanning tree is the one of the full candidate graph.
     """
@@ -231,3 +232,12 @@ def second_order_knn(
     tree = minimum_spanning_tree(full)
     joined = knn.maximum(knn.T).maximum(tree).maximum(tree.T).tocsr()
     return joined[position][:, position].tocsr()
+
+
+def sparse_block(graph: csr_matrix) -> Callable[[np.ndarray], csr_matrix]:
+    """Closeness read from a sparse graph: the block among some articles, still sparse.
+
+    A story's most central member is then found from its kept pairs, without an m×m
+    dense matrix for a story of m articles.
+    """
+    return lambda members: graph[members][:, members]

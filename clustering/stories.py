@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,9 @@ class Story:
         return len(self.members)
 
 
-#: Pairwise closeness of the articles at some indices, as a square block in their order.
-Closeness = Callable[[np.ndarray], np.ndarray]
+#: Pairwise closeness of the articles at some indices, as a square block in their order
+#: (dense, or a scipy sparse matrix holding the pairs that were kept).
+Closeness = Callable[[np.ndarray], Any]
 
 
 def block_of(similarity: np.ndarray) -> Closeness:
@@ -44,8 +46,8 @@ def block_of(similarity: np.ndarray) -> Closeness:
 def _representative(indices: np.ndarray, closeness: Closeness, ids: np.ndarray) -> int:
     if len(indices) == 1:
         return int(indices[0])
-    block = closeness(indices)
-    centrality = (block.sum(axis=1) - 1.0) / (len(indices) - 1)
+    block = closeness(indices)  # dense, or sparse with the pairs kept
+    centrality = (np.asarray(block.sum(axis=1)).ravel() - 1.0) / (len(indices) - 1)
     best = np.flatnonzero(np.isclose(centrality, centrality.max(), rtol=0, atol=1e-9))
     return int(min(indices[best], key=lambda i: ids[i]))
 

@@ -12,9 +12,9 @@ from clustering import StoryClusterer, load_articles
 from clustering.evidence import cosine_distance, rounded_distance
 from clustering.graph import (
     UndatedCandidates,
+    knn_distance_graph,
     nearest_by_vector,
     row_normalized,
-    second_order_knn,
     sparse_scores,
     time_blocks,
 )
@@ -75,14 +75,14 @@ def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair(dense_cells, 
     )
     members = np.arange(180)
     dense = cosine_distance((graph @ graph.T).toarray())
-    sparse = second_order_knn(graph, graph, members, np.zeros(180), rounded_distance, 180)
+    sparse = knn_distance_graph(graph, graph, members, np.zeros(180), rounded_distance, 180)
     assert connected_components(sparse, directed=False)[0] == 1
     settings = HDBSCANSettings(2, 1, "eom", 0.2)
     by_dense = settings.labels(members, lambda m: dense, allow_single_cluster=False)
     by_sparse = settings.labels(members, lambda m: sparse, allow_single_cluster=False)
     assert len(set(by_dense)) == 6
     np.testing.assert_array_equal(_first_seen(by_dense), _first_seen(by_sparse))
-    few = second_order_knn(graph, graph, members, np.zeros(180), rounded_distance, 3)
+    few = knn_distance_graph(graph, graph, members, np.zeros(180), rounded_distance, 3)
     assert connected_components(few, directed=False)[0] == 1  # the spanning tree joins it
 
 
@@ -167,3 +167,16 @@ def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021)
         for limit in (len(articles), 0)
     ]
     assert abs(scores[1] - scores[0]) <= 0.01, scores
+
+
+def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og2021, monkeypatch):
+    articles, vectors, embedder = og2021
+    gold = list(articles["story"])
+
+    def f1() -> float:
+        fitted = StoryClusterer(embedder=embedder, pair_model=None, exact_limit=0)
+        return score(list(fitted.fit(articles, embeddings=vectors).labels_), gold).bcubed_f1
+
+    dense = f1()
+    monkeypatch.setattr(clusterer_module, "DENSE_COMPONENT", 300)
+    assert abs(f1() - dense) <= 0.005
