@@ -222,9 +222,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray, Closeness]:
         """The cosine path for large batches: pairs within the time window and the cutoff."""
         vectors = np.asarray(vectors, dtype=np.float32)
+        hours = hours_of(articles["published"])
         graph = sparse_scores(
             len(vectors),
-            hours_of(articles["published"]),
+            hours,
             self.window_hours,
             lambda rows, cols: vectors[rows] @ vectors[cols].T,
             1.0 - cutoff,
@@ -234,7 +235,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             ),
         )
 
-        hours = hours_of(articles["published"])
         rows = csr_matrix(vectors)
 
         def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
