@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clustering import StoryClusterer, load_articles  # noqa: E402
-from clustering.metrics import score  # noqa: E402
+from clustering.evaluation.metrics import score  # noqa: E402
 from embeddings import get_embedder  # noqa: E402
 
 HEADER = (
@@ -142,8 +142,8 @@ def store_lines(data: Path) -> list[str]:
 
 def paths_lines(data: Path) -> list[str]:
     """OG2021 on the exact and on the sparse path, with the same vectors."""
-    from clustering.vectors import embed_articles
     from embeddings import CachedEmbedder
+    from embeddings.articles import embed_articles
 
     articles = load_articles([data / "og2021-dev.jsonl"]).articles
     embedder = CachedEmbedder(get_embedder("use"))

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench import machine  # noqa: E402
 from clustering import StoryClusterer, load_articles  # noqa: E402
-from clustering.distributed import cluster_on_dask, dask_client, embed_on_dask  # noqa: E402
-from clustering.metrics import score  # noqa: E402
-from clustering.windows import WindowedClusterer  # noqa: E402
+from clustering.evaluation.metrics import score  # noqa: E402
+from clustering.scale.distributed import cluster_on_dask, dask_client, embed_on_dask  # noqa: E402
+from clustering.scale.windows import WindowedClusterer  # noqa: E402
 from embeddings import get_embedder  # noqa: E402
 
 SWEEP = [(3, 1), (5, 2), (7, 2), (7, 3), (10, 3), (14, 3)]

@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clustering import load_articles  # noqa: E402
-from clustering.clusterer import StoryClusterer  # noqa: E402
-from clustering.metrics import score  # noqa: E402
-from clustering.vectors import embed_articles  # noqa: E402
+from clustering.evaluation.metrics import score  # noqa: E402
+from clustering.grouping.clusterer import StoryClusterer  # noqa: E402
 from embeddings import CachedEmbedder, get_embedder  # noqa: E402
+from embeddings.articles import embed_articles  # noqa: E402
 
 #: Days between copies of the dev set (it spans 45 days).
 SHIFT_DAYS = 46

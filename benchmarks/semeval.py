@@ -23,8 +23,8 @@ from scipy.stats import pearsonr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clustering.compare import COMPARE_MODEL, score_pairs  # noqa: E402
-from clustering.pairs import read_pairs  # noqa: E402
+from clustering.evidence.compare import COMPARE_MODEL, score_pairs  # noqa: E402
+from clustering.output.pairs import read_pairs  # noqa: E402
 from clustering.pipeline import make_embedder  # noqa: E402
 
 FILE = "semeval2022-pairs-dev.csv"

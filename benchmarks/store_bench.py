@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clustering import load_articles  # noqa: E402
-from clustering.store import StoryStore, content_digest  # noqa: E402
-from clustering.vectors import embed_articles  # noqa: E402
+from clustering.store.store import StoryStore, content_digest  # noqa: E402
 from embeddings import CachedEmbedder, get_embedder  # noqa: E402
+from embeddings.articles import embed_articles  # noqa: E402
 
 WORDS = ("live", "update", "report", "video", "analysis", "breaking", "photos", "latest")
 

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clustering import load_articles  # noqa: E402
-from clustering.centring import Centring, LanguageMeans  # noqa: E402
-from clustering.compare import lead, whole_text  # noqa: E402
-from clustering.pairs import read_pairs  # noqa: E402
+from clustering.evidence.centring import Centring, LanguageMeans  # noqa: E402
+from clustering.evidence.compare import lead, whole_text  # noqa: E402
+from clustering.output.pairs import read_pairs  # noqa: E402
 from clustering.pipeline import make_embedder  # noqa: E402
 from embeddings import Embedder, encode_in_batches  # noqa: E402
 

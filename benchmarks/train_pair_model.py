@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clustering import load_articles  # noqa: E402
-from clustering.evidence import FEATURES, PairModel, feature_column, pair_features  # noqa: E402
-from clustering.vectors import embed_articles  # noqa: E402
+from clustering.evidence.features import FEATURES, PairModel, feature_column, pair_features  # noqa: E402
 from embeddings import CachedEmbedder, get_embedder  # noqa: E402
+from embeddings.articles import embed_articles  # noqa: E402
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0

@@ -5,15 +5,17 @@ multilingual vector from :mod:`embeddings`, and :class:`StoryClusterer` groups t
 HDBSCAN into stories; articles it cannot place are outliers, each a story of its own.
 """
 
-from clustering.articles import ARTICLE_COLUMNS
-from clustering.clusterer import StoryClusterer, as_article_table
 from clustering.errors import InputError
-from clustering.formats import render
-from clustering.loaders import LoadResult, articles_from_records, load_articles
-from clustering.pipeline import ClusterResult, cluster_paths, make_embedder
-from clustering.report import render_report
-from clustering.stories import Story
-from clustering.tables import article_table, story_table
+from clustering.grouping.clusterer import StoryClusterer, as_article_table
+from clustering.grouping.result import ClusterResult
+from clustering.grouping.stories import Story
+from clustering.output.formats import render
+from clustering.output.report import render_report
+from clustering.output.tables import article_table, story_table
+from clustering.pipeline import cluster_paths
+from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.loaders import LoadResult, articles_from_records, load_articles
+from embeddings import make_embedder
 
 __all__ = [
     "ARTICLE_COLUMNS",

@@ -4,45 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from clustering.clusterer import StoryClusterer
-from clustering.errors import InputError
-from clustering.loaders import load_articles
-from clustering.stories import Story
-from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder
-
-
-@dataclass
-class ClusterResult:
-    """Stories found in some input.
-
-    ``articles`` is the article table with ``story`` and ``outlier`` columns; ``skipped``
-    lists the inputs left out under ``skip_bad``; ``embeddings`` are the article vectors in
-    the order of ``articles``, when known (the report draws its map from them).
-    """
-
-    articles: pd.DataFrame
-    stories: list[Story]
-    skipped: list[InputError] = field(default_factory=list)
-    embeddings: np.ndarray | None = None
-
-    @property
-    def outliers(self) -> int:
-        """Number of outlier stories."""
-        return sum(story.outlier for story in self.stories)
-
-
-def make_embedder(
-    model: str = DEFAULT_MODEL, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None
-) -> Embedder:
-    """The embedder for ``model``, wrapped in the on-disk cache unless ``cache`` is False."""
-    embedder = get_embedder(model)
-    return CachedEmbedder(embedder, Path(cache_dir) if cache_dir else None) if cache else embedder
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.result import ClusterResult
+from clustering.reading.loaders import load_articles
+from embeddings import Embedder, make_embedder
 
 
 def cluster_paths(

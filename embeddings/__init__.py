@@ -3,6 +3,7 @@
 This package knows nothing of stories: it turns texts into L2-normalised float32 vectors.
 """
 
+from embeddings.articles import check_embeddings, embed_articles
 from embeddings.base import (
     Embedder,
     EmbedderError,
@@ -12,7 +13,7 @@ from embeddings.base import (
 )
 from embeddings.cache import CachedEmbedder, default_cache_dir
 from embeddings.documents import DocumentEncoder, encode_in_batches, split_document
-from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models
+from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models, make_embedder
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -20,11 +21,14 @@ __all__ = [
     "DocumentEncoder",
     "Embedder",
     "EmbedderError",
+    "check_embeddings",
     "default_cache_dir",
+    "embed_articles",
     "embedder_key",
     "encode_in_batches",
     "get_embedder",
     "list_models",
+    "make_embedder",
     "normalize",
     "split_document",
     "story_cutoff",

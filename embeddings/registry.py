@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from embeddings.base import Embedder
 from embeddings.bundled import E5Embedder, USEEmbedder
+from embeddings.cache import CachedEmbedder
 from embeddings.sentence_transformers import SentenceTransformerEmbedder
 
 #: The default model, chosen by measurement (see README, "Choice of model").
@@ -32,3 +36,11 @@ def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
     if key in _BUILTIN:
         return _BUILTIN[key][0]()
     return SentenceTransformerEmbedder(name.removeprefix(_ST_PREFIX))
+
+
+def make_embedder(
+    model: str = DEFAULT_MODEL, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None
+) -> Embedder:
+    """The embedder for ``model``, wrapped in the on-disk cache unless ``cache`` is False."""
+    embedder = get_embedder(model)
+    return CachedEmbedder(embedder, Path(cache_dir) if cache_dir else None) if cache else embedder

@@ -36,8 +36,8 @@ def og2021():
     if not OG2021.exists():
         pytest.skip(f"dev data not found at {OG2021}")
     from clustering import load_articles
-    from clustering.vectors import embed_articles
     from embeddings import CachedEmbedder, get_embedder
+    from embeddings.articles import embed_articles
 
     articles = load_articles([OG2021]).articles
     embedder = CachedEmbedder(get_embedder("use"))

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 
 from clustering import StoryClusterer
-from clustering.assign import Assigner
+from clustering.store.assign import Assigner
 
 
 class AngleEmbedder:

@@ -10,7 +10,7 @@ import click
 import pytest
 
 from clustering.cli import main
-from clustering.formats import ARTICLE_FIELDS
+from clustering.output.formats import ARTICLE_FIELDS
 from tests.conftest import SEEDS
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from clustering import load_articles
-from clustering.centring import Centring, LanguageMeans, shipped_centring
 from clustering.cli import main
-from clustering.compare import compare_articles, score_pairs, whole_text
-from clustering.pairs import read_pairs
+from clustering.evidence.centring import Centring, LanguageMeans, shipped_centring
+from clustering.evidence.compare import compare_articles, score_pairs, whole_text
+from clustering.output.pairs import read_pairs
 from embeddings import get_embedder
 from tests.conftest import ROOT, SEED_FILES
 

@@ -11,7 +11,8 @@ import pytest
 
 from clustering import StoryClusterer, load_articles
 from clustering.cli import main
-from clustering.distributed import (
+from clustering.evaluation.metrics import score
+from clustering.scale.distributed import (
     INSTALL_HINT,
     DaskEmbedder,
     EngineError,
@@ -19,9 +20,8 @@ from clustering.distributed import (
     cluster_paths_on_dask,
     dask_client,
 )
-from clustering.metrics import score
-from clustering.vectors import embed_articles
 from embeddings import CachedEmbedder, get_embedder
+from embeddings.articles import embed_articles
 from tests.conftest import ROOT, SEEDS
 
 OG2021 = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
@@ -57,7 +57,7 @@ def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(c
     assert np.allclose(vectors, get_embedder("use").encode(texts), atol=1e-6)
 
     def models() -> list[str]:
-        from clustering.distributed import _WORKER_EMBEDDERS
+        from clustering.scale.distributed import _WORKER_EMBEDDERS
 
         return list(_WORKER_EMBEDDERS)
 

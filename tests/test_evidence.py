@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.evidence import (
+from clustering.evidence.features import (
     FEATURES,
     PairModel,
     second_order_distance,
     shipped_pair_model,
     time_features,
 )
-from clustering.lexical import shared_entities, skeleton, strip_source, word_prefixes
+from clustering.evidence.lexical import shared_entities, skeleton, strip_source, word_prefixes
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from clustering.articles import RawArticle
 from clustering.cli import main
 from clustering.errors import InputError
-from clustering.feeds import is_feed_source, read_feed
-from clustering.loaders import load_articles
+from clustering.reading.articles import RawArticle
+from clustering.reading.feeds import is_feed_source, read_feed
+from clustering.reading.loaders import load_articles
 from tests.conftest import SEEDS
 
 BAKU_HTML = "<p>The ministers <b>met</b> in Baku on Friday.</p><p>They signed a plan.</p>"

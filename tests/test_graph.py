@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-import clustering.clusterer as clusterer_module
-import clustering.graph as graph_module
+import clustering.grouping.clusterer as clusterer_module
+import clustering.grouping.graph as graph_module
 from clustering import StoryClusterer, load_articles
-from clustering.evidence import cosine_distance, rounded_distance
-from clustering.graph import (
+from clustering.evaluation.metrics import score
+from clustering.evidence.features import cosine_distance, rounded_distance
+from clustering.grouping.graph import (
     UndatedCandidates,
     knn_distance_graph,
     nearest_by_vector,
@@ -18,8 +19,7 @@ from clustering.graph import (
     sparse_scores,
     time_blocks,
 )
-from clustering.grouping import HDBSCANSettings
-from clustering.metrics import score
+from clustering.grouping.hdbscan_step import HDBSCANSettings
 from tests.conftest import SEEDS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clustering.metrics import score
+from clustering.evaluation.metrics import score
 
 
 def test_perfect_grouping():

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from clustering import ARTICLE_COLUMNS, articles_from_records, load_articles
-from clustering.cleaning import clean_text
-from clustering.dates import leading_date
-from clustering.decoding import decode_bytes
+from clustering.reading.cleaning import clean_text
+from clustering.reading.dates import leading_date
+from clustering.reading.decoding import decode_bytes
 from tests.conftest import SEEDS
 
 TURKISH = "İran Savunma Bakanı Tuğgeneral Aziz Nasirzade, Cumhurbaşkanı Aliyev ile görüştü."

@@ -14,8 +14,8 @@ import pytest
 
 from clustering import ARTICLE_COLUMNS, ClusterResult
 from clustering.cli import main
-from clustering.report import render_report, report_data, script_json
-from clustering.stories import Story
+from clustering.grouping.stories import Story
+from clustering.output.report import render_report, report_data, script_json
 from tests.conftest import SEEDS
 
 SCRIPT_TITLE = "<script>alert(1)</script>"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from clustering import articles_from_records
-from clustering.store import StoreError, StoryStore
+from clustering.store.store import StoreError, StoryStore
 from tests.conftest import ROOT
 from tests.fakes import AngleEmbedder, cosine_assigner
 
@@ -93,7 +93,7 @@ _WRITER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from clustering import articles_from_records
-from clustering.store import StoryStore
+from clustering.store.store import StoryStore
 from tests.fakes import AngleEmbedder, cosine_assigner
 prefix, count, pause_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 store = StoryStore(sys.argv[4], AngleEmbedder(), cosine_assigner())
@@ -257,7 +257,7 @@ def test_watch_count(runner, tmp_path):
 
 def test_og2021_in_twenty_batches_is_close_to_batch_clustering(tmp_path):
     from clustering import StoryClusterer, load_articles
-    from clustering.metrics import score
+    from clustering.evaluation.metrics import score
     from embeddings import CachedEmbedder, get_embedder
 
     data = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from clustering import StoryClusterer, articles_from_records, cluster_paths
-from clustering.projection import project_2d
-from clustering.store import StoryStore
-from clustering.stories import Story
-from clustering.tables import STORY_COLUMNS, article_table, story_order, story_table
+from clustering.grouping.stories import Story
+from clustering.output.projection import project_2d
+from clustering.output.tables import STORY_COLUMNS, article_table, story_order, story_table
+from clustering.store.store import StoryStore
 from tests.conftest import SEEDS
 from tests.fakes import AngleEmbedder, cosine_assigner
 

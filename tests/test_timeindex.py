@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from clustering import timeindex
-from clustering.lexical import char_similarity, prefix_similarity
-from clustering.tfidf import TokenIds, row_cosine, tfidf_rows
-from clustering.timeindex import TimeIndex
+from clustering.store import timeindex
+from clustering.evidence.lexical import char_similarity, prefix_similarity
+from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
+from clustering.store.timeindex import TimeIndex
 
 
 def _database(hours: list[float | None]) -> sqlite3.Connection:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from clustering import StoryClusterer, articles_from_records
-from clustering.stories import Story
-from clustering.windows import WindowedClusterer, merge_windows, split_windows
+from clustering.grouping.stories import Story
+from clustering.scale.windows import WindowedClusterer, merge_windows, split_windows
 
 
 def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:

@@ -13,7 +13,7 @@ from clustering.cli.common import (
     cluster_options,
     output_option,
 )
-from clustering.formats import FORMATS, render
+from clustering.output.formats import FORMATS, render
 
 
 @click.command()

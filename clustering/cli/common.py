@@ -11,11 +11,12 @@ from typing import Any
 
 import click
 
-from clustering.distributed import EngineError, cluster_paths_on_dask
 from clustering.errors import InputError
-from clustering.pipeline import ClusterResult, cluster_paths, make_embedder
-from clustering.store import StoreError, StoryStore
-from embeddings import DEFAULT_MODEL, Embedder, EmbedderError
+from clustering.grouping.result import ClusterResult
+from clustering.pipeline import cluster_paths
+from clustering.scale.distributed import EngineError, cluster_paths_on_dask
+from clustering.store.store import StoreError, StoryStore
+from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
 
 _PROGRESS_MIN = 200
 

@@ -15,10 +15,10 @@ from clustering.cli.common import (
     output_option,
     progress_bar,
 )
-from clustering.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
 from clustering.errors import InputError
-from clustering.loaders import load_articles
-from clustering.pairs import read_pairs, write_pairs
+from clustering.evidence.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
+from clustering.output.pairs import read_pairs, write_pairs
+from clustering.reading.loaders import load_articles
 
 
 def render_comparison(comparison: Comparison) -> str:

@@ -7,10 +7,10 @@ import json
 import click
 
 from clustering.cli.common import ClusterSettings, cluster_options, errors, progress_bar
-from clustering.clusterer import StoryClusterer
-from clustering.evaluation import attach_labels, evaluate_predictions, read_labels
-from clustering.loaders import load_articles
-from clustering.metrics import Scores
+from clustering.evaluation.metrics import Scores
+from clustering.evaluation.scoring import attach_labels, evaluate_predictions, read_labels
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.reading.loaders import load_articles
 
 
 def render_scores(scores: Scores) -> str:

@@ -14,7 +14,7 @@ from clustering.cli.common import (
     open_store,
     output_option,
 )
-from clustering.report import DEFAULT_TITLE, render_report
+from clustering.output.report import DEFAULT_TITLE, render_report
 
 
 @click.command()

@@ -12,11 +12,10 @@ import pandas as pd
 
 from clustering.cli.common import errors, open_store, output_option
 from clustering.errors import InputError
-from clustering.formats import FORMATS, render
-from clustering.loaders import load_articles
-from clustering.pipeline import make_embedder
-from clustering.store import AddResult, StoryStore
-from embeddings import DEFAULT_MODEL
+from clustering.output.formats import FORMATS, render
+from clustering.reading.loaders import load_articles
+from clustering.store.store import AddResult, StoryStore
+from embeddings import DEFAULT_MODEL, make_embedder
 
 EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
 

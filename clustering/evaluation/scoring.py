@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from clustering.errors import InputError
-from clustering.metrics import Scores, score
-from clustering.records import read_table
+from clustering.evaluation.metrics import Scores, score
+from clustering.reading.records import read_table
 
 _ID_COLUMNS = ("id", "file")
 

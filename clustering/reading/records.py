@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from clustering.decoding import DecodeError, decode_bytes
 from clustering.errors import InputError
+from clustering.reading.decoding import DecodeError, decode_bytes
 
 TABLE_SUFFIXES = {
     ".jsonl": "jsonl",

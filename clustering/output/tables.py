@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clustering.clusterer import StoryClusterer
-from clustering.pipeline import ClusterResult
-from clustering.store import StoryStore
-from clustering.stories import Story
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.result import ClusterResult
+from clustering.grouping.stories import Story
+from clustering.store.store import StoryStore
 
 #: Columns of :func:`story_table`, in order.
 STORY_COLUMNS = (

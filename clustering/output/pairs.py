@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from clustering.cleaning import normalize_text
 from clustering.errors import InputError
-from clustering.records import Record, read_table
+from clustering.reading.cleaning import normalize_text
+from clustering.reading.records import Record, read_table
 
 #: The column the scores go to.
 SIMILARITY_COLUMN = "similarity"

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from clustering.articles import ARTICLE_COLUMNS
-from clustering.clusterer import StoryClusterer, as_article_table
-from clustering.stories import Story, build_stories
-from clustering.vectors import check_embeddings, embed_articles
+from clustering.grouping.clusterer import StoryClusterer, as_article_table
+from clustering.grouping.stories import Story, build_stories
+from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import normalize
+from embeddings.articles import check_embeddings, embed_articles
 
 #: Defaults measured on the OG2021 dev titles (``benchmarks/dask_bench.py``): 98% of its
 #: gold stories span at most 3 days, so with a 3-day overlap nearly every story lies whole

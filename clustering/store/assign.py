@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from clustering.clusterer import StoryClusterer
+from clustering.grouping.clusterer import StoryClusterer
 
 _SMALL_BATCH = 64
 _FIELDS = ("id", "title", "text", "published", "lang", "source", "url", "path")

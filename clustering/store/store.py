@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clustering.assign import Assigner, Plan
-from clustering.pipeline import ClusterResult
-from clustering.stories import ArticleColumns, Story, make_story
-from clustering.timeindex import TimeIndex
-from clustering.vectors import embed_articles
+from clustering.grouping.result import ClusterResult
+from clustering.grouping.stories import ArticleColumns, Story, make_story
+from clustering.store.assign import Assigner, Plan
+from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder
+from embeddings.articles import embed_articles
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -115,7 +115,7 @@ class StoryStore:
     """Stories kept in a SQLite file; see the module docstring.
 
     ``embedder`` makes the vectors (its name is recorded: a store keeps one model);
-    ``assigner`` decides where new articles go (see :class:`~clustering.assign.Assigner`).
+    ``assigner`` decides where new articles go (see :class:`~clustering.store.assign.Assigner`).
     """
 
     def __init__(

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from clustering.lexical import char_vectors, prefix_vectors, strip_source
-from clustering.tfidf import row_cosine, row_dots
+from clustering.evidence.lexical import char_vectors, prefix_vectors, strip_source
+from clustering.evidence.tfidf import row_cosine, row_dots
 
 #: Feature names, in the order of the pair model's coefficients.
 FEATURES = (

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from itertools import pairwise
 
-from clustering.language import identify
+from clustering.reading.language import identify
 
 #: Legacy code pages tried, in order of preference, when the bytes are not UTF-8.
 LEGACY_ENCODINGS = ("cp1252", "cp1254", "cp1250", "cp1251", "cp1256")

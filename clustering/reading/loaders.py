@@ -16,11 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from clustering.articles import RawArticle, prepare, to_frame
 from clustering.errors import InputError
-from clustering.feeds import is_feed_source, read_feed
-from clustering.markup import html_to_page, looks_like_html, looks_like_markdown, markdown_to_text
-from clustering.records import TABLE_SUFFIXES, read_records, read_text
+from clustering.reading.articles import RawArticle, prepare, to_frame
+from clustering.reading.feeds import is_feed_source, read_feed
+from clustering.reading.markup import (
+    html_to_page,
+    looks_like_html,
+    looks_like_markdown,
+    markdown_to_text,
+)
+from clustering.reading.records import TABLE_SUFFIXES, read_records, read_text
 
 DOCUMENT_SUFFIXES = {
     ".txt": "text",

@@ -19,12 +19,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from clustering.clusterer import StoryClusterer
-from clustering.formats import iso
-from clustering.pipeline import ClusterResult
-from clustering.projection import project_2d
-from clustering.store import StoryStore
-from clustering.tables import as_result, story_order
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.result import ClusterResult
+from clustering.output.formats import iso
+from clustering.output.projection import project_2d
+from clustering.output.tables import as_result, story_order
+from clustering.store.store import StoryStore
 
 DEFAULT_TITLE = "samestory report"
 _ARTICLE_FIELDS = ("id", "title", "lang", "source", "url")
@@ -32,7 +32,7 @@ _MAP_SCALE = 1000
 
 
 def _template(name: str) -> str:
-    return (resources.files("clustering.templates") / name).read_text(encoding="utf-8")
+    return (resources.files("clustering.output.templates") / name).read_text(encoding="utf-8")
 
 
 def _text(value: object) -> str | None:

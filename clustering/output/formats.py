@@ -9,7 +9,7 @@ import unicodedata
 
 import pandas as pd
 
-from clustering.stories import Story
+from clustering.grouping.stories import Story
 
 FORMATS = ("table", "json", "jsonl", "csv")
 #: Columns of the one-row-per-article formats (jsonl, csv).

@@ -5,7 +5,7 @@ worker processes. Embedding is split into chunks that workers embed with the mod
 build by name (once per worker process; the bundled models ship in installed packages, so
 workers download nothing); the on-disk vector cache is read and written on the client, so
 only texts it lacks go to the workers. Clustering runs one task per time window
-(:mod:`clustering.windows`), and the windows are merged on the client.
+(:mod:`clustering.scale.windows`), and the windows are merged on the client.
 
 Dask is optional (``pip install 'samestory[dask]'``); it is imported only when used.
 """
@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from clustering.clusterer import StoryClusterer, as_article_table
-from clustering.loaders import load_articles
-from clustering.pipeline import ClusterResult
-from clustering.vectors import embed_articles
-from clustering.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
+from clustering.grouping.clusterer import StoryClusterer, as_article_table
+from clustering.grouping.result import ClusterResult
+from clustering.reading.loaders import load_articles
+from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, story_cutoff
+from embeddings.articles import embed_articles
 
 INSTALL_HINT = "the dask engine needs Dask distributed: pip install 'samestory[dask]'"
 #: Texts per embedding task; the local path embeds in batches of the same size.
@@ -198,7 +198,7 @@ def cluster_on_dask(
     """Embed (unless ``embeddings`` are given) and cluster ``articles`` on ``client``'s workers.
 
     ``params`` go to the :class:`StoryClusterer` each window gets; returns the fitted
-    :class:`~clustering.windows.WindowedClusterer`.
+    :class:`~clustering.scale.windows.WindowedClusterer`.
     """
     table = as_article_table(articles)
     if embeddings is None:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from embeddings import DocumentEncoder, Embedder
+from embeddings.base import Embedder
+from embeddings.documents import DocumentEncoder
 
 
 def embed_articles(

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from clustering.cleaning import clean_text, normalize_text
-from clustering.dates import DateError, leading_date, parse_date
 from clustering.errors import InputError
-from clustering.language import detect_language, normalize_lang
-from clustering.markup import looks_like_html, strip_tags
+from clustering.reading.cleaning import clean_text, normalize_text
+from clustering.reading.dates import DateError, leading_date, parse_date
+from clustering.reading.language import detect_language, normalize_lang
+from clustering.reading.markup import looks_like_html, strip_tags
 
 #: Columns of the article table, in order. ``path`` says where each article came from.
 ARTICLE_COLUMNS = ("id", "title", "text", "published", "lang", "source", "url", "path")

@@ -44,9 +44,9 @@ from pathlib import Path
 
 import feedparser
 
-from clustering.articles import RawArticle
 from clustering.errors import InputError
-from clustering.records import read_bytes
+from clustering.reading.articles import RawArticle
+from clustering.reading.records import read_bytes
 
 FEED_SUFFIXES = (".rss", ".atom", ".xml")
 USER_AGENT = "samestory"

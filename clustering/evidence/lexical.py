@@ -16,7 +16,7 @@ from anyascii import anyascii
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from clustering.tfidf import TokenIds, row_cosine, tfidf_rows
+from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
 
 _WORD = re.compile(r"\w+")
 _SOURCE_SEPARATOR = re.compile(r"\s+[|\-–—]\s+")

@@ -9,8 +9,8 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from clustering.articles import ARTICLE_COLUMNS
-from clustering.evidence import (
+from clustering.evidence.distances import cosine_similarity_matrix
+from clustering.evidence.features import (
     ArticleEvidence,
     PairModel,
     cosine_distance,
@@ -19,7 +19,7 @@ from clustering.evidence import (
     second_order_distance,
     shipped_pair_model,
 )
-from clustering.graph import (
+from clustering.grouping.graph import (
     DENSE_COMPONENT,
     UNDATED_NEIGHBOURS,
     UndatedCandidates,
@@ -30,12 +30,12 @@ from clustering.graph import (
     sparse_block,
     sparse_scores,
 )
-from clustering.grouping import HDBSCANSettings, group, group_linked
-from clustering.loaders import articles_from_records
-from clustering.similarity import cosine_similarity_matrix
-from clustering.stories import Closeness, Story, block_of, build_stories
-from clustering.vectors import check_embeddings, embed_articles
+from clustering.grouping.hdbscan_step import HDBSCANSettings, group, group_linked
+from clustering.grouping.stories import Closeness, Story, block_of, build_stories
+from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.loaders import articles_from_records
 from embeddings import DEFAULT_MODEL, Embedder, embedder_key, get_embedder, normalize, story_cutoff
+from embeddings.articles import check_embeddings, embed_articles
 
 #: Up to this many articles every pair is compared (dense n×n matrices, ~1 GB at 5,000).
 EXACT_LIMIT = 5000
@@ -74,7 +74,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     built: only pairs published within ``window_hours`` of each other (or undated) are
     compared, in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the
     cutoff), so memory and time grow with n times the articles per window (see
-    :mod:`clustering.graph`).
+    :mod:`clustering.grouping.graph`).
 
     Fitted attributes: ``articles_`` (the article table with ``story`` and ``outlier``
     columns, in input order), ``labels_`` (each article's index into ``stories_``),

@@ -1,0 +1,1 @@
+"""Evaluation: gold labels and clustering metrics (BCubed, pair counting, ARI, NMI)."""

@@ -1,0 +1,4 @@
+"""Evidence: how likely two articles are to report the same story.
+
+From their vectors, words, names across scripts, publication times and languages.
+"""

@@ -1,0 +1,1 @@
+"""Scale: clustering in overlapping time windows, run locally or on Dask workers."""
