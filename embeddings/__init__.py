@@ -6,13 +6,14 @@ This package knows nothing of stories: it turns texts into L2-normalised float32
 from embeddings.articles import check_embeddings, embed_articles
 from embeddings.base import (
     Embedder,
+    EmbedderBase,
     EmbedderError,
-    embedder_key,
+    check_embedder,
+    install_hint,
     normalize,
-    story_cutoff,
 )
 from embeddings.cache import CachedEmbedder, default_cache_dir
-from embeddings.documents import DocumentEncoder, encode_in_batches, split_document
+from embeddings.documents import DocumentEncoder, encode_in_batches, lead, split_document
 from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models, make_embedder
 
 __all__ = [
@@ -20,16 +21,18 @@ __all__ = [
     "CachedEmbedder",
     "DocumentEncoder",
     "Embedder",
+    "EmbedderBase",
     "EmbedderError",
+    "check_embedder",
     "check_embeddings",
     "default_cache_dir",
     "embed_articles",
-    "embedder_key",
     "encode_in_batches",
     "get_embedder",
+    "install_hint",
+    "lead",
     "list_models",
     "make_embedder",
     "normalize",
     "split_document",
-    "story_cutoff",
 ]

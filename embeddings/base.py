@@ -12,46 +12,59 @@ class EmbedderError(RuntimeError):
     """A backend cannot be loaded or used (missing package, unknown model, bad output)."""
 
 
+#: Cosine distance beyond which vectors are never the same story, for models that do not
+#: state their own.
+DEFAULT_MAX_DISTANCE = 0.5
+
+
 @runtime_checkable
 class Embedder(Protocol):
-    """Turns texts into vectors.
+    """Turns texts into vectors; everything the rest of samestory reads from a model.
 
     ``name`` identifies the model and its version; the cache keys on it, so two embedders
-    with the same name must give the same vectors. A backend may also set ``max_distance``,
-    the cosine distance beyond which its vectors are never the same story (see
-    :func:`story_cutoff`).
+    with the same name must give the same vectors. ``key`` is the bundled-model key
+    (``"use"``, ``"e5"``) that shipped pair models and centring are looked up by, or None.
+    ``max_distance`` is the cosine distance beyond which the model's vectors are never the
+    same story: models spread their cosines differently (e5's are compressed into 0.8 to
+    0.95), so the cut-off belongs to the model. Subclass :class:`EmbedderBase` to get the
+    defaults for both.
     """
 
     name: str
+    key: str | None
+    max_distance: float
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return a ``(len(texts), dim)`` float32 array of L2-normalised rows."""
         ...
 
 
-#: Cut-off for embedders that do not state their own.
-DEFAULT_MAX_DISTANCE = 0.5
+class EmbedderBase:
+    """Defaults for an :class:`Embedder` of your own: no bundled key, the default cut-off."""
+
+    name: str = "custom"
+    key: str | None = None
+    max_distance: float = DEFAULT_MAX_DISTANCE
 
 
-def story_cutoff(embedder: object) -> float:
-    """The cosine distance beyond which ``embedder``'s vectors are never the same story.
+def check_embedder(embedder: object) -> Embedder:
+    """``embedder`` itself, after checking it has every member of :class:`Embedder`."""
+    if not isinstance(embedder, Embedder):
+        missing = [
+            name
+            for name in ("name", "key", "max_distance", "encode")
+            if not hasattr(embedder, name)
+        ]
+        raise EmbedderError(
+            f"{type(embedder).__name__} is not an Embedder: it lacks {', '.join(missing)} "
+            "(subclass embeddings.EmbedderBase for the defaults)"
+        )
+    return embedder
 
-    Models spread their cosines differently (e5's are compressed into 0.8 to 0.95), so the
-    cut-off belongs to the model.
-    """
-    inner = getattr(embedder, "embedder", None)
-    if inner is not None and not hasattr(embedder, "max_distance"):
-        return story_cutoff(inner)
-    return float(getattr(embedder, "max_distance", DEFAULT_MAX_DISTANCE))
 
-
-def embedder_key(embedder: object) -> str | None:
-    """The bundled-model key (``"use"``, ``"e5"``) of an embedder or of the one it wraps."""
-    key = getattr(embedder, "key", None)
-    inner = getattr(embedder, "embedder", None)
-    if key is None and inner is not None:
-        return embedder_key(inner)
-    return key
+def install_hint(extra: str) -> str:
+    """The pip command that installs one of samestory's optional extras."""
+    return f"pip install 'samestory[{extra}]'"
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:

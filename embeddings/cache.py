@@ -47,6 +47,8 @@ class CachedEmbedder:
     def __init__(self, embedder: Embedder, directory: str | os.PathLike[str] | None = None) -> None:
         self.embedder = embedder
         self.name = embedder.name
+        self.key = embedder.key
+        self.max_distance = embedder.max_distance
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.path = self.directory / "vectors.sqlite"
         self.hits = 0

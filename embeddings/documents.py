@@ -14,6 +14,9 @@ import numpy as np
 
 from embeddings.base import Embedder, normalize
 
+#: Characters per chunk of a body; the first chunk is the article's lead.
+CHUNK_CHARS = 600
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…。！？؟])\s+|\n+")
 
 
@@ -46,7 +49,7 @@ def _split_long(sentence: str, limit: int) -> list[str]:
     return parts
 
 
-def chunk_text(text: str, chunk_chars: int = 600) -> list[str]:
+def chunk_text(text: str, chunk_chars: int = CHUNK_CHARS) -> list[str]:
     """Pack whole sentences into chunks of at most ``chunk_chars`` characters; split longer ones."""
     chunks: list[str] = []
     current = ""
@@ -85,7 +88,13 @@ def encode_in_batches(
     return np.concatenate(batches)
 
 
-def split_document(title: str, text: str, chunk_chars: int = 600) -> DocumentPieces:
+def lead(text: str, chunk_chars: int = CHUNK_CHARS) -> str:
+    """The lead of a text: its first chunk of whole sentences (see :func:`chunk_text`)."""
+    chunks = chunk_text(text, chunk_chars)
+    return chunks[0] if chunks else ""
+
+
+def split_document(title: str, text: str, chunk_chars: int = CHUNK_CHARS) -> DocumentPieces:
     """The title and the body chunks of one article."""
     return DocumentPieces(
         title=" ".join(title.split()), chunks=tuple(chunk_text(text, chunk_chars))
@@ -105,7 +114,7 @@ class DocumentEncoder:
         title_weight: float = 0.4,
         lead_weight: float = 0.3,
         body_weight: float = 0.3,
-        chunk_chars: int = 600,
+        chunk_chars: int = CHUNK_CHARS,
         batch_size: int = 256,
     ) -> None:
         self.embedder = embedder

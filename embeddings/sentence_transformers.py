@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.base import EmbedderError, normalize
+from embeddings.base import DEFAULT_MAX_DISTANCE, EmbedderError, install_hint, normalize
 
-INSTALL_HINT = "pip install 'samestory[sentence-transformers]'"
+INSTALL_HINT = install_hint("sentence-transformers")
 
 
 class SentenceTransformerEmbedder:
@@ -27,6 +27,8 @@ class SentenceTransformerEmbedder:
         path = Path(self.model).expanduser()
         label = str(path.resolve()) if path.is_dir() else self.model
         self.name = f"sentence-transformers:{label}"
+        self.key: str | None = None
+        self.max_distance = DEFAULT_MAX_DISTANCE
         self._model: Any = None
 
     def _load(self) -> Any:

@@ -8,9 +8,10 @@ import numpy as np
 
 from clustering import StoryClusterer
 from clustering.store.assign import Assigner
+from embeddings import EmbedderBase
 
 
-class AngleEmbedder:
+class AngleEmbedder(EmbedderBase):
     """Embeds a text whose first word is ``aNN`` at NN degrees in one plane, others apart.
 
     Texts starting with the same ``aNN`` land on the same point; any other first word gets

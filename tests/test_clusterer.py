@@ -92,7 +92,6 @@ def test_get_params_and_set_params():
         "cluster_selection_epsilon": 0.2,
         "min_probability": 0.5,
         "max_distance": 0.3,
-        "exact_limit": 5000,
         "window_hours": 120.0,
     }
     assert StoryClusterer().max_distance is None

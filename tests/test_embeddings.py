@@ -9,6 +9,7 @@ from embeddings import (
     CachedEmbedder,
     DocumentEncoder,
     Embedder,
+    EmbedderBase,
     EmbedderError,
     get_embedder,
     split_document,
@@ -22,7 +23,7 @@ SAME = [
 OTHER = "Heavy rain floods the streets of the capital"
 
 
-class CountingEmbedder:
+class CountingEmbedder(EmbedderBase):
     """A deterministic fake that records every text it is asked to embed."""
 
     name = "counting-fake@1"

@@ -6,14 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.evidence.features import (
-    FEATURES,
-    PairModel,
-    second_order_distance,
-    shipped_pair_model,
-    time_features,
-)
+from clustering.evidence.distances import second_order_distance
+from clustering.evidence.features import gap_features, hours_of
 from clustering.evidence.lexical import shared_entities, skeleton, strip_source, word_prefixes
+from clustering.evidence.model import FEATURES, PairModel, shipped_pair_model
 
 
 @pytest.mark.parametrize(
@@ -42,7 +38,8 @@ def test_strip_source_and_prefixes():
 
 def test_time_features_flag_missing_dates():
     published = pd.Series(pd.to_datetime(["2021-07-01 00:00", "2021-07-01 03:00", None]))
-    features = time_features(published)
+    hours = hours_of(published)
+    features = gap_features(hours[:, None], hours[None, :])
     assert features["logdt"][0, 1] == pytest.approx(np.log1p(3.0))
     assert features["logdt"][0, 2] == 0.0
     assert features["notime"].tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]]

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-import clustering.grouping.clusterer as clusterer_module
 import clustering.grouping.graph as graph_module
+import clustering.grouping.hdbscan_step as step_module
 from clustering import StoryClusterer, load_articles
 from clustering.evaluation.metrics import score
-from clustering.evidence.features import cosine_distance, rounded_distance
+from clustering.evidence.distances import cosine_distance, rounded_distance
 from clustering.grouping.graph import (
     UndatedCandidates,
     knn_distance_graph,
@@ -21,6 +21,7 @@ from clustering.grouping.graph import (
 )
 from clustering.grouping.hdbscan_step import HDBSCANSettings
 from tests.conftest import SEEDS
+from tests.oracle import exact_stories
 
 
 def test_time_blocks_hold_every_close_pair_exactly_once():
@@ -87,35 +88,36 @@ def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair(dense_cells, 
 
 
 @pytest.mark.parametrize("pair_model", ["auto", None])
-def test_small_inputs_give_the_same_stories_on_both_paths(pair_model):
+def test_small_inputs_give_the_stories_of_the_exact_oracle(pair_model):
     articles = load_articles([SEEDS]).articles
-    exact = StoryClusterer(pair_model=pair_model).fit(articles)
-    sparse = StoryClusterer(pair_model=pair_model, exact_limit=0).fit(articles)
-    assert sparse.stories_ == exact.stories_
+    fitted = StoryClusterer(pair_model=pair_model).fit(articles)
+    stories, _ = exact_stories(fitted, articles, fitted.embeddings_)
+    assert fitted.stories_ == stories
 
 
-def test_og2021_sparse_path_is_within_a_hundredth_of_the_exact_one(og2021, monkeypatch):
+def test_og2021_graph_path_is_within_a_hundredth_of_the_exact_oracle(og2021, monkeypatch):
     articles, vectors, embedder = og2021
     gold = list(articles["story"])
+    clusterer = StoryClusterer(embedder=embedder)
 
-    def f1(**params: object) -> float:
-        fitted = StoryClusterer(embedder=embedder, **params).fit(articles, embeddings=vectors)
+    def f1() -> float:
+        fitted = clusterer.fit(articles, embeddings=vectors)
         assert sorted(m for s in fitted.stories_ for m in s.members) == sorted(articles["id"])
         return score(list(fitted.labels_), gold).bcubed_f1
 
-    exact = f1(exact_limit=len(articles))
-    assert abs(f1(exact_limit=0) - exact) <= 0.01
-    monkeypatch.setattr(clusterer_module, "DENSE_COMPONENT", 500)  # the kNN graph path
-    assert abs(f1(exact_limit=0) - exact) <= 0.01
+    exact = score(list(exact_stories(clusterer, articles, vectors)[1]), gold).bcubed_f1
+    assert abs(f1() - exact) <= 0.01
+    monkeypatch.setattr(step_module, "DENSE_COMPONENT", 500)  # the kNN graph path
+    assert abs(f1() - exact) <= 0.01
 
 
 @pytest.mark.parametrize("pair_model", ["auto", None])
 def test_sparse_path_does_not_depend_on_input_order(og2021, pair_model):
     articles, vectors, embedder = og2021
-    first = StoryClusterer(embedder=embedder, pair_model=pair_model, exact_limit=0)
+    first = StoryClusterer(embedder=embedder, pair_model=pair_model)
     first.fit(articles.iloc[:2000], embeddings=vectors[:2000])
     order = np.random.default_rng(7).permutation(2000)
-    again = StoryClusterer(embedder=embedder, pair_model=pair_model, exact_limit=0)
+    again = StoryClusterer(embedder=embedder, pair_model=pair_model)
     again.fit(articles.iloc[order], embeddings=first.embeddings_[order])
     assert again.stories_ == first.stories_
 
@@ -155,18 +157,10 @@ def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021)
     articles, vectors, embedder = og2021
     undated = articles.assign(published=None)  # 5,539 undated: over UNDATED_LIMIT
     gold = list(articles["story"])
-    scores = [
-        score(
-            list(
-                StoryClusterer(embedder=embedder, exact_limit=limit)
-                .fit(undated, embeddings=vectors)
-                .labels_
-            ),
-            gold,
-        ).bcubed_f1
-        for limit in (len(articles), 0)
-    ]
-    assert abs(scores[1] - scores[0]) <= 0.01, scores
+    clusterer = StoryClusterer(embedder=embedder)
+    exact = score(list(exact_stories(clusterer, undated, vectors)[1]), gold).bcubed_f1
+    nearest = score(list(clusterer.fit(undated, embeddings=vectors).labels_), gold).bcubed_f1
+    assert abs(nearest - exact) <= 0.01, (nearest, exact)
 
 
 def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og2021, monkeypatch):
@@ -174,9 +168,9 @@ def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og20
     gold = list(articles["story"])
 
     def f1() -> float:
-        fitted = StoryClusterer(embedder=embedder, pair_model=None, exact_limit=0)
+        fitted = StoryClusterer(embedder=embedder, pair_model=None)
         return score(list(fitted.fit(articles, embeddings=vectors).labels_), gold).bcubed_f1
 
     dense = f1()
-    monkeypatch.setattr(clusterer_module, "DENSE_COMPONENT", 300)
+    monkeypatch.setattr(step_module, "DENSE_COMPONENT", 300)
     assert abs(f1() - dense) <= 0.005

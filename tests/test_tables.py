@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from clustering import StoryClusterer, articles_from_records, cluster_paths
-from clustering.grouping.stories import Story
+from clustering.grouping.stories import Story, story_order
 from clustering.output.projection import project_2d
-from clustering.output.tables import STORY_COLUMNS, article_table, story_order, story_table
+from clustering.output.tables import STORY_COLUMNS, article_table, story_table
 from clustering.store.store import StoryStore
 from tests.conftest import SEEDS
 from tests.fakes import AngleEmbedder, cosine_assigner
@@ -69,7 +69,7 @@ def _story(story_id: str, size: int, last: str | None) -> Story:
     return Story(story_id, members, size == 1, members[0], story_id, (), stamp, stamp)
 
 
-def test_stories_sort_by_size_then_recency_then_id():
+def test_stories_sort_by_size_then_recency_then_smallest_member():
     stories = [
         _story("A", 2, "2021-07-01"),
         _story("B", 2, "2021-07-09"),
@@ -78,7 +78,7 @@ def test_stories_sort_by_size_then_recency_then_id():
         _story("E", 1, "2021-07-03"),
         _story("F", 2, "2021-07-09"),
     ]
-    assert [s.id for s in story_order(stories)] == ["D", "B", "F", "A", "E", "C"]
+    assert [s.id for s in sorted(stories, key=story_order)] == ["D", "B", "F", "A", "E", "C"]
 
 
 def test_tables_from_a_story_store(tmp_path):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from clustering.store import timeindex
-from clustering.evidence.lexical import char_similarity, prefix_similarity
+from clustering.evidence.lexical import char_vectors, prefix_similarity
 from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
+from clustering.store import timeindex
 from clustering.store.timeindex import TimeIndex
 
 
@@ -63,7 +63,7 @@ def test_tfidf_cosine_matches_scikit_learn(min_df):
 
 def test_similarities_do_not_depend_on_texts_seen_before():
     texts = ["Ministre iranien à Bakou", "Iranian minister in Baku", "Bakú recibe al ministro"]
-    first = char_similarity(texts), prefix_similarity(texts)
-    char_similarity(["Bakou ministre", "zzz qqq", *texts[::-1]])
-    again = char_similarity(texts), prefix_similarity(texts)
+    first = row_cosine(char_vectors(texts)), prefix_similarity(texts)
+    char_vectors(["Bakou ministre", "zzz qqq", *texts[::-1]])
+    again = row_cosine(char_vectors(texts)), prefix_similarity(texts)
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))

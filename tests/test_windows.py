@@ -69,16 +69,20 @@ def test_bad_window_settings_are_named(window, overlap, message):
 
 def test_merge_joins_stories_that_share_an_article_and_places_outliers():
     table = _table([(name, "2021-07-01") for name in "abcdef"])
-    vectors = np.eye(6, dtype=np.float32)
     first = [_story(("a", "b")), _story(("c",), True), _story(("e",), True)]
     second = [_story(("b", "c")), _story(("d", "e")), _story(("f",), True)]
-    stories, labels = merge_windows(table, vectors, [first, second])
+    closeness = np.eye(6)
+    closeness[0, 2] = closeness[2, 0] = 0.9  # of a, b and c, c is the most central
+    closeness[1, 2] = closeness[2, 1] = 0.3
+    stories, labels = merge_windows(table, [first, second], lambda m: closeness[np.ix_(m, m)])
     assert [(s.id, s.members, s.outlier) for s in stories] == [
         ("S1", ("a", "b", "c"), False),
         ("S2", ("d", "e"), False),
         ("S3", ("f",), True),
     ]
     assert list(labels) == [0, 0, 0, 1, 1, 2]
+    # A story joined from several windows picks its centre from the closeness given.
+    assert stories[0].representative == "c"
     # A story that is one window's story keeps that window's centre.
     assert (stories[1].representative, stories[1].title) == ("e", "Report e")
 
@@ -86,7 +90,7 @@ def test_merge_joins_stories_that_share_an_article_and_places_outliers():
 def test_merge_refuses_an_article_in_no_window():
     table = _table([("a", None), ("b", None)])
     with pytest.raises(ValueError, match="article 'b' is in no window"):
-        merge_windows(table, np.eye(2, dtype=np.float32), [[_story(("a",), True)]])
+        merge_windows(table, [[_story(("a",), True)]], lambda m: np.eye(len(m)))
 
 
 def _dated_stories(days: list[str]) -> tuple[pd.DataFrame, np.ndarray]:

@@ -30,12 +30,10 @@ import pandas as pd
 from clustering.evidence.centring import Centring, shipped_centring
 from clustering.evidence.lexical import prefix_similarity, shared_entities
 from clustering.reading.language import detect_language, normalize_lang
-from embeddings import Embedder, embedder_key, encode_in_batches, make_embedder
+from embeddings import Embedder, encode_in_batches, lead, make_embedder
 
 #: The model the similarity was calibrated for.
 COMPARE_MODEL = "e5"
-#: Characters of the (whitespace-normalised) text that make its lead.
-LEAD_CHARS = 200
 #: Share of the embedding similarity in the similarity; the rest is lexical overlap.
 EMBEDDING_WEIGHT = 0.8
 _BATCH = 64
@@ -73,11 +71,6 @@ def whole_text(text: str, title: str = "") -> str:
     return " ".join(f"{title}\n{text}".split())
 
 
-def lead(text: str) -> str:
-    """The first :data:`LEAD_CHARS` characters of a whole text."""
-    return text[:LEAD_CHARS]
-
-
 def _language(lang: object) -> str | None:
     return normalize_lang(lang) if isinstance(lang, str) else None
 
@@ -111,7 +104,7 @@ def score_pairs(
         empty = np.zeros(0, dtype=np.float32)
         return PairScores(empty, empty, empty)
     embedder = embedder or make_embedder(COMPARE_MODEL)
-    key = embedder_key(embedder)
+    key = embedder.key
     centring = centring or (shipped_centring(key) if key else None)
     texts = {"left": [whole_text(t) for t in left], "right": [whole_text(t) for t in right]}
     langs = {

@@ -98,11 +98,6 @@ def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
     return row_cosine(prefix_vectors(texts))
 
 
-def char_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Pairwise cosine of :func:`char_vectors`, float32."""
-    return row_cosine(char_vectors(texts))
-
-
 def entity_words(text: str) -> list[str]:
     """Words that look like names: capitalised in cased scripts, any word in Arabic script."""
     words = []

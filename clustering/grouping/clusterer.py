@@ -6,43 +6,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from clustering.evidence.distances import cosine_similarity_matrix
-from clustering.evidence.features import (
-    ArticleEvidence,
-    PairModel,
-    cosine_distance,
-    hours_of,
-    rounded_distance,
-    second_order_distance,
-    shipped_pair_model,
-)
-from clustering.grouping.graph import (
-    DENSE_COMPONENT,
-    UNDATED_NEIGHBOURS,
-    UndatedCandidates,
-    knn_distance_graph,
-    nearest_by_vector,
-    row_cosine_block,
-    row_normalized,
-    sparse_block,
-    sparse_scores,
-)
-from clustering.grouping.hdbscan_step import HDBSCANSettings, group, group_linked
-from clustering.grouping.stories import Closeness, Story, block_of, build_stories
+from clustering.evidence.model import PairModel, shipped_pair_model
+from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
+from clustering.grouping.graph import candidate_graph, scorer_closeness, sparse_block
+from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
+from clustering.grouping.stories import Closeness, Story, build_stories
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.loaders import articles_from_records
-from embeddings import DEFAULT_MODEL, Embedder, embedder_key, get_embedder, normalize, story_cutoff
+from embeddings import DEFAULT_MODEL, Embedder, check_embedder, get_embedder, normalize
 from embeddings.articles import check_embeddings, embed_articles
-
-#: Up to this many articles every pair is compared (dense n×n matrices, ~1 GB at 5,000).
-EXACT_LIMIT = 5000
-
-#: In the sparse path, pairs less likely than this to be the same story are not kept:
-#: on OG2021 dev, dropping them changes BCubed F1 by less than 0.001.
-EVIDENCE_FLOOR = 0.01
 
 
 def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
@@ -70,11 +44,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     noise points become singleton stories flagged as outliers. Results do not depend on
     input order: articles are processed sorted by id.
 
-    Up to ``exact_limit`` articles every pair is compared. Above it no n×n matrix is
-    built: only pairs published within ``window_hours`` of each other (or undated) are
-    compared, in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the
-    cutoff), so memory and time grow with n times the articles per window (see
-    :mod:`clustering.grouping.graph`).
+    At every size the same candidate graph is built (see :mod:`clustering.grouping.graph`):
+    only pairs published within ``window_hours`` of each other (or undated) are compared,
+    in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the cutoff), so no
+    n×n matrix is built and memory and time grow with n times the articles per window.
 
     Fitted attributes: ``articles_`` (the article table with ``story`` and ``outlier``
     columns, in input order), ``labels_`` (each article's index into ``stories_``),
@@ -92,7 +65,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         cluster_selection_epsilon: float = 0.2,
         min_probability: float = 0.5,
         max_distance: float | None = None,
-        exact_limit: int = EXACT_LIMIT,
         window_hours: float = 120.0,
     ) -> None:
         self.embedder = embedder
@@ -103,19 +75,17 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.min_probability = min_probability
         self.max_distance = max_distance
-        self.exact_limit = exact_limit
         self.window_hours = window_hours
 
     def resolved_embedder(self) -> Embedder:
         """The embedder this clusterer uses: the one given, or the model it names."""
         if self.embedder is None or isinstance(self.embedder, str):
             return get_embedder(self.embedder or DEFAULT_MODEL)
-        return self.embedder
+        return check_embedder(self.embedder)
 
     def _pair_model(self, embedder: Embedder) -> PairModel | None:
         if self.pair_model == "auto":
-            key = embedder_key(embedder)
-            return shipped_pair_model(key) if key else None
+            return shipped_pair_model(embedder.key) if embedder.key else None
         if isinstance(self.pair_model, str):
             return shipped_pair_model(self.pair_model)
         return self.pair_model
@@ -158,107 +128,44 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.articles_ = table
         return self
 
+    def scorer(self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder) -> PairScorer:
+        """The pair scorer for a batch: the pair model's when there is one, else cosine."""
+        pair_model = self._pair_model(embedder)
+        if pair_model is None:
+            cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
+            return cosine_scorer(vectors, articles["published"], cutoff)
+        return model_scorer(
+            pair_model,
+            vectors,
+            list(articles["title"]),
+            articles["published"],
+            list(articles["lang"]),
+            self.min_probability,
+        )
+
+    def closeness(self, articles: pd.DataFrame, vectors: np.ndarray) -> Closeness:
+        """Pair scores among some of ``articles``, as a story's representative is picked by.
+
+        The scores of a story's members are their candidate graph, with this clusterer's
+        evidence; ``vectors`` are the articles' embeddings, in their order.
+        """
+        table = as_article_table(articles)
+        vectors = normalize(check_embeddings(vectors, len(table)))
+        return scorer_closeness(
+            self.scorer(table, vectors, self.resolved_embedder()), self.window_hours
+        )
+
     def _group(
         self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder
     ) -> tuple[np.ndarray, np.ndarray, Closeness]:
         """Group, outlier flag and pairwise closeness, in the order of ``vectors``."""
+        scorer = self.scorer(articles, vectors, embedder)
         settings = HDBSCANSettings(
             self.min_cluster_size,
             self.min_samples,
             self.cluster_selection_method,
-            self.cluster_selection_epsilon,
+            self.cluster_selection_epsilon if scorer.second_order else 0.0,
         )
-        pair_model = self._pair_model(embedder)
-        sparse = len(vectors) > self.exact_limit
-        if pair_model is None or len(vectors) == 0:
-            cutoff = self.max_distance if self.max_distance is not None else story_cutoff(embedder)
-            cosine_settings = HDBSCANSettings(
-                self.min_cluster_size, self.min_samples, self.cluster_selection_method
-            )
-            if sparse:
-                return self._group_cosine_graph(articles, vectors, cutoff, cosine_settings)
-            similarity = cosine_similarity_matrix(vectors)
-            distance = np.clip(1.0 - similarity, 0.0, 2.0)
-            groups, outlier = group(distance, distance <= cutoff, cosine_settings)
-            return groups, outlier, block_of(similarity)
-        if vectors.shape[1] != pair_model.mean.shape[0]:
-            raise ValueError(
-                f"embeddings have {vectors.shape[1]} dimensions, the {pair_model.model!r} pair "
-                f"model expects {pair_model.mean.shape[0]}: embed with that model or pass "
-                "pair_model=None"
-            )
-        evidence = ArticleEvidence.of(
-            vectors,
-            pair_model.mean,
-            list(articles["title"]),
-            articles["published"],
-            list(articles["lang"]),
-        )
-        if not sparse:
-            probability = pair_model.probabilities(evidence.features())
-            groups, outlier = group(
-                second_order_distance(probability), probability >= self.min_probability, settings
-            )
-            return groups, outlier, block_of(probability)
-        graph = sparse_scores(
-            len(vectors),
-            evidence.hours,
-            self.window_hours,
-            lambda rows, cols: pair_model.scores(evidence.features(rows, cols)),
-            EVIDENCE_FLOOR,
-            UndatedCandidates(
-                nearest_by_vector(evidence.centred, UNDATED_NEIGHBOURS),
-                lambda left, right: pair_model.scores(evidence.pair_features(left, right)),
-            ),
-        )
-        return self._group_graph(graph, evidence.hours, settings)
-
-    def _group_cosine_graph(
-        self,
-        articles: pd.DataFrame,
-        vectors: np.ndarray,
-        cutoff: float,
-        settings: HDBSCANSettings,
-    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
-        """The cosine path for large batches: pairs within the time window and the cutoff."""
-        vectors = np.asarray(vectors, dtype=np.float32)
-        hours = hours_of(articles["published"])
-        graph = sparse_scores(
-            len(vectors),
-            hours,
-            self.window_hours,
-            lambda rows, cols: vectors[rows] @ vectors[cols].T,
-            1.0 - cutoff,
-            UndatedCandidates(
-                nearest_by_vector(vectors, UNDATED_NEIGHBOURS),
-                lambda left, right: np.einsum("ij,ij->i", vectors[left], vectors[right]),
-            ),
-        )
-
-        rows = csr_matrix(vectors)
-
-        def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
-            if len(members) > DENSE_COMPONENT:
-                return knn_distance_graph(rows, graph, members, hours, rounded_distance)
-            return cosine_distance(cosine_similarity_matrix(vectors[members]))
-
-        groups, outlier = group_linked(graph, distance_of, settings)
-        return groups, outlier, sparse_block(graph)
-
-    def _group_graph(
-        self, graph: csr_matrix, hours: np.ndarray, settings: HDBSCANSettings
-    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
-        """HDBSCAN on the second-order distance of a sparse probability graph.
-
-        Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance
-        matrix; larger ones a k-nearest-neighbour graph over their candidate pairs.
-        """
-        rows = row_normalized(graph)
-
-        def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
-            if len(members) > DENSE_COMPONENT:
-                return knn_distance_graph(rows, graph, members, hours, rounded_distance)
-            return cosine_distance(row_cosine_block(rows, members))
-
-        groups, outlier = group_linked(graph >= self.min_probability, distance_of, settings)
+        graph = candidate_graph(scorer, self.window_hours)
+        groups, outlier = group_graph(graph, scorer, settings)
         return groups, outlier, sparse_block(graph)

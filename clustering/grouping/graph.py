@@ -17,11 +17,10 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 
+from clustering.evidence.scorer import BlockScores, PairScorer
+
 #: Rows per block: a block of 512 × (articles in the window) stays a few tens of MB.
 CHUNK = 512
-
-#: Scores of a block of pairs (``rows`` × ``cols``, as indices), as a float matrix.
-BlockScores = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 #: Above this many undated articles, each is compared only with its nearest by vector
 #: (comparing each with every other would make the graph quadratic again).
@@ -39,6 +38,23 @@ class UndatedCandidates:
     neighbours: Callable[[np.ndarray], np.ndarray]
     #: (left, right) index vectors → the score of each pair.
     scores: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def candidate_graph(scorer: PairScorer, window_hours: float) -> csr_matrix:
+    """The scores of every pair worth keeping: within the time window and at the floor."""
+    return sparse_scores(
+        len(scorer),
+        scorer.hours,
+        window_hours,
+        scorer.block,
+        scorer.floor,
+        UndatedCandidates(nearest_by_vector(scorer.vectors, UNDATED_NEIGHBOURS), scorer.pairs),
+    )
+
+
+def scorer_closeness(scorer: PairScorer, window_hours: float) -> Callable[[np.ndarray], csr_matrix]:
+    """Closeness among some articles: the candidate graph they would have on their own."""
+    return lambda members: candidate_graph(scorer.subset(members), window_hours)
 
 
 def time_blocks(

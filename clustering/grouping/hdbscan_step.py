@@ -10,6 +10,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from clustering.evidence.distances import cosine_distance, rounded_distance
+from clustering.evidence.scorer import PairScorer
+from clustering.grouping.graph import (
+    DENSE_COMPONENT,
+    knn_distance_graph,
+    row_cosine_block,
+    row_normalized,
+)
+
 #: The distances among some items (given as indices), as a square matrix in their order:
 #: dense, or sparse with only the pairs HDBSCAN should consider.
 DistanceOf = Callable[[np.ndarray], np.ndarray | csr_matrix]
@@ -63,21 +72,15 @@ def _assign(
     return next_group
 
 
-def group(
-    distance: np.ndarray, linked: np.ndarray, settings: HDBSCANSettings
+def group_linked(
+    linked: csr_matrix, distance_of: DistanceOf, settings: HDBSCANSettings
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per item.
 
     ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
-    within each connected group of linked items; a group it does not split is one story.
+    within each connected group of linked items (asked per group from ``distance_of``); a
+    group it does not split is one story, and its noise points are outliers, one group each.
     """
-    return group_linked(csr_matrix(linked), lambda m: distance[np.ix_(m, m)], settings)
-
-
-def group_linked(
-    linked: csr_matrix, distance_of: DistanceOf, settings: HDBSCANSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`group` for a sparse ``linked`` graph, with the distances asked per group."""
     n = linked.shape[0]
     groups = np.full(n, -1, dtype=np.int64)
     outlier = np.zeros(n, dtype=bool)
@@ -93,3 +96,26 @@ def group_linked(
             labels = np.zeros(len(members), dtype=np.int64)
         next_group = _assign(groups, outlier, members, labels, next_group)
     return groups, outlier
+
+
+def group_graph(
+    graph: csr_matrix, scorer: PairScorer, settings: HDBSCANSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group number and outlier flag per article, from its candidate graph.
+
+    Pairs scoring at least ``scorer.link`` may share a story. HDBSCAN's distance is
+    1 − cosine between rows of the graph (second order) or between the article vectors.
+    Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance matrix;
+    larger ones a k-nearest-neighbour graph over their candidate pairs.
+    """
+    rows = row_normalized(graph) if scorer.second_order else csr_matrix(scorer.vectors)
+    linked = graph.copy()
+    linked.data = (linked.data >= scorer.link).astype(np.float32)
+    linked.eliminate_zeros()
+
+    def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
+        if len(members) > DENSE_COMPONENT:
+            return knn_distance_graph(rows, graph, members, scorer.hours, rounded_distance)
+        return cosine_distance(row_cosine_block(rows, members))
+
+    return group_linked(linked, distance_of, settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,8 @@ class Story:
     """One story: the articles that report one event.
 
     ``outlier`` marks a story of one article that HDBSCAN could not place; ``representative``
-    is the most central member (highest mean similarity to the others).
+    is the most central member: the highest mean P(same story) with the other members (or
+    cosine, without a pair model), ties to the smallest id.
     """
 
     id: str
@@ -38,9 +39,19 @@ class Story:
 Closeness = Callable[[np.ndarray], Any]
 
 
-def block_of(similarity: np.ndarray) -> Closeness:
-    """Closeness read from a full similarity matrix."""
-    return lambda indices: similarity[np.ix_(indices, indices)]
+def story_order(story: Story) -> tuple[int, bool, float, str]:
+    """The sort key of stories everywhere: largest first, then the most recent, then id.
+
+    "Most recent" is the latest publication; undated stories come after dated ones of the
+    same size; last, the smallest member id decides.
+    """
+    newest = story.last_published
+    return (
+        -story.size,
+        newest is None,
+        -newest.value if newest is not None else 0.0,
+        story.members[0],
+    )
 
 
 def _representative(indices: np.ndarray, closeness: Closeness, ids: np.ndarray) -> int:
@@ -106,30 +117,24 @@ def build_stories(
     groups: np.ndarray,
     outlier: np.ndarray,
     articles: pd.DataFrame,
-    similarity: np.ndarray | Closeness,
+    closeness: Closeness,
 ) -> tuple[list[Story], np.ndarray]:
-    """Stories from per-article group numbers, ordered and named ``S1``, ``S2`` and so on.
+    """Stories from per-article group numbers, in :func:`story_order`, named S1, S2 and on.
 
-    Order: larger stories first, then the earlier first publication, then the smallest
-    member id. ``similarity`` (a matrix, or a function giving blocks of it) picks each
-    story's most central member. Returns the stories and each article's index into them.
+    ``closeness`` gives blocks of the pair scores that pick each story's most central
+    member. Returns the stories and each article's index into them.
     """
     columns = ArticleColumns.of(articles)
-    closeness = similarity if callable(similarity) else block_of(similarity)
     by_group = np.lexsort((columns.ids, groups))
     bounds = np.flatnonzero(np.diff(groups[by_group])) + 1
     drafts = []
     for indices in np.split(by_group, bounds) if len(by_group) else []:
-        times = columns.published[indices]
-        times = times[~np.isnat(times)]
-        first = times.min().astype("int64") if len(times) else 0
-        drafts.append((-len(indices), not len(times), first, columns.ids[indices[0]], indices))
-    drafts.sort(key=lambda draft: draft[:4])
+        lone = bool(len(indices) == 1 and outlier[indices[0]])
+        drafts.append((make_story("", indices, lone, columns, closeness), indices))
+    drafts.sort(key=lambda draft: story_order(draft[0]))
     stories: list[Story] = []
     index_of = np.empty(len(columns.ids), dtype=np.int64)
-    for number, draft in enumerate(drafts):
-        indices = draft[4]
-        lone = bool(len(indices) == 1 and outlier[indices[0]])
-        stories.append(make_story(f"S{number + 1}", indices, lone, columns, closeness))
+    for number, (story, indices) in enumerate(drafts):
+        stories.append(replace(story, id=f"S{number + 1}"))
         index_of[indices] = number
     return stories, index_of

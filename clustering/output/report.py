@@ -21,9 +21,10 @@ import pandas as pd
 
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
+from clustering.grouping.stories import story_order
 from clustering.output.formats import iso
 from clustering.output.projection import project_2d
-from clustering.output.tables import as_result, story_order
+from clustering.output.tables import as_result
 from clustering.store.store import StoryStore
 
 DEFAULT_TITLE = "samestory report"
@@ -67,7 +68,7 @@ def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str
     """
     result = as_result(source)
     articles = result.articles.reset_index(drop=True)
-    stories = story_order(result.stories)
+    stories = sorted(result.stories, key=story_order)
     number = {story.id: index for index, story in enumerate(stories)}
     row = {article_id: index for index, article_id in enumerate(articles["id"].astype(str))}
     points = _map(result)

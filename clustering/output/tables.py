@@ -6,7 +6,7 @@ import pandas as pd
 
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import Story
+from clustering.grouping.stories import story_order
 from clustering.store.store import StoryStore
 
 #: Columns of :func:`story_table`, in order.
@@ -49,19 +49,8 @@ def _sources(articles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     }
 
 
-def story_order(stories: list[Story]) -> list[Story]:
-    """Stories by size (largest first), then the most recent last publication, then id.
-
-    Undated stories come after dated ones of the same size.
-    """
-    newest_first = sorted(stories, key=lambda s: s.last_published or pd.Timestamp.min, reverse=True)
-    newest_first.sort(key=lambda s: s.last_published is None)
-    ranked = {story.id: rank for rank, story in enumerate(newest_first)}
-    return sorted(stories, key=lambda s: (-s.size, ranked[s.id], s.id))
-
-
 def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
-    """One row per story: :data:`STORY_COLUMNS`, sorted by :func:`story_order`.
+    """One row per story: :data:`STORY_COLUMNS`, in story order (largest, then newest).
 
     ``representative`` is the id of the most central member and ``title`` its headline;
     ``languages`` and ``sources`` are sorted tuples.
@@ -80,7 +69,7 @@ def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataF
             story.representative,
             story.title,
         )
-        for story in story_order(result.stories)
+        for story in sorted(result.stories, key=story_order)
     ]
     table = pd.DataFrame(rows, columns=list(STORY_COLUMNS))
     for column in ("first_published", "last_published"):
@@ -91,10 +80,10 @@ def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataF
 def article_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
     """The article table with ``story``, ``outlier`` and ``story_size`` columns.
 
-    Rows follow the stories in :func:`story_order`, then article id.
+    Rows follow the stories in :func:`~clustering.grouping.stories.story_order`, then article id.
     """
     result = as_result(source)
-    ordered = story_order(result.stories)
+    ordered = sorted(result.stories, key=story_order)
     rank = {story.id: number for number, story in enumerate(ordered)}
     size = {story.id: story.size for story in ordered}
     table = result.articles.assign(

@@ -27,10 +27,10 @@ from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
 from clustering.reading.loaders import load_articles
 from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
-from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, story_cutoff
+from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
 from embeddings.articles import embed_articles
 
-INSTALL_HINT = "the dask engine needs Dask distributed: pip install 'samestory[dask]'"
+INSTALL_HINT = f"the dask engine needs Dask distributed: {install_hint('dask')}"
 #: Texts per embedding task; the local path embeds in batches of the same size.
 CHUNK_SIZE = 256
 _CHUNKS_PER_CALL = 8
@@ -127,8 +127,8 @@ class DaskEmbedder:
         self.chunk_size = chunk_size
         self._local = get_embedder(model)
         self.name = self._local.name
-        self.key = getattr(self._local, "key", None)
-        self.max_distance = story_cutoff(self._local)
+        self.key = self._local.key
+        self.max_distance = self._local.max_distance
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts``, in their order."""

@@ -27,7 +27,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from clustering.grouping.clusterer import StoryClusterer, as_article_table
-from clustering.grouping.stories import Story, build_stories
+from clustering.grouping.stories import Closeness, Story, build_stories
+from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import normalize
 from embeddings.articles import check_embeddings, embed_articles
@@ -99,31 +100,14 @@ def cluster_window(clusterer: StoryClusterer, window: WindowInput) -> list[Story
     return fresh.fit(articles, embeddings=vectors).stories_
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, i: int) -> int:
-        root = i
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[i] != root:
-            self.parent[i], i = root, self.parent[i]
-        return int(root)
-
-    def union(self, members: Sequence[int]) -> None:
-        roots = sorted({self.find(i) for i in members})
-        self.parent[roots[1:]] = roots[0]
-
-
 def merge_windows(
-    articles: pd.DataFrame, vectors: np.ndarray, windows: Iterable[Sequence[Story]]
+    articles: pd.DataFrame, windows: Iterable[Sequence[Story]], closeness: Closeness
 ) -> tuple[list[Story], np.ndarray]:
     """One set of stories from the stories of every window; each article's index into it.
 
     Stories that share an article are joined. A final story with exactly the members of a
     window story keeps that story's most central member; a story joined from several
-    picks its centre by vector cosine, since no single window saw all its pairs.
+    picks its centre from ``closeness``, since no single window saw all its pairs.
     """
     ids = articles["id"].to_numpy(dtype=str)
     position = {ident: i for i, ident in enumerate(ids)}
@@ -131,7 +115,7 @@ def merge_windows(
         raise ValueError("article ids must be unique")
     seen = np.zeros(len(ids), dtype=bool)
     placed = np.zeros(len(ids), dtype=bool)
-    sets = _UnionFind(len(ids))
+    sets: UnionFind[int] = UnionFind()
     centres: dict[tuple[str, ...], Story] = {}
     for stories in windows:
         for story in stories:
@@ -146,16 +130,14 @@ def merge_windows(
     groups = np.array(
         [sets.find(i) if placed[i] else len(ids) + i for i in range(len(ids))], dtype=np.int64
     )
-    unit = normalize(vectors) if len(vectors) else vectors
-    stories, labels = build_stories(
-        groups, ~placed, articles, lambda rows: unit[rows] @ unit[rows].T
-    )
+    stories, labels = build_stories(groups, ~placed, articles, closeness)
     for number, story in enumerate(stories):
         known = centres.get(story.members)
         if known is not None:
             stories[number] = replace(story, representative=known.representative, title=known.title)
     members = sorted(ident for story in stories for ident in story.members)
-    assert members == sorted(ids), "every article must be in exactly one story"
+    if members != sorted(ids):
+        raise RuntimeError("merged windows lost or repeated an article: this is a bug")
     return stories, labels
 
 
@@ -205,7 +187,9 @@ class WindowedClusterer(ClusterMixin, BaseEstimator):
         ]
         run = runner if runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
-        stories, labels = merge_windows(articles, embeddings, results)
+        stories, labels = merge_windows(
+            articles, results, clusterer.closeness(articles, embeddings)
+        )
         self.stories_: list[Story] = stories
         self.labels_ = labels
         self.outliers_ = np.array([stories[i].outlier for i in labels], dtype=bool)

@@ -20,9 +20,11 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.unionfind import UnionFind
+from clustering.reading.articles import ARTICLE_COLUMNS
+from embeddings import Embedder
 
 _SMALL_BATCH = 64
-_FIELDS = ("id", "title", "text", "published", "lang", "source", "url", "path")
 
 
 class VectorIndex(Protocol):
@@ -53,9 +55,9 @@ class Plan:
     merges: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _oldest(stories: set[str]) -> str:
-    """Story ids are ``st`` and a zero-padded counter, so the smallest is the oldest."""
-    return min(stories)
+def story_number(story: str) -> int:
+    """The counter in a stored story id (``st000042`` → 42): the smaller, the older."""
+    return int(story.removeprefix("st"))
 
 
 class Assigner:
@@ -75,6 +77,10 @@ class Assigner:
         self.window_hours = window_hours
         self.neighbours = neighbours
         self.clusterer = clusterer
+
+    def clusterer_for(self, embedder: Embedder) -> StoryClusterer:
+        """The clusterer used on a neighbourhood: the one given, or the default for the model."""
+        return self.clusterer or StoryClusterer(embedder=embedder)
 
     def candidates(self, vectors: np.ndarray, hours: np.ndarray, index: VectorIndex) -> np.ndarray:
         """Index positions of the stored articles nearest to the new ones in the window.
@@ -105,8 +111,11 @@ class Assigner:
         hours: np.ndarray,
         index: VectorIndex,
         db: sqlite3.Connection,
+        embedder: Embedder,
     ) -> Plan:
         """Decide the story of every article of ``batch`` (all new to the store).
+
+        ``embedder`` is the store's model: it picks the pair model of the default clusterer.
 
         Small batches run BLAS on one thread: for matrices of a few dozen rows, waking a
         second thread costs more than it saves (milliseconds on a busy machine).
@@ -117,39 +126,33 @@ class Assigner:
             stored = _load(db, index.seq[positions])
             stored_vectors = index.vectors[positions] if len(positions) else vectors[:0]
             local = pd.concat(
-                [stored.drop(columns="story"), batch[list(_FIELDS)]], ignore_index=True
+                [stored.drop(columns="story"), batch[list(ARTICLE_COLUMNS)]], ignore_index=True
             )
-            clusterer = self.clusterer or StoryClusterer()
-            labels = clusterer.fit(
-                local, embeddings=np.concatenate([stored_vectors, vectors])
-            ).labels_
+            labels = (
+                self.clusterer_for(embedder)
+                .fit(local, embeddings=np.concatenate([stored_vectors, vectors]))
+                .labels_
+            )
         old_labels, new_labels = labels[: len(stored)], labels[len(stored) :]
         old_story = stored["story"].to_numpy(dtype=str)
-        parent: dict[str, str] = {}
-
-        def find(story: str) -> str:
-            while parent.get(story, story) != story:
-                story = parent[story]
-            return story
-
+        sets: UnionFind[str] = UnionFind(story_number)
         joined: dict[int, set[str]] = {}
         for label in np.unique(new_labels):
             linked = set(old_story[old_labels == label])
             if linked:
                 joined[int(label)] = linked
-                target = _oldest(linked)
-                for story in linked:
-                    a, b = find(story), find(target)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
+                sets.union(linked)
         plan = Plan()
         merged = {story for stories in joined.values() for story in stories}
-        plan.merges = sorted((s, find(s)) for s in merged if find(s) != s)
+        plan.merges = sorted(
+            ((s, sets.find(s)) for s in merged if sets.find(s) != s),
+            key=lambda pair: (story_number(pair[0]), story_number(pair[1])),
+        )
         for label in new_labels:
             group = int(label)
             plan.groups.append(group)
             if group in joined:
-                plan.targets[group] = find(_oldest(joined[group]))
+                plan.targets[group] = sets.find(next(iter(joined[group])))
                 plan.status.append("joined")
             else:
                 plan.status.append("new")
@@ -162,10 +165,10 @@ def _load(db: sqlite3.Connection, seqs: np.ndarray) -> pd.DataFrame:
     found = {
         row[0]: row[1:]
         for row in db.execute(
-            f"SELECT seq, {', '.join(_FIELDS)}, story FROM articles WHERE seq IN ({marks})",
+            f"SELECT seq, {', '.join(ARTICLE_COLUMNS)}, story FROM articles WHERE seq IN ({marks})",
             [int(s) for s in seqs],
         )
     }
-    frame = pd.DataFrame([found[int(s)] for s in seqs], columns=[*_FIELDS, "story"])
+    frame = pd.DataFrame([found[int(s)] for s in seqs], columns=[*ARTICLE_COLUMNS, "story"])
     frame["published"] = pd.to_datetime(frame["published"], format="ISO8601")
     return frame

@@ -8,7 +8,6 @@ wait for each other (busy timeout) instead of failing.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -21,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import ArticleColumns, Story, make_story
+from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
 from clustering.store.assign import Assigner, Plan
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder
 from embeddings.articles import embed_articles
+from embeddings.cache import content_digest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,7 +70,6 @@ CREATE TABLE IF NOT EXISTS history (
     other TEXT
 );
 """
-_COLUMNS = ("id", "title", "text", "published", "lang", "source", "url", "path")
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -95,9 +94,9 @@ class AddResult:
     merges: list[tuple[str, str]] = field(default_factory=list)
 
 
-def content_digest(title: str, text: str) -> bytes:
+def article_digest(title: str, text: str) -> bytes:
     """What makes two articles the same content: their cleaned title and text."""
-    return hashlib.sha256(f"{title}\n{text}".encode()).digest()
+    return content_digest(f"{title}\n{text}")
 
 
 def _hours(stamp: object) -> float:
@@ -174,7 +173,7 @@ class StoryStore:
         """
         articles = articles.reset_index(drop=True)
         digests = [
-            content_digest(t, x) for t, x in zip(articles["title"], articles["text"], strict=True)
+            article_digest(t, x) for t, x in zip(articles["title"], articles["text"], strict=True)
         ]
         fresh, _ = self._fresh(articles, digests)
         vectors = embed_articles(articles.iloc[fresh], self.embedder) if fresh else None
@@ -190,7 +189,7 @@ class StoryStore:
                     vectors = embed_articles(batch, self.embedder)
                 hours = np.array([_hours(p) for p in batch["published"]])
                 self._index.refresh(db)
-                plan = self.assigner.plan(batch, vectors, hours, self._index, db)
+                plan = self.assigner.plan(batch, vectors, hours, self._index, db, self.embedder)
                 result.merges = self._apply(
                     db, plan, batch, vectors, hours, [digests[i] for i in fresh], seen
                 )
@@ -393,22 +392,29 @@ class StoryStore:
             keep = articles["story"].isin(set(articles.loc[when >= since, "story"])).to_numpy()
             articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
         columns = ArticleColumns.of(articles)
+        groups = articles.groupby("story", sort=True).indices
+        # Only stories of three or more need the evidence to pick their centre.
+        shared = np.concatenate(
+            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 2)]
+        )
+        position = np.full(len(articles), -1, dtype=np.int64)
+        position[shared] = np.arange(len(shared))
+        among = (
+            self.assigner.clusterer_for(self.embedder).closeness(
+                articles.iloc[shared], vectors[shared]
+            )
+            if len(shared)
+            else None
+        )
 
-        def closeness(indices: np.ndarray) -> np.ndarray:
-            return vectors[indices] @ vectors[indices].T
+        def closeness(indices: np.ndarray) -> object:
+            return among(position[indices]) if among is not None else np.ones((1, 1))
 
         stories = [
             make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
-            for story, indices in articles.groupby("story", sort=True).indices.items()
+            for story, indices in groups.items()
         ]
-        stories.sort(
-            key=lambda s: (
-                -s.size,
-                s.first_published is None,
-                s.first_published or pd.Timestamp.min,
-                s.id,
-            )
-        )
+        stories.sort(key=story_order)
         return ClusterResult(articles, stories, embeddings=vectors)
 
     def history(self) -> pd.DataFrame:
