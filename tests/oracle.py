@@ -31,10 +31,7 @@ def exact_stories(
     everything = np.arange(len(canonical))
     scores = scorer.block(everything, everything).astype(np.float64)
     np.fill_diagonal(scores, 1.0)
-    if scorer.second_order:
-        distance = second_order_distance(scores)
-    else:
-        distance = cosine_distance(scores)
+    distance = (second_order_distance if scorer.second_order else cosine_distance)(scores)
     settings = HDBSCANSettings(
         clusterer.min_cluster_size,
         clusterer.min_samples,
