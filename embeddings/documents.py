@@ -7,7 +7,7 @@ mean of the chunk vectors.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,41 +33,34 @@ class DocumentPieces:
         return self.chunks[0] if self.chunks else ""
 
 
-def _split_long(sentence: str, limit: int) -> list[str]:
-    """Split a sentence longer than ``limit`` characters at word boundaries (and long words)."""
-    parts: list[str] = []
+def _pack(pieces: Iterable[str], limit: int) -> list[str]:
+    """Join pieces with spaces into runs of at most ``limit`` characters, in order."""
+    packed: list[str] = []
     current = ""
-    words = [w[i : i + limit] for w in sentence.split() for i in range(0, len(w), limit)]
-    for word in words:
-        if current and len(current) + 1 + len(word) > limit:
-            parts.append(current)
-            current = word
+    for piece in pieces:
+        if current and len(current) + 1 + len(piece) > limit:
+            packed.append(current)
+            current = piece
         else:
-            current = f"{current} {word}" if current else word
+            current = f"{current} {piece}" if current else piece
     if current:
-        parts.append(current)
-    return parts
+        packed.append(current)
+    return packed
+
+
+def _pieces(sentence: str, limit: int) -> list[str]:
+    """A sentence, or its words (long words cut) when it is longer than ``limit``."""
+    if len(sentence) <= limit:
+        return [sentence]
+    return _pack(
+        (w[i : i + limit] for w in sentence.split() for i in range(0, len(w), limit)), limit
+    )
 
 
 def chunk_text(text: str, chunk_chars: int = CHUNK_CHARS) -> list[str]:
     """Pack whole sentences into chunks of at most ``chunk_chars`` characters; split longer ones."""
-    chunks: list[str] = []
-    current = ""
-    for raw in _SENTENCE_END.split(text):
-        sentence = " ".join(raw.split())
-        if not sentence:
-            continue
-        for piece in (
-            _split_long(sentence, chunk_chars) if len(sentence) > chunk_chars else [sentence]
-        ):
-            if current and len(current) + 1 + len(piece) > chunk_chars:
-                chunks.append(current)
-                current = piece
-            else:
-                current = f"{current} {piece}" if current else piece
-    if current:
-        chunks.append(current)
-    return chunks
+    sentences = (" ".join(raw.split()) for raw in _SENTENCE_END.split(text))
+    return _pack((piece for s in sentences if s for piece in _pieces(s, chunk_chars)), chunk_chars)
 
 
 def encode_in_batches(

@@ -11,6 +11,7 @@ from clustering.cli.common import (
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    format_option,
     output_option,
 )
 from clustering.output.formats import FORMATS, render
@@ -18,13 +19,10 @@ from clustering.output.formats import FORMATS, render
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table: one line per story; jsonl/csv: one row per article; json: stories with members.",
+@format_option(
+    FORMATS,
+    "table",
+    "table: one line per story; jsonl/csv: one row per article; json: stories with members.",
 )
 @output_option
 @click.option(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
@@ -161,6 +161,20 @@ def report_skipped(skipped: list[InputError], kept: int) -> None:
 
 
 #: ``-o/--output FILE``, standard output by default.
+def format_option(
+    choices: Sequence[str], default: str, help: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--format`` option of a command, passed on as ``fmt``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 output_option = click.option(
     "-o",
     "--output",

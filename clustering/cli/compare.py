@@ -11,6 +11,7 @@ import pandas as pd
 from clustering.cli.common import (
     ModelSettings,
     errors,
+    format_option,
     model_options,
     output_option,
     progress_bar,
@@ -63,13 +64,10 @@ def _one_article(path: str) -> pd.DataFrame:
 @click.option(
     "--right-lang", help="With --pairs: the second text's language column [default: detected]."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="For two articles: the evidence block or JSON (--pairs always writes CSV).",
+@format_option(
+    ["text", "json"],
+    "text",
+    "For two articles: the evidence block or JSON (--pairs always writes CSV).",
 )
 @output_option
 @model_options(COMPARE_MODEL)

@@ -6,7 +6,13 @@ import json
 
 import click
 
-from clustering.cli.common import ClusterSettings, cluster_options, errors, progress_bar
+from clustering.cli.common import (
+    ClusterSettings,
+    cluster_options,
+    errors,
+    format_option,
+    progress_bar,
+)
 from clustering.evaluation.metrics import Scores
 from clustering.evaluation.scoring import attach_labels, evaluate_predictions, read_labels
 from clustering.grouping.clusterer import StoryClusterer
@@ -46,9 +52,7 @@ def render_scores(scores: Scores) -> str:
     type=click.Path(dir_okay=False, path_type=str),
     help="Score this earlier `samestory cluster --format jsonl|csv` output instead of clustering.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option(["table", "json"], "table")
 @cluster_options
 def evaluate(
     paths: tuple[str, ...],

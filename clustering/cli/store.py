@@ -10,10 +10,11 @@ from typing import Any
 import click
 import pandas as pd
 
-from clustering.cli.common import errors, open_store, output_option
+from clustering.cli.common import errors, format_option, open_store, output_option
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
 from clustering.reading.loaders import load_articles
+from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL, make_embedder
 
@@ -75,14 +76,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @click.argument("sources", nargs=-1, required=True)
 @_store_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "jsonl"]),
-    default="table",
-    show_default=True,
-    help="table: id, story and status per line, tab-separated.",
-)
+@format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
 def add(
     sources: tuple[str, ...], store_path: str, model: str, no_cache: bool, skip_bad: bool, fmt: str
 ) -> None:
@@ -103,7 +97,7 @@ def add(
 @click.command()
 @_store_option
 @click.option("--since", type=click.DateTime(), help="Only stories with an article at or after.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option(FORMATS, "table")
 def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -> None:
     """List the stories in the store, largest first."""
     with errors(), _open(store_path, model, no_cache) as store:
@@ -113,9 +107,7 @@ def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -
 
 @click.command()
 @_store_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
+@format_option(["jsonl", "csv"], "jsonl")
 @output_option
 def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -> None:
     """One row per stored article: id, story, outlier, first_seen (and more)."""
@@ -123,14 +115,12 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -
         table = store.articles()
     table = table[list(EXPORT_FIELDS)].copy()
     for column in ("first_seen", "published"):
-        table[column] = [None if pd.isna(v) else pd.Timestamp(v).isoformat() for v in table[column]]
+        table[column] = [iso_or_none(v) for v in table[column]]
     if fmt == "csv":
         output.write(table.to_csv(index=False))
         return
     for record in table.to_dict("records"):
-        record = {
-            k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in record.items()
-        }
+        record = json_ready(record)
         record["outlier"] = bool(record["outlier"])
         output.write(json.dumps(record, ensure_ascii=False) + "\n")
 

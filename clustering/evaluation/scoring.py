@@ -14,6 +14,7 @@ import pandas as pd
 from clustering.errors import InputError
 from clustering.evaluation.metrics import Scores, score
 from clustering.reading.records import read_table
+from clustering.reading.values import is_missing
 
 _ID_COLUMNS = ("id", "file")
 
@@ -42,7 +43,7 @@ def gold_labels(articles: pd.DataFrame, column: str) -> list[str]:
         raise InputError(where, f"no gold column {column!r}")
     labels = []
     for location, value in zip(articles["path"], articles[column], strict=True):
-        if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        if is_missing(value) or value == "":
             raise InputError(str(location), f"no gold label in column {column!r}")
         labels.append(str(value))
     return labels

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin
 
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
+from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
 from clustering.grouping.graph import candidate_graph, scorer_closeness, sparse_block
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
-from clustering.grouping.stories import Closeness, Story, build_stories
-from clustering.reading.articles import ARTICLE_COLUMNS
-from clustering.reading.loaders import articles_from_records
+from clustering.grouping.stories import Closeness, build_stories
 from embeddings import DEFAULT_MODEL, Embedder, check_embedder, get_embedder, normalize
 from embeddings.articles import check_embeddings, embed_articles
 
 
-def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
-    """The article table for a prepared table, any DataFrame of articles, or a list of texts."""
-    if isinstance(articles, pd.DataFrame):
-        if set(ARTICLE_COLUMNS) <= set(articles.columns):
-            return articles.reset_index(drop=True)
-        return articles_from_records(articles.to_dict("records"), "<dataframe>").articles
-    records = [{"id": str(i), "text": text} for i, text in enumerate(articles)]
-    return articles_from_records(records, "<texts>").articles
-
-
-class StoryClusterer(ClusterMixin, BaseEstimator):
+class StoryClusterer(StoryEstimator):
     """Groups articles into stories with HDBSCAN; every article ends in exactly one story.
 
     With a pair model (``pair_model="auto"`` finds the one shipped for the bundled models),
@@ -49,10 +35,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the cutoff), so no
     n×n matrix is built and memory and time grow with n times the articles per window.
 
-    Fitted attributes: ``articles_`` (the article table with ``story`` and ``outlier``
-    columns, in input order), ``labels_`` (each article's index into ``stories_``),
-    ``outliers_`` (bool per article), ``stories_`` (list of :class:`Story`) and
-    ``embeddings_`` (the article vectors, in input order).
+    Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`.
     """
 
     def __init__(
@@ -90,43 +73,21 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             return shipped_pair_model(self.pair_model)
         return self.pair_model
 
-    def fit(
-        self,
-        X: pd.DataFrame | Sequence[str],
-        y: None = None,
-        embeddings: np.ndarray | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> StoryClusterer:
-        """Cluster ``X`` (an article table, a DataFrame of articles or a list of texts).
-
-        ``embeddings`` are precomputed vectors, one row per article in the order of ``X``,
-        made by this clusterer's embedder; without them the articles are embedded.
-        ``progress(done, total)`` follows embedding.
-        """
-        articles = as_article_table(X)
+    def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
+        """Stories, labels and vectors; articles are processed sorted by id."""
         n = len(articles)
-        if embeddings is not None:
-            embeddings = normalize(check_embeddings(embeddings, n))
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
         embedder = self.resolved_embedder()
-        if embeddings is None:
+        if vectors is None:
             vectors = embed_articles(canonical, embedder, progress)
         else:
-            vectors = embeddings[order]
+            vectors = vectors[order]
         groups, outlier, closeness = self._group(canonical, vectors, embedder)
         stories, story_index = build_stories(groups, outlier, canonical, closeness)
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
-        self.stories_: list[Story] = stories
-        self.labels_ = story_index[inverse]
-        self.outliers_ = np.array([stories[i].outlier for i in self.labels_], dtype=bool)
-        self.embeddings_ = vectors[inverse]
-        table = articles.copy()
-        table["story"] = [stories[i].id for i in self.labels_]
-        table["outlier"] = self.outliers_
-        self.articles_ = table
-        return self
+        return stories, story_index[inverse], vectors[inverse]
 
     def scorer(self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder) -> PairScorer:
         """The pair scorer for a batch: the pair model's when there is one, else cosine."""

@@ -10,6 +10,7 @@ import unicodedata
 import pandas as pd
 
 from clustering.grouping.stories import Story
+from clustering.reading.values import iso_or_none, json_ready
 
 FORMATS = ("table", "json", "jsonl", "csv")
 #: Columns of the one-row-per-article formats (jsonl, csv).
@@ -39,11 +40,6 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def iso(value: object) -> str | None:
-    """A timestamp in ISO 8601, or None when missing."""
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
-
-
 def _ordered(articles: pd.DataFrame, stories: list[Story]) -> pd.DataFrame:
     """Articles in story order, then by id: the same output for any input order."""
     rank = {story.id: number for number, story in enumerate(stories)}
@@ -57,10 +53,8 @@ def article_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[s
     for row in _ordered(articles, stories).itertuples(index=False):
         record = {name: getattr(row, name) for name in ARTICLE_FIELDS}
         record["outlier"] = bool(record["outlier"])
-        record["published"] = iso(record["published"])
-        records.append(
-            {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in record.items()}
-        )
+        record["published"] = iso_or_none(record["published"])
+        records.append(json_ready(record))
     return records
 
 
@@ -78,8 +72,8 @@ def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str
             "languages": list(story.languages),
             "title": story.title,
             "representative": story.representative,
-            "first_published": iso(story.first_published),
-            "last_published": iso(story.last_published),
+            "first_published": iso_or_none(story.first_published),
+            "last_published": iso_or_none(story.last_published),
             "members": by_story[story.id],
         }
         for story in stories

@@ -7,7 +7,6 @@ a cell is not a web page). Every column of the input is kept in the output.
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import TextIO
 from clustering.errors import InputError
 from clustering.reading.cleaning import normalize_text
 from clustering.reading.records import Record, read_table
+from clustering.reading.values import is_missing
 
 #: The column the scores go to.
 SIMILARITY_COLUMN = "similarity"
@@ -35,7 +35,7 @@ class PairTable:
 
 
 def _cell(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def _column(

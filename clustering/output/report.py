@@ -17,14 +17,13 @@ import re
 from importlib import resources
 
 import numpy as np
-import pandas as pd
 
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import story_order
-from clustering.output.formats import iso
 from clustering.output.projection import project_2d
 from clustering.output.tables import as_result
+from clustering.reading.values import iso_or_none, text_or_none
 from clustering.store.store import StoryStore
 
 DEFAULT_TITLE = "samestory report"
@@ -36,16 +35,9 @@ def _template(name: str) -> str:
     return (resources.files("clustering.output.templates") / name).read_text(encoding="utf-8")
 
 
-def _text(value: object) -> str | None:
-    """A string field as JSON wants it: None for missing values."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return str(value)
-
-
 def _link(url: object) -> str | None:
     """``url`` if it is an http(s) address, else None: no ``javascript:`` links."""
-    text = _text(url)
+    text = text_or_none(url)
     if text is None or not text.strip().lower().startswith(("http://", "https://")):
         return None
     return text.strip()
@@ -73,11 +65,13 @@ def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str
     row = {article_id: index for index, article_id in enumerate(articles["id"].astype(str))}
     points = _map(result)
     columns: dict[str, list[object]] = {
-        name: [_text(v) for v in articles[name]] if name in articles else [None] * len(articles)
+        name: [text_or_none(v) for v in articles[name]]
+        if name in articles
+        else [None] * len(articles)
         for name in _ARTICLE_FIELDS
     }
     columns["url"] = [_link(url) for url in columns["url"]]
-    columns["published"] = [iso(value) for value in articles["published"]]
+    columns["published"] = [iso_or_none(value) for value in articles["published"]]
     columns["story"] = [number[str(story)] for story in articles["story"]]
     columns["x"] = points[:, 0].tolist()
     columns["y"] = points[:, 1].tolist()
@@ -90,8 +84,8 @@ def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str
                 "representative": row[story.representative],
                 "members": [row[member] for member in story.members],
                 "languages": list(story.languages),
-                "first": iso(story.first_published),
-                "last": iso(story.last_published),
+                "first": iso_or_none(story.first_published),
+                "last": iso_or_none(story.last_published),
             }
             for story in stories
         ],

@@ -12,6 +12,7 @@ from clustering.reading.cleaning import clean_text, normalize_text
 from clustering.reading.dates import DateError, leading_date, parse_date
 from clustering.reading.language import detect_language, normalize_lang
 from clustering.reading.markup import looks_like_html, strip_tags
+from clustering.reading.values import is_missing
 
 #: Columns of the article table, in order. ``path`` says where each article came from.
 ARTICLE_COLUMNS = ("id", "title", "text", "published", "lang", "source", "url", "path")
@@ -60,14 +61,14 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 def _clean_field(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if is_missing(value):
         return ""
     text = str(value)
     return strip_tags(text) if looks_like_html(text) else text
 
 
 def _optional(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if is_missing(value):
         return None
     text = str(value).strip()
     return text or None

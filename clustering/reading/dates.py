@@ -6,6 +6,8 @@ import re
 
 import pandas as pd
 
+from clustering.reading.values import is_missing
+
 _MONTHS = {
     "january": 1,
     "february": 2,
@@ -54,7 +56,7 @@ class DateError(ValueError):
 
 def parse_date(value: object) -> pd.Timestamp | None:
     """A timestamp from a field value, as naive UTC; None for an empty value."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if is_missing(value):
         return None
     if isinstance(value, str) and not value.strip():
         return None

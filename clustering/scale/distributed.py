@@ -204,9 +204,9 @@ def cluster_on_dask(
     if embeddings is None:
         embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)
     windowed = WindowedClusterer(
-        StoryClusterer(embedder=model, **params), window_days, overlap_days
+        StoryClusterer(embedder=model, **params), window_days, overlap_days, dask_runner(client)
     )
-    return windowed.fit(table, embeddings=embeddings, runner=dask_runner(client))
+    return windowed.fit(table, embeddings=embeddings)
 
 
 def cluster_paths_on_dask(

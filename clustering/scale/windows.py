@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin
 
-from clustering.grouping.clusterer import StoryClusterer, as_article_table
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors
 from clustering.grouping.stories import Closeness, Story, build_stories
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import normalize
-from embeddings.articles import check_embeddings, embed_articles
+from embeddings.articles import embed_articles
 
 #: Defaults measured on the OG2021 dev titles (``benchmarks/dask_bench.py``): 98% of its
 #: gold stories span at most 3 days, so with a 3-day overlap nearly every story lies whole
@@ -141,13 +141,13 @@ def merge_windows(
     return stories, labels
 
 
-class WindowedClusterer(ClusterMixin, BaseEstimator):
+class WindowedClusterer(StoryEstimator):
     """:class:`StoryClusterer` run in overlapping time windows, then merged.
 
     ``clusterer`` is the estimator each window gets a copy of (default settings when
-    None). Fitted attributes are those of :class:`StoryClusterer`: ``articles_``,
-    ``labels_``, ``outliers_``, ``stories_``, ``embeddings_``; ``windows_`` holds the
-    row positions of each partition.
+    None); ``runner`` runs the windows (``map``-like; default: here, in turn). Fitted
+    attributes are those of :class:`StoryClusterer`, and ``windows_`` holds the row
+    positions of each partition.
     """
 
     def __init__(
@@ -155,46 +155,29 @@ class WindowedClusterer(ClusterMixin, BaseEstimator):
         clusterer: StoryClusterer | None = None,
         window_days: float = DEFAULT_WINDOW_DAYS,
         overlap_days: float = DEFAULT_OVERLAP_DAYS,
+        runner: Runner | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.window_days = window_days
         self.overlap_days = overlap_days
+        self.runner = runner
 
-    def fit(
-        self,
-        X: pd.DataFrame | Sequence[str],
-        y: None = None,
-        embeddings: np.ndarray | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        runner: Runner | None = None,
-    ) -> WindowedClusterer:
-        """Cluster ``X`` window by window; ``runner`` runs the windows (default: here, in turn).
-
-        ``embeddings`` are precomputed vectors, one row per article in the order of ``X``;
-        without them the articles are embedded with the clusterer's embedder.
-        """
+    def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
+        """Cluster window by window and merge the windows' stories."""
         _check(self.window_days, self.overlap_days)
         clusterer = self.clusterer if self.clusterer is not None else StoryClusterer()
-        articles = as_article_table(X)
+        embeddings = vectors
         if embeddings is None:
             embeddings = embed_articles(articles, clusterer.resolved_embedder(), progress)
-        embeddings = check_embeddings(embeddings, len(articles))
         self.windows_ = split_windows(articles["published"], self.window_days, self.overlap_days)
         # A window needs titles, dates and languages with the vectors, not the bodies.
         light = articles[list(ARTICLE_COLUMNS)].assign(text="")
         inputs = [
             (light.iloc[rows].reset_index(drop=True), embeddings[rows]) for rows in self.windows_
         ]
-        run = runner if runner is not None else map
+        run = self.runner if self.runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
         stories, labels = merge_windows(
             articles, results, clusterer.closeness(articles, embeddings)
         )
-        self.stories_: list[Story] = stories
-        self.labels_ = labels
-        self.outliers_ = np.array([stories[i].outlier for i in labels], dtype=bool)
-        self.embeddings_ = normalize(embeddings)
-        self.articles_ = articles.assign(
-            story=[stories[i].id for i in labels], outlier=self.outliers_
-        )
-        return self
+        return stories, labels, normalize(embeddings)

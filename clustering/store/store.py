@@ -21,6 +21,7 @@ import pandas as pd
 
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
+from clustering.reading.values import is_missing, iso_or_none, text_or_none
 from clustering.store.assign import Assigner, Plan
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder
@@ -101,7 +102,7 @@ def article_digest(title: str, text: str) -> bytes:
 
 def _hours(stamp: object) -> float:
     """Hours since 1970 of a publication time; NaN when undated."""
-    if stamp is None or pd.isna(stamp):
+    if is_missing(stamp):
         return float("nan")
     return float((pd.Timestamp(stamp) - _EPOCH) / pd.Timedelta(hours=1))
 
@@ -297,12 +298,12 @@ class StoryStore:
                     digests[row],
                     str(record["title"]),
                     str(record["text"]),
-                    None if pd.isna(published) else pd.Timestamp(published).isoformat(),
+                    iso_or_none(published),
                     None if np.isnan(hours[row]) else float(hours[row]),
-                    _text(record["lang"]),
-                    _text(record["source"]),
-                    _text(record["url"]),
-                    _text(record["path"]),
+                    text_or_none(record["lang"]),
+                    text_or_none(record["source"]),
+                    text_or_none(record["url"]),
+                    text_or_none(record["path"]),
                     at,
                     story,
                     np.asarray(vectors[row], dtype=np.float32).tobytes(),
@@ -330,10 +331,10 @@ class StoryStore:
                 (
                     str(record["id"]),
                     original,
-                    None if pd.isna(published) else pd.Timestamp(published).isoformat(),
-                    _text(record["source"]),
-                    _text(record["url"]),
-                    _text(record["path"]),
+                    iso_or_none(published),
+                    text_or_none(record["source"]),
+                    text_or_none(record["url"]),
+                    text_or_none(record["path"]),
                     at,
                 ),
             )
@@ -422,7 +423,3 @@ class StoryStore:
         return pd.read_sql_query(
             "SELECT at, event, article, story, other FROM history ORDER BY seq", self._connection
         )
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

@@ -1,0 +1,30 @@
+"""Missing values as tables and records carry them: None, NaN, NaT."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+
+def is_missing(value: object) -> bool:
+    """True for None, a float NaN and pandas' NaT and NA; False for anything else."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def text_or_none(value: object) -> str | None:
+    """``value`` as a string, or None when it is missing."""
+    return None if is_missing(value) else str(value)
+
+
+def iso_or_none(value: object) -> str | None:
+    """A timestamp in ISO 8601, or None when it is missing."""
+    return None if is_missing(value) else pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
+
+
+def json_ready(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with its missing values as None."""
+    return {key: None if is_missing(value) else value for key, value in record.items()}
