@@ -83,7 +83,7 @@ class ClusterSettings(ModelSettings):
     max_distance: float | None
     min_cluster_size: int
 
-    def clusterer_params(self) -> dict[str, object]:
+    def clusterer_params(self) -> dict[str, Any]:
         """Keyword arguments for :class:`~clustering.StoryClusterer`."""
         return {"max_distance": self.max_distance, "min_cluster_size": self.min_cluster_size}
 

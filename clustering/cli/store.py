@@ -119,8 +119,8 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -
     if fmt == "csv":
         output.write(table.to_csv(index=False))
         return
-    for record in table.to_dict("records"):
-        record = json_ready(record)
+    for row in table.to_dict("records"):
+        record = json_ready(row)
         record["outlier"] = bool(record["outlier"])
         output.write(json.dumps(record, ensure_ascii=False) + "\n")
 

@@ -54,7 +54,7 @@ class Centring:
             rows = [means.overall, *(means.by_language[lang] for lang in languages)]
             arrays[f"{kind}/means"] = np.stack(rows).astype(np.float32)
         with open(path, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Centring:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ import pandas as pd
 from clustering.evidence.centring import Centring, shipped_centring
 from clustering.evidence.lexical import prefix_similarity, shared_entities
 from clustering.reading.language import detect_language, normalize_lang
+from clustering.reading.values import is_missing
 from embeddings import Embedder, encode_in_batches, lead, make_embedder
 
 #: The model the similarity was calibrated for.
@@ -140,9 +142,10 @@ def score_pairs(
 
 def time_gap_hours(first: object, second: object) -> float | None:
     """Hours between two publication times, or None when either is missing."""
-    if pd.isna(first) or pd.isna(second):
+    if is_missing(first) or is_missing(second):
         return None
-    return abs((pd.Timestamp(first) - pd.Timestamp(second)) / pd.Timedelta(hours=1))
+    gap = pd.Timestamp(cast(Any, first)) - pd.Timestamp(cast(Any, second))
+    return abs(gap / pd.Timedelta(hours=1))
 
 
 def compare_articles(articles: pd.DataFrame, embedder: Embedder | None = None) -> Comparison:

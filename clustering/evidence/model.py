@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import cast
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class PairModel:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> PairModel:
         """Read the JSON form written by the training script."""
-        names = tuple(data["features"])  # type: ignore[arg-type]
+        names = tuple(cast(list[str], data["features"]))
         if names != FEATURES:
             raise ValueError(f"pair model features {names} do not match {FEATURES}")
         return cls(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Self
+from typing import Self, cast
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ def as_article_table(articles: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
     if isinstance(articles, pd.DataFrame):
         if set(ARTICLE_COLUMNS) <= set(articles.columns):
             return articles.reset_index(drop=True)
-        return articles_from_records(articles.to_dict("records"), "<dataframe>").articles
+        records = cast(list[dict[str, object]], articles.to_dict("records"))
+        return articles_from_records(records, "<dataframe>").articles
     records = [{"id": str(i), "text": text} for i, text in enumerate(articles)]
     return articles_from_records(records, "<texts>").articles
 

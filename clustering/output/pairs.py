@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from clustering.errors import InputError
 from clustering.reading.cleaning import normalize_text
 from clustering.reading.records import Record, read_table
@@ -85,7 +87,7 @@ def read_pairs(
     )
 
 
-def write_pairs(table: PairTable, similarity: Sequence[float], handle: TextIO) -> None:
+def write_pairs(table: PairTable, similarity: Sequence[float] | np.ndarray, handle: TextIO) -> None:
     """The rows as CSV with every input column and :data:`SIMILARITY_COLUMN` (4 decimals)."""
     columns = [*table.columns, *([] if SIMILARITY_COLUMN in table.columns else [SIMILARITY_COLUMN])]
     writer = csv.writer(handle, lineterminator="\n")

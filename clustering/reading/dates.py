@@ -61,7 +61,7 @@ def parse_date(value: object) -> pd.Timestamp | None:
     if isinstance(value, str) and not value.strip():
         return None
     try:
-        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
     except (ValueError, TypeError, OverflowError) as exc:
         raise DateError(f"cannot parse date {value!r}") from exc
     if pd.isna(stamp):

@@ -174,8 +174,7 @@ def _article(
     feed_title: str | None,
     feed_lang: str | None,
 ) -> RawArticle:
-    content = entry.get("content") or [{}]
-    texts = [str(content[0].get("value") or ""), str(entry.get("summary") or "")]
+    texts = [str(_first_content(entry).get("value") or ""), str(entry.get("summary") or "")]
     ident = str(entry.get("id") or entry.get("link") or "").strip()
     return RawArticle(
         path=name,
@@ -190,10 +189,17 @@ def _article(
     )
 
 
+def _first_content(entry: Mapping[str, object]) -> Mapping[str, object]:
+    """The entry's first ``content`` element, or an empty mapping."""
+    content = entry.get("content")
+    first = content[0] if isinstance(content, list) and content else None
+    return first if isinstance(first, Mapping) else {}
+
+
 def _entry_lang(entry: Mapping[str, object]) -> str | None:
     """The entry's own language (``dc:language``, else an ``xml:lang`` in effect), if any."""
-    content = entry.get("content") or [{}]
-    for place in (entry, entry.get("title_detail"), content[0], entry.get("summary_detail")):
+    content = _first_content(entry)
+    for place in (entry, entry.get("title_detail"), content, entry.get("summary_detail")):
         if isinstance(place, Mapping) and place.get("language"):
             return str(place["language"])
     return None

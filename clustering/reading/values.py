@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,6 @@ def iso_or_none(value: object) -> str | None:
     return None if is_missing(value) else pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
 
 
-def json_ready(record: dict[str, Any]) -> dict[str, Any]:
-    """A record with its missing values as None."""
-    return {key: None if is_missing(value) else value for key, value in record.items()}
+def json_ready(record: Mapping[Any, Any]) -> dict[str, Any]:
+    """A record with string keys and its missing values as None."""
+    return {str(key): None if is_missing(value) else value for key, value in record.items()}

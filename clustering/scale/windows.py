@@ -135,8 +135,8 @@ def merge_windows(
         known = centres.get(story.members)
         if known is not None:
             stories[number] = replace(story, representative=known.representative, title=known.title)
-    members = sorted(ident for story in stories for ident in story.members)
-    if members != sorted(ids):
+    covered = sorted(ident for story in stories for ident in story.members)
+    if covered != sorted(ids):
         raise RuntimeError("merged windows lost or repeated an article: this is a bug")
     return stories, labels
 

@@ -30,9 +30,20 @@ _SMALL_BATCH = 64
 class VectorIndex(Protocol):
     """The stored articles' row numbers, times (hours) and vectors, in memory."""
 
-    seq: np.ndarray
-    hours: np.ndarray
-    vectors: np.ndarray | None
+    @property
+    def seq(self) -> np.ndarray:
+        """Row numbers (``articles.seq``) in index order."""
+        ...
+
+    @property
+    def hours(self) -> np.ndarray:
+        """Publication times in hours since 1970, NaN when undated, in index order."""
+        ...
+
+    @property
+    def vectors(self) -> np.ndarray | None:
+        """The unit vectors in index order, or None before any article is loaded."""
+        ...
 
     def spans(self, low: float, high: float) -> list[tuple[int, int]]:
         """Index ranges that cover every row that may fall in [low, high]."""
@@ -124,7 +135,8 @@ class Assigner:
         with _threadpools().limit(limits=1) if small else nullcontext():
             positions = self.candidates(vectors, hours, index)
             stored = _load(db, index.seq[positions])
-            stored_vectors = index.vectors[positions] if len(positions) else vectors[:0]
+            known = index.vectors if index.vectors is not None else vectors[:0]
+            stored_vectors = known[positions] if len(positions) else vectors[:0]
             local = pd.concat(
                 [stored.drop(columns="story"), batch[list(ARTICLE_COLUMNS)]], ignore_index=True
             )

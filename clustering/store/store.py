@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ def _hours(stamp: object) -> float:
     """Hours since 1970 of a publication time; NaN when undated."""
     if is_missing(stamp):
         return float("nan")
-    return float((pd.Timestamp(stamp) - _EPOCH) / pd.Timedelta(hours=1))
+    return float((pd.Timestamp(cast(Any, stamp)) - _EPOCH) / pd.Timedelta(hours=1))
 
 
 def _now() -> pd.Timestamp:
@@ -186,7 +187,7 @@ class StoryStore:
             if fresh:
                 seen = _now()
                 batch = articles.iloc[fresh].reset_index(drop=True)
-                if fresh != planned:  # another writer stored some of them meanwhile
+                if fresh != planned or vectors is None:  # another writer stored some meanwhile
                     vectors = embed_articles(batch, self.embedder)
                 hours = np.array([_hours(p) for p in batch["published"]])
                 self._index.refresh(db)
@@ -226,7 +227,9 @@ class StoryStore:
             fresh.append(row)
         return fresh, copies
 
-    def _existing(self, column: str, values: list[object], table: str = "articles") -> set[object]:
+    def _existing(
+        self, column: str, values: Sequence[object], table: str = "articles"
+    ) -> set[object]:
         """The ``values`` already in ``table.column``."""
         found: set[object] = set()
         for start in range(0, len(values), 500):
