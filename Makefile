@@ -39,8 +39,9 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
 
+# Benchmarks run as modules from the repository root.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py --data $(DATA)
+	$(BIN)/python -m benchmarks.bench --data $(DATA)
 
 bench-report: $(STAMP) chromium
-	$(BIN)/python benchmarks/report_bench.py --data $(DATA)
+	$(BIN)/python -m benchmarks.report_bench --data $(DATA)
