@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.bench import machine
-from benchmarks.browser import CHROMIUM, Chromium
 from clustering import StoryClusterer, load_articles, make_embedder, render_report
+from devtools.browser import CHROMIUM, Chromium
 
 #: The repository root: default paths are relative to it.
 ROOT = Path(__file__).resolve().parent.parent
