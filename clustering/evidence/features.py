@@ -4,7 +4,7 @@ For every pair of articles in a batch: the cosine of their vectors (after removi
 model's mean direction), overlap of romanised word prefixes and of character n-grams, the
 publication-time gap and whether they share a language. The article vectors cover title,
 lead and body; the surface features compare headlines. A logistic pair model, trained on
-dev data by ``benchmarks/train_pair_model.py`` and shipped in ``clustering/models/``, turns
+dev data by ``training/train_pair_model.py`` and shipped in ``clustering/models/``, turns
 them into the probability that the two report the same story.
 """
 
