@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test install lint bench bench-report chromium notebook clean
+.PHONY: run test install lint bench bench-report train train-pair-model train-centring chromium \
+	notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,8 +41,20 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
 
+# Benchmarks and training scripts run as modules from the repository root.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py --data $(DATA)
+	$(BIN)/python -m benchmarks.bench --data $(DATA)
 
 bench-report: $(STAMP) chromium
-	$(BIN)/python benchmarks/report_bench.py --data $(DATA)
+	$(BIN)/python -m benchmarks.report_bench --data $(DATA)
+
+# Retrain the models shipped in clustering/models, on the dev data only.
+train: train-pair-model train-centring
+
+# clustering/models/pair-use.json
+train-pair-model: $(STAMP)
+	$(BIN)/python -m training.train_pair_model --data $(DATA)
+
+# clustering/models/e5-centring.npz
+train-centring: $(STAMP)
+	$(BIN)/python -m training.train_centring --data $(DATA)

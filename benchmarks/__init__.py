@@ -1,1 +1,1 @@
-"""Benchmarks and training scripts that read the dev data from ../shared/data."""
+"""Measurements of samestory on the dev data (../shared/data); run as python -m benchmarks.NAME."""

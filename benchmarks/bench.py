@@ -1,6 +1,8 @@
 """Benchmark samestory on the dev data: clustering quality and speed, pair similarity.
 
-Usage: python benchmarks/bench.py [--data ../shared/data] [--models use,e5] [--out FILE]
+Run from the repository root:
+
+    python -m benchmarks.bench [--data ../shared/data] [--models use,e5] [--out FILE]
 
 OG2021: clusters og2021-dev.jsonl end to end with the default `samestory cluster`
 settings (load, clean, embed with no cache, evidence, HDBSCAN), scores the stories
@@ -32,12 +34,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering import StoryClusterer, load_articles
+from clustering.evaluation.metrics import score
+from embeddings import get_embedder
 
-from clustering import StoryClusterer, load_articles  # noqa: E402
-from clustering.evaluation.metrics import score  # noqa: E402
-from embeddings import get_embedder  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 HEADER = (
     "| model | BCubed P | BCubed R | BCubed F1 | pair F1 | ARI | NMI | stories "
@@ -120,7 +122,7 @@ def store_lines(data: Path) -> list[str]:
     It runs in a process of its own, as a store does: in this one, the OpenMP threads e5
     left spinning and the memory of the earlier runs would slow it down.
     """
-    r = _run_json("store_bench.py", "--data", str(data))
+    r = _run_json("store_bench", "--data", str(data))
     assert isinstance(r, dict)
     print(json.dumps(r), flush=True)
     return [
@@ -174,10 +176,10 @@ def paths_lines(data: Path) -> list[str]:
     ]
 
 
-def _run_json(script: str, *args: str) -> object:
-    """Run a benchmark script in a process of its own; its last stdout line as JSON."""
-    command = [sys.executable, str(ROOT / "benchmarks" / script), *args, "--json"]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+def _run_json(module: str, *args: str) -> object:
+    """Run a benchmark module in a process of its own; its last stdout line as JSON."""
+    command = [sys.executable, "-m", f"benchmarks.{module}", *args, "--json"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.splitlines()[-1])
 
 
@@ -185,7 +187,7 @@ def scale_lines(data: Path) -> list[str]:
     """Time and peak memory against n, with the log-log slopes."""
     from benchmarks.scale_bench import slope
 
-    results = _run_json("scale_bench.py", "--data", str(data))
+    results = _run_json("scale_bench", "--data", str(data))
     assert isinstance(results, list)
     print(json.dumps(results), flush=True)
     rows, slopes = [], []
@@ -228,12 +230,12 @@ def scale_lines(data: Path) -> list[str]:
     ]
 
 
-def included_lines(script: str, data: Path, *args: str) -> list[str]:
+def included_lines(module: str, data: Path, *args: str) -> list[str]:
     """Run a benchmark that writes Markdown; its text with headings one level down."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "out.md"
-        command = [sys.executable, str(ROOT / "benchmarks" / script), "--data", str(data)]
-        subprocess.run([*command, *args, "--out", str(out)], check=True)
+        command = [sys.executable, "-m", f"benchmarks.{module}", "--data", str(data)]
+        subprocess.run([*command, *args, "--out", str(out)], check=True, cwd=ROOT)
         text = out.read_text(encoding="utf-8")
     return [f"#{line}" if line.startswith("#") else line for line in text.splitlines()] + [""]
 
@@ -258,7 +260,7 @@ def main() -> None:
         "# Benchmark results",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, nothing else running.",
-        f"Command: `make bench` (python benchmarks/bench.py --data {args.data} "
+        f"Command: `make bench` (python -m benchmarks.bench --data {args.data} "
         f"--models {args.models}).",
         "",
         "## OG2021 dev titles, default `samestory cluster` settings, end to end, no cache",
@@ -281,9 +283,9 @@ def main() -> None:
     if not args.skip_scale:
         report += scale_lines(args.data)
     if not args.skip_report:
-        report += included_lines("report_bench.py", args.data)
+        report += included_lines("report_bench", args.data)
     if not args.skip_dask:
-        report += included_lines("dask_bench.py", args.data)
+        report += included_lines("dask_bench", args.data)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report += [f"Peak resident memory of the main benchmark process: {peak:.0f} MB.", ""]
     args.out.write_text("\n".join(report), encoding="utf-8")

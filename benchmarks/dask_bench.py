@@ -1,7 +1,10 @@
 """Benchmark the Dask engine against the local path on the OG2021 dev titles.
 
-Usage: python benchmarks/dask_bench.py [--data ../shared/data] [--workers 2]
-                                       [--out benchmarks/DASK_RESULTS.md]
+Run from the repository root:
+
+    python -m benchmarks.dask_bench [--data ../shared/data] [--workers 2]
+        [--out benchmarks/DASK_RESULTS.md]
+
 (``make bench`` runs it and puts the results in benchmarks/RESULTS.md.)
 
 Local: `StoryClusterer` with `use`, embedding with no cache. Dask: a LocalCluster of
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.bench import machine
+from clustering import StoryClusterer, load_articles
+from clustering.evaluation.metrics import score
+from clustering.scale.distributed import cluster_on_dask, dask_client, embed_on_dask
+from clustering.scale.windows import WindowedClusterer
+from embeddings import get_embedder
 
-from benchmarks.bench import machine  # noqa: E402
-from clustering import StoryClusterer, load_articles  # noqa: E402
-from clustering.evaluation.metrics import score  # noqa: E402
-from clustering.scale.distributed import cluster_on_dask, dask_client, embed_on_dask  # noqa: E402
-from clustering.scale.windows import WindowedClusterer  # noqa: E402
-from embeddings import get_embedder  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 SWEEP = [(3, 1), (5, 2), (7, 2), (7, 3), (10, 3), (14, 3)]
 
@@ -125,7 +127,7 @@ def main() -> None:
         "# Dask engine on the OG2021 dev titles",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} on {machine()}.",
-        f"Command: `.venv/bin/python benchmarks/dask_bench.py --workers {args.workers}`",
+        f"Command: `.venv/bin/python -m benchmarks.dask_bench --workers {args.workers}`",
         f"({len(articles)} titles, model `use`, no vector cache).",
         "",
         "| path | BCubed F1 | embed + cluster seconds |",

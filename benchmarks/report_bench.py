@@ -1,6 +1,8 @@
 """Benchmark the HTML report of 5,000 articles: file size, render and filter time in Chromium.
 
-Usage: python benchmarks/report_bench.py [--data ../shared/data] [--size 5000] [--runs 5]
+Run from the repository root:
+
+    python -m benchmarks.report_bench [--data ../shared/data] [--size 5000] [--runs 5]
 
 The first ``--size`` OG2021 dev titles (by id) are clustered with the default model and
 written as a report. Render time is from navigation start to the ``samestory-ready``
@@ -16,18 +18,17 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.bench import machine
+from clustering import StoryClusterer, load_articles, make_embedder, render_report
+from devtools.browser import CHROMIUM, Chromium
 
-from benchmarks.bench import machine  # noqa: E402
-from benchmarks.browser import CHROMIUM, Chromium  # noqa: E402
-from clustering import StoryClusterer, load_articles, make_embedder, render_report  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 MAX_BYTES = 10_000_000
 MAX_RENDER_MS = 3000
@@ -109,7 +110,7 @@ def main() -> None:
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, {version.strip()} headless.",
         "",
-        f"Command: `python benchmarks/report_bench.py --data {args.data} --size {args.size} "
+        f"Command: `python -m benchmarks.report_bench --data {args.data} --size {args.size} "
         f"--runs {args.runs}` (`make bench-report`).",
         "",
         f"{len(articles)} OG2021 dev titles (first by id) → {stories} stories "

@@ -1,7 +1,9 @@
 """Benchmark clustering time and peak memory against n, exact and sparse paths.
 
-Usage: python benchmarks/scale_bench.py [--data ../shared/data]
-       [--sizes 1000 3000 10000 30000 100000] [--exact-max 10000] [--json]
+Run from the repository root:
+
+    python -m benchmarks.scale_bench [--data ../shared/data]
+        [--sizes 1000 3000 10000 30000 100000] [--exact-max 10000] [--json]
 
 Synthetic data: an archive made of copies of the OG2021 dev set laid end to end in time.
 Copy r of an article is published r × 46 days later than the original, belongs to story
@@ -27,14 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering import load_articles
+from clustering.evaluation.metrics import score
+from clustering.grouping.clusterer import StoryClusterer
+from embeddings import CachedEmbedder, get_embedder
+from embeddings.articles import embed_articles
 
-from clustering import load_articles  # noqa: E402
-from clustering.evaluation.metrics import score  # noqa: E402
-from clustering.grouping.clusterer import StoryClusterer  # noqa: E402
-from embeddings import CachedEmbedder, get_embedder  # noqa: E402
-from embeddings.articles import embed_articles  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Days between copies of the dev set (it spans 45 days).
 SHIFT_DAYS = 46
@@ -111,9 +113,10 @@ def run_scale_bench(
         for size in sizes:
             if path == "exact" and size > exact_max:
                 continue
-            command = [sys.executable, __file__, "--data", str(data), "--one", str(size), path]
+            command = [sys.executable, "-m", "benchmarks.scale_bench", "--data", str(data)]
+            command += ["--one", str(size), path]
             command += ["--undated"] if undated else []
-            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
             if out.returncode != 0:
                 results.append({"size": size, "path": path, "error": out.stderr.strip()[-300:]})
                 continue

@@ -1,6 +1,8 @@
 """How well `samestory compare` scores the SemEval-2022 Task 8 dev pairs.
 
-Usage: python benchmarks/semeval.py [--data ../shared/data] [--model e5] [--cache]
+Run from the repository root:
+
+    python -m benchmarks.semeval [--data ../shared/data] [--model e5] [--cache]
 
 The same as `samestory compare --pairs semeval2022-pairs-dev.csv --left text1 --right text2
 --left-lang lang1 --right-lang lang2 --no-cache`: Pearson correlation of the similarity
@@ -20,12 +22,12 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering.evidence.compare import COMPARE_MODEL, score_pairs
+from clustering.output.pairs import read_pairs
+from embeddings import make_embedder
 
-from clustering.evidence.compare import COMPARE_MODEL, score_pairs  # noqa: E402
-from clustering.output.pairs import read_pairs  # noqa: E402
-from clustering.pipeline import make_embedder  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 FILE = "semeval2022-pairs-dev.csv"
 

@@ -1,6 +1,8 @@
 """Benchmark the story store: adding one article to a store of 100,000 (embedding excluded).
 
-Usage: python benchmarks/store_bench.py [--data ../shared/data] [--size 100000] [--adds 200]
+Run from the repository root:
+
+    python -m benchmarks.store_bench [--data ../shared/data] [--size 100000] [--adds 200]
 
 The store is pre-filled with synthetic articles derived from the OG2021 dev titles: each
 copies a random dev title with a random word appended, its USE vector plus Gaussian noise
@@ -18,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,13 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering import load_articles
+from clustering.store.store import StoryStore, article_digest
+from embeddings import CachedEmbedder, get_embedder
+from embeddings.articles import embed_articles
 
-from clustering import load_articles  # noqa: E402
-from clustering.store.store import StoryStore, content_digest  # noqa: E402
-from embeddings import CachedEmbedder, get_embedder  # noqa: E402
-from embeddings.articles import embed_articles  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 WORDS = ("live", "update", "report", "video", "analysis", "breaking", "photos", "latest")
 
@@ -87,7 +88,7 @@ def prefill(path: Path, name: str, table: pd.DataFrame, vectors: np.ndarray) -> 
             [
                 (
                     row.id,
-                    content_digest(row.title, row.text),
+                    article_digest(row.title, row.text),
                     row.title,
                     row.text,
                     pd.Timestamp(row.published).isoformat(),

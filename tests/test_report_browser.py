@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.browser import CHROMIUM, Chromium
 from clustering import StoryClusterer, load_articles, make_embedder, render_report, story_table
+from devtools.browser import CHROMIUM, Chromium
 from tests.conftest import ROOT, SEEDS
 
 ARTIFACTS = ROOT / "test-artifacts"

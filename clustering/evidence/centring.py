@@ -3,7 +3,7 @@
 Embeddings of one language share a common direction that says "this is German" rather
 than what the text is about; cross-lingual cosines improve when each vector loses its
 language's mean. The means are learned per kind of text (``lead``, ``full``) by
-``benchmarks/train_centring.py`` and ship in ``clustering/models/MODEL-centring.npz``.
+``training/train_centring.py`` and ship in ``clustering/models/MODEL-centring.npz``.
 Languages without a mean of their own lose the mean over all languages.
 """
 

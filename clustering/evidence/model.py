@@ -1,6 +1,6 @@
 """The pair model: a calibrated logistic model of P(same story) over the pair features.
 
-Trained on dev data by ``benchmarks/train_pair_model.py`` and shipped in
+Trained on dev data by ``training/train_pair_model.py`` and shipped in
 ``clustering/models/pair-MODEL.json``, one per bundled embedding model.
 """
 

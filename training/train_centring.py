@@ -1,6 +1,9 @@
 """Learn the per-language centring means that `samestory compare` uses, on dev data only.
 
-Usage: python benchmarks/train_centring.py [--data ../shared/data] [--model e5] [--no-cache]
+Produces clustering/models/MODEL-centring.npz (shipped: e5-centring.npz,
+``make train-centring``). Run from the repository root:
+
+    python -m training.train_centring [--data ../shared/data] [--model e5] [--no-cache]
 
 Embeds the distinct texts of the SemEval-2022 Task 8 dev pairs (semeval2022-pairs-dev.csv)
 as `samestory compare` does, whole and as leads, and stores for each kind the mean vector
@@ -16,20 +19,18 @@ Writes clustering/models/MODEL-centring.npz.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering import load_articles
+from clustering.evidence.centring import Centring, LanguageMeans
+from clustering.evidence.compare import whole_text
+from clustering.output.pairs import read_pairs
+from embeddings import Embedder, encode_in_batches, lead, make_embedder
 
-from clustering import load_articles  # noqa: E402
-from clustering.evidence.centring import Centring, LanguageMeans  # noqa: E402
-from clustering.evidence.compare import lead, whole_text  # noqa: E402
-from clustering.output.pairs import read_pairs  # noqa: E402
-from clustering.pipeline import make_embedder  # noqa: E402
-from embeddings import Embedder, encode_in_batches  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 MIN_TITLES = 100
 

@@ -1,9 +1,12 @@
 """Train the pair model that calibrates evidence into P(same story), on dev data only.
 
-Usage: python benchmarks/train_pair_model.py [--data ../shared/data] [--model use]
+Produces clustering/models/pair-MODEL.json (shipped: pair-use.json, ``make train-pair-model``).
+Run from the repository root:
+
+    python -m training.train_pair_model [--data ../shared/data] [--model use]
 
 Reads og2021-dev.jsonl, embeds the titles the way samestory does, builds every pair's
-features (clustering/evidence.py), and fits a logistic regression on all same-story
+features (clustering/evidence/features.py), and fits a logistic regression on all same-story
 pairs and 20 times as many random other pairs (seed 0). Every sampled pair is used twice,
 once as it is and once with its dates hidden, so the model also knows what to do when a
 date is missing. The intercept is corrected for the negative sampling, so probabilities
@@ -20,13 +23,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clustering import load_articles
+from clustering.evidence.features import pair_features
+from clustering.evidence.model import FEATURES, PairModel, feature_column
+from embeddings import CachedEmbedder, get_embedder
+from embeddings.articles import embed_articles
 
-from clustering import load_articles  # noqa: E402
-from clustering.evidence.features import FEATURES, PairModel, feature_column, pair_features  # noqa: E402
-from embeddings import CachedEmbedder, get_embedder  # noqa: E402
-from embeddings.articles import embed_articles  # noqa: E402
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0
