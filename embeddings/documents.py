@@ -94,6 +94,7 @@ def split_document(title: str, text: str, chunk_chars: int = CHUNK_CHARS) -> Doc
     )
 
 
+@dataclass(frozen=True)
 class DocumentEncoder:
     """Embeds articles as a weighted mean of title, lead and body (mean of all chunks).
 
@@ -101,21 +102,12 @@ class DocumentEncoder:
     L2-normalised.
     """
 
-    def __init__(
-        self,
-        embedder: Embedder,
-        title_weight: float = 0.4,
-        lead_weight: float = 0.3,
-        body_weight: float = 0.3,
-        chunk_chars: int = CHUNK_CHARS,
-        batch_size: int = 256,
-    ) -> None:
-        self.embedder = embedder
-        self.title_weight = title_weight
-        self.lead_weight = lead_weight
-        self.body_weight = body_weight
-        self.chunk_chars = chunk_chars
-        self.batch_size = batch_size
+    embedder: Embedder
+    title_weight: float = 0.4
+    lead_weight: float = 0.3
+    body_weight: float = 0.3
+    chunk_chars: int = CHUNK_CHARS
+    batch_size: int = 256
 
     def encode(
         self,
