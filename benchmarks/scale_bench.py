@@ -1,9 +1,9 @@
-"""Benchmark clustering time and peak memory against n, exact and sparse paths.
+"""Benchmark clustering time and peak memory against n on the candidate-graph path.
 
 Run from the repository root:
 
     python -m benchmarks.scale_bench [--data ../shared/data]
-        [--sizes 1000 3000 10000 30000 100000] [--exact-max 10000] [--json]
+        [--sizes 1000 3000 10000 30000 100000] [--undated] [--json]
 
 Synthetic data: an archive made of copies of the OG2021 dev set laid end to end in time.
 Copy r of an article is published r × 46 days later than the original, belongs to story
@@ -11,9 +11,10 @@ Copy r of an article is published r × 46 days later than the original, belongs 
 dimension, renormalised) and its title with " (r)" appended. So the news per day, the
 story sizes and the languages stay those of the real data, and n articles cover about
 n / 123 days. The first n articles by time are clustered with precomputed vectors (no
-embedding), each size and path in a process of its own. Peak RSS is the process's
-during the fit (the peak is reset after the synthetic data is built); "added" is that
-peak minus the resident memory before the fit (data, vectors, libraries).
+embedding), each size in a process of its own, on the one clustering path (the
+candidate graph; results name it "graph"). Peak RSS is the process's during the fit (the
+peak is reset after the synthetic data is built); "added" is that peak minus the resident
+memory before the fit (data, vectors, libraries). ``--undated`` drops the dates first.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Days between copies of the dev set (it spans 45 days).
 SHIFT_DAYS = 46
 
+#: The name of the one clustering path in the results.
+PATH = "graph"
+
 
 def synthetic(data: Path, size: int) -> tuple[pd.DataFrame, np.ndarray]:
     """The first ``size`` articles (by time) of the synthetic archive, and their vectors."""
@@ -64,22 +68,22 @@ def synthetic(data: Path, size: int) -> tuple[pd.DataFrame, np.ndarray]:
     return table, np.concatenate(blocks)[:size]
 
 
-def run_one(data: Path, size: int, path: str, undated: bool = False) -> dict[str, float]:
-    """Cluster ``size`` synthetic articles on one path; time, peak RSS and BCubed F1."""
+def run_one(data: Path, size: int, undated: bool = False) -> dict[str, float | str]:
+    """Cluster ``size`` synthetic articles; time, peak RSS and BCubed F1."""
     table, vectors = synthetic(data, size)
     if undated:
         table["published"] = None
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status_mb("VmRSS")
-    clusterer = StoryClusterer(embedder="use", exact_limit=size if path == "exact" else 0)
+    clusterer = StoryClusterer(embedder="use")
     start = time.perf_counter()
     clusterer.fit(table, embeddings=vectors)
     seconds = time.perf_counter() - start
     peak = _status_mb("VmHWM")
     return {
         "size": size,
-        "path": path,
+        "path": PATH,
         "seconds": seconds,
         "peak_mb": peak,
         "setup_mb": before,
@@ -97,7 +101,7 @@ def _status_mb(field: str) -> float:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def slope(rows: list[dict[str, float]], key: str) -> float:
+def slope(rows: list[dict[str, float | str]], key: str) -> float:
     """The log-log slope of ``key`` against size (least squares)."""
     x = np.log([r["size"] for r in rows])
     y = np.log([r[key] for r in rows])
@@ -105,22 +109,19 @@ def slope(rows: list[dict[str, float]], key: str) -> float:
 
 
 def run_scale_bench(
-    data: Path, sizes: list[int], exact_max: int = 10_000, undated: bool = False
-) -> list[dict[str, float]]:
-    """Each size and path in a fresh process (exact only up to ``exact_max``)."""
-    results = []
-    for path in ("exact", "sparse"):
-        for size in sizes:
-            if path == "exact" and size > exact_max:
-                continue
-            command = [sys.executable, "-m", "benchmarks.scale_bench", "--data", str(data)]
-            command += ["--one", str(size), path]
-            command += ["--undated"] if undated else []
-            out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-            if out.returncode != 0:
-                results.append({"size": size, "path": path, "error": out.stderr.strip()[-300:]})
-                continue
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    data: Path, sizes: list[int], undated: bool = False
+) -> list[dict[str, float | str]]:
+    """Each size in a fresh process."""
+    results: list[dict[str, float | str]] = []
+    for size in sizes:
+        command = [sys.executable, "-m", "benchmarks.scale_bench", "--data", str(data)]
+        command += ["--one", str(size)]
+        command += ["--undated"] if undated else []
+        out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+        if out.returncode != 0:
+            results.append({"size": size, "path": PATH, "error": out.stderr.strip()[-300:]})
+            continue
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
 
 
@@ -131,20 +132,25 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[1000, 3000, 10_000, 30_000, 100_000]
     )
-    parser.add_argument("--exact-max", type=int, default=10_000)
-    parser.add_argument("--one", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     parser.add_argument("--undated", action="store_true", help="Drop the dates first.")
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(run_one(args.data, int(args.one[0]), args.one[1], args.undated)))
+    if args.one is not None:
+        print(json.dumps(run_one(args.data, args.one, args.undated)))
         return
-    results = run_scale_bench(args.data, args.sizes, args.exact_max, args.undated)
+    results = run_scale_bench(args.data, args.sizes, args.undated)
     if args.json:
         print(json.dumps(results))
         return
     for r in results:
         print(r)
+    runs = [r for r in results if "error" not in r]
+    big = [r for r in runs if float(r["size"]) >= 3000]  # memory: past the allocator's noise
+    if len(runs) >= 2:
+        print(f"log-log time slope: {slope(runs, 'seconds'):.2f}")
+    if len(big) >= 2:
+        print(f"log-log added-memory slope (n ≥ 3,000): {slope(big, 'added_mb'):.2f}")
 
 
 if __name__ == "__main__":
