@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,9 +21,7 @@ from clustering.scale.distributed import (
 )
 from embeddings import CachedEmbedder, get_embedder
 from embeddings.articles import embed_articles
-from tests.conftest import ROOT, SEEDS
-
-OG2021 = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +71,8 @@ def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client
     assert dask.articles_.equals(local.articles_)
 
 
-def test_og2021_scores_within_a_hundredth_of_the_local_path(client):
-    if not OG2021.exists():
-        pytest.skip(f"dev data not found at {OG2021}")
-    articles = load_articles([OG2021]).articles
+def test_og2021_scores_within_a_hundredth_of_the_local_path(og2021_file, client):
+    articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     vectors = embed_articles(articles, embedder)
     local = StoryClusterer(embedder=embedder).fit(articles, embeddings=vectors)

@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -255,15 +254,12 @@ def test_watch_count(runner, tmp_path):
     assert result.stdout == "one.txt\tst000001\tnew\n"
 
 
-def test_og2021_in_twenty_batches_is_close_to_batch_clustering(tmp_path):
+def test_og2021_in_twenty_batches_is_close_to_batch_clustering(og2021_file, tmp_path):
     from clustering import StoryClusterer, load_articles
     from clustering.evaluation.metrics import score
     from embeddings import CachedEmbedder, get_embedder
 
-    data = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
-    if not data.exists():
-        pytest.skip(f"dev data not found at {data}")
-    articles = load_articles([data]).articles
+    articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     batch = StoryClusterer(embedder=embedder).fit(articles)
     batch_f1 = score(list(batch.labels_), list(articles["story"])).bcubed_f1
