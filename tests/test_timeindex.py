@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from clustering.store import timeindex
 from clustering.evidence.lexical import char_similarity, prefix_similarity
 from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
+from clustering.store import timeindex
 from clustering.store.timeindex import TimeIndex
 
 
