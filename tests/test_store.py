@@ -27,6 +27,11 @@ def _store(path):
     return StoryStore(path, AngleEmbedder(), cosine_assigner())
 
 
+def _utc_now() -> pd.Timestamp:
+    """Now as the store writes it: UTC without a time zone."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None)
+
+
 def _assigned(result):
     return [(a.id, a.story, a.status) for a in result.assignments]
 
@@ -170,6 +175,7 @@ def test_cli_add_stories_export(runner, tmp_path):
     from tests.conftest import SEED_FILES, SEEDS
 
     db = str(tmp_path / "s.db")
+    started = _utc_now()
     first = runner.invoke(main, ["add", "--store", db, str(SEED_FILES[0]), str(SEED_FILES[1])])
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
@@ -202,7 +208,12 @@ def test_cli_add_stories_export(runner, tmp_path):
         ("003_d63d3c6d141cb4c1.txt", "st000003", True),
         ("004_5504c892ed689994.txt", "st000001", False),
     ]
-    assert all(pd.Timestamp(r["first_seen"]) for r in rows)
+    # Every row, copies included, says when the store first saw it (naive UTC ISO time).
+    first_seen = [r["first_seen"] for r in rows]
+    assert all(isinstance(value, str) for value in first_seen), first_seen
+    seen = [pd.Timestamp(value) for value in first_seen]
+    assert all(pd.notna(t) and t.tzinfo is None for t in seen), first_seen
+    assert all(started <= t <= _utc_now() for t in seen), (started, first_seen)
 
 
 def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
