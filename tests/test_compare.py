@@ -245,6 +245,7 @@ def test_help_explains_both_modes(runner):
     assert "[default: e5]" in result.stdout
 
 
+@pytest.mark.data
 def test_semeval_dev_pairs_read_with_their_languages(semeval_file):
     table = read_pairs(semeval_file, "text1", "text2", "lang1", "lang2")
     assert len(table.rows) == 796

@@ -37,6 +37,7 @@ def client():
     assert not [p for p in alive if psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_seeds_give_the_same_jsonl_as_the_local_engine(runner, client):
     command = ["cluster", str(SEEDS), "--no-cache", "--format", "jsonl"]
     local = runner.invoke(main, command)
@@ -48,6 +49,7 @@ def test_seeds_give_the_same_jsonl_as_the_local_engine(runner, client):
     assert dask.stderr == ""
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(client):
     texts = [f"Story number {i} about floods in the north" for i in range(7)]
     vectors = DaskEmbedder(client, "use", chunk_size=2).encode(texts)
@@ -61,6 +63,7 @@ def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(c
     assert set(map(tuple, client.run(models).values())) <= {("use",), ()}
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client(client, tmp_path):
     articles = load_articles([SEEDS]).articles
     local = StoryClusterer(embedder=CachedEmbedder(get_embedder("use"), tmp_path)).fit(articles)
@@ -71,6 +74,8 @@ def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client
     assert dask.articles_.equals(local.articles_)
 
 
+@pytest.mark.data
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_og2021_scores_within_a_hundredth_of_the_local_path(og2021_file, client):
     articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))

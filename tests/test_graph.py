@@ -94,6 +94,8 @@ def test_small_inputs_give_the_same_stories_on_both_paths(pair_model):
     assert sparse.stories_ == exact.stories_
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_sparse_path_is_within_a_hundredth_of_the_exact_one(og2021, monkeypatch):
     articles, vectors, embedder = og2021
     gold = list(articles["story"])
@@ -109,6 +111,7 @@ def test_og2021_sparse_path_is_within_a_hundredth_of_the_exact_one(og2021, monke
     assert abs(f1(exact_limit=0) - exact) <= 0.01
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("pair_model", ["auto", None])
 def test_sparse_path_does_not_depend_on_input_order(og2021, pair_model):
     articles, vectors, embedder = og2021
@@ -151,6 +154,8 @@ def test_many_undated_articles_are_compared_with_their_nearest_only(monkeypatch)
         assert set(partners) == set(np.argsort(-(vectors @ vectors[row]))[1:4])
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021):
     articles, vectors, embedder = og2021
     undated = articles.assign(published=None)  # 5,539 undated: over UNDATED_LIMIT
@@ -169,6 +174,8 @@ def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021)
     assert abs(scores[1] - scores[0]) <= 0.01, scores
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og2021, monkeypatch):
     articles, vectors, embedder = og2021
     gold = list(articles["story"])

@@ -17,6 +17,8 @@ from benchmarks.browser import CHROMIUM, Chromium
 from clustering import StoryClusterer, load_articles, make_embedder, render_report, story_table
 from tests.conftest import ROOT, SEEDS
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = ROOT / "test-artifacts"
 SCRIPT_TITLE = "<script>alert(1)</script>"
 

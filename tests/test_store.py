@@ -127,6 +127,7 @@ def _writer(tmp_path, prefix, count, pause_after=0):
     )
 
 
+@pytest.mark.slow  # starts a writer process
 def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
     with _store(tmp_path / "s.db") as store:
         store.add(_articles(("kept", "a0 before the crash")))
@@ -144,6 +145,7 @@ def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
         assert _assigned(result) == [("after", "st000001", "joined")]
 
 
+@pytest.mark.slow  # starts two writer processes
 def test_two_writers_at_once_lose_nothing(tmp_path):
     _store(tmp_path / "s.db").close()
     writers = [_writer(tmp_path, prefix, 60) for prefix in ("p", "q")]
@@ -216,6 +218,7 @@ def test_cli_add_stories_export(runner, tmp_path):
     assert all(started <= t <= _utc_now() for t in seen), (started, first_seen)
 
 
+@pytest.mark.slow  # runs samestory watch in a process of its own
 def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
     folder = tmp_path / "incoming"
     folder.mkdir()
@@ -265,6 +268,8 @@ def test_watch_count(runner, tmp_path):
     assert result.stdout == "one.txt\tst000001\tnew\n"
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_in_twenty_batches_is_close_to_batch_clustering(og2021_file, tmp_path):
     from clustering import StoryClusterer, load_articles
     from clustering.evaluation.metrics import score
