@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test install lint bench bench-report chromium notebook clean
+.PHONY: run test test-fast install lint bench bench-report chromium notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The quick loop: leaves out tests marked data, browser or slow (markers in pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not data and not browser and not slow"
 
 # Jupyter on the exploration notebook (installs the 'notebook' extra first).
 notebook: $(STAMP)
