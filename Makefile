@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test install lint bench bench-report train train-pair-model train-centring chromium \
-	notebook clean
+.PHONY: run test test-fast install lint bench bench-report train train-pair-model train-centring \
+	chromium notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The quick loop: leaves out tests marked data, browser or slow (markers in pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not data and not browser and not slow"
 
 # Jupyter on the exploration notebook (installs the 'notebook' extra first).
 notebook: $(STAMP)

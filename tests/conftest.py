@@ -27,18 +27,42 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-OG2021 = ROOT.parent / "shared" / "data" / "og2021-dev.jsonl"
+#: Where the evaluation data lives unless $SAMESTORY_DATA says otherwise (as in the notebook).
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def og2021():
+def data_dir() -> Path:
+    """The evaluation data folder: $SAMESTORY_DATA, else ../shared/data next to the repository."""
+    return Path(os.environ.get("SAMESTORY_DATA") or DEFAULT_DATA)
+
+
+def _dev_file(data_dir: Path, name: str) -> Path:
+    path = data_dir / name
+    if not path.exists():
+        pytest.skip(f"dev data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def og2021_file(data_dir: Path) -> Path:
+    """The OG2021 dev articles (JSON lines with gold stories); skips where it is absent."""
+    return _dev_file(data_dir, "og2021-dev.jsonl")
+
+
+@pytest.fixture(scope="session")
+def semeval_file(data_dir: Path) -> Path:
+    """The SemEval-2022 Task 8 dev pairs (CSV); skips where it is absent."""
+    return _dev_file(data_dir, "semeval2022-pairs-dev.csv")
+
+
+@pytest.fixture(scope="session")
+def og2021(og2021_file: Path):
     """The OG2021 dev titles and their USE vectors (skips where the dev data is absent)."""
-    if not OG2021.exists():
-        pytest.skip(f"dev data not found at {OG2021}")
     from clustering import load_articles
     from embeddings import CachedEmbedder, get_embedder
     from embeddings.articles import embed_articles
 
-    articles = load_articles([OG2021]).articles
+    articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     return articles, embed_articles(articles, embedder), embedder

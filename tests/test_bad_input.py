@@ -158,6 +158,7 @@ def test_skip_bad_with_nothing_left_still_fails(runner, tmp_path):
     _assert_error(result, "photo.txt: no readable article (1 skipped)")
 
 
+@pytest.mark.slow  # imports sentence-transformers and torch
 def test_unknown_model_is_a_one_line_error(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--no-cache", "--model", "no/such-model"])
     assert result.exit_code == 2

@@ -15,10 +15,8 @@ from clustering.evidence.centring import Centring, LanguageMeans, shipped_centri
 from clustering.evidence.compare import compare_articles, score_pairs, whole_text
 from clustering.output.pairs import read_pairs
 from embeddings import get_embedder
-from tests.conftest import ROOT, SEED_FILES
+from tests.conftest import SEED_FILES
 
-DATA = ROOT.parent / "shared" / "data"
-SEMEVAL = DATA / "semeval2022-pairs-dev.csv"
 SEMEVAL_LANGUAGES = {"ar", "de", "en", "es", "fr", "pl", "tr"}
 
 
@@ -247,10 +245,9 @@ def test_help_explains_both_modes(runner):
     assert "[default: e5]" in result.stdout
 
 
-def test_semeval_dev_pairs_read_with_their_languages():
-    if not SEMEVAL.exists():
-        pytest.skip(f"SemEval dev data not found at {SEMEVAL} (needs ../shared/data)")
-    table = read_pairs(SEMEVAL, "text1", "text2", "lang1", "lang2")
+@pytest.mark.data
+def test_semeval_dev_pairs_read_with_their_languages(semeval_file):
+    table = read_pairs(semeval_file, "text1", "text2", "lang1", "lang2")
     assert len(table.rows) == 796
     assert sum(a != b for a, b in zip(table.left_langs, table.right_langs, strict=True)) == 119
     assert set(table.left_langs) | set(table.right_langs) == SEMEVAL_LANGUAGES

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,9 +21,7 @@ from clustering.scale.distributed import (
 )
 from embeddings import CachedEmbedder, get_embedder
 from embeddings.articles import embed_articles
-from tests.conftest import ROOT, SEEDS
-
-OG2021 = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +37,7 @@ def client():
     assert not [p for p in alive if psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_seeds_give_the_same_jsonl_as_the_local_engine(runner, client):
     command = ["cluster", str(SEEDS), "--no-cache", "--format", "jsonl"]
     local = runner.invoke(main, command)
@@ -51,6 +49,7 @@ def test_seeds_give_the_same_jsonl_as_the_local_engine(runner, client):
     assert dask.stderr == ""
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(client):
     texts = [f"Story number {i} about floods in the north" for i in range(7)]
     vectors = DaskEmbedder(client, "use", chunk_size=2).encode(texts)
@@ -64,6 +63,7 @@ def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(c
     assert set(map(tuple, client.run(models).values())) <= {("use",), ()}
 
 
+@pytest.mark.slow  # a LocalCluster of two worker processes
 def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client(client, tmp_path):
     articles = load_articles([SEEDS]).articles
     local = StoryClusterer(embedder=CachedEmbedder(get_embedder("use"), tmp_path)).fit(articles)
@@ -74,10 +74,10 @@ def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client
     assert dask.articles_.equals(local.articles_)
 
 
-def test_og2021_scores_within_a_hundredth_of_the_local_path(client):
-    if not OG2021.exists():
-        pytest.skip(f"dev data not found at {OG2021}")
-    articles = load_articles([OG2021]).articles
+@pytest.mark.data
+@pytest.mark.slow  # a LocalCluster of two worker processes
+def test_og2021_scores_within_a_hundredth_of_the_local_path(og2021_file, client):
+    articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     vectors = embed_articles(articles, embedder)
     local = StoryClusterer(embedder=embedder).fit(articles, embeddings=vectors)

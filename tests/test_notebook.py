@@ -20,6 +20,7 @@ def test_the_committed_notebook_has_no_outputs():
     assert [(cell.execution_count, cell.outputs) for cell in code] == [(None, [])] * len(code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["default", "missing"])
 def test_the_notebook_runs_without_errors(data, tmp_path, monkeypatch):
     if data == "missing":

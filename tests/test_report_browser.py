@@ -17,6 +17,8 @@ from clustering import StoryClusterer, load_articles, make_embedder, render_repo
 from devtools.browser import CHROMIUM, Chromium
 from tests.conftest import ROOT, SEEDS
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = ROOT / "test-artifacts"
 SCRIPT_TITLE = "<script>alert(1)</script>"
 

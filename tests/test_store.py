@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,6 +25,11 @@ def _articles(*rows):
 
 def _store(path):
     return StoryStore(path, AngleEmbedder(), cosine_assigner())
+
+
+def _utc_now() -> pd.Timestamp:
+    """Now as the store writes it: UTC without a time zone."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None)
 
 
 def _assigned(result):
@@ -123,6 +127,7 @@ def _writer(tmp_path, prefix, count, pause_after=0):
     )
 
 
+@pytest.mark.slow  # starts a writer process
 def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
     with _store(tmp_path / "s.db") as store:
         store.add(_articles(("kept", "a0 before the crash")))
@@ -140,6 +145,7 @@ def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
         assert _assigned(result) == [("after", "st000001", "joined")]
 
 
+@pytest.mark.slow  # starts two writer processes
 def test_two_writers_at_once_lose_nothing(tmp_path):
     _store(tmp_path / "s.db").close()
     writers = [_writer(tmp_path, prefix, 60) for prefix in ("p", "q")]
@@ -171,6 +177,7 @@ def test_cli_add_stories_export(runner, tmp_path):
     from tests.conftest import SEED_FILES, SEEDS
 
     db = str(tmp_path / "s.db")
+    started = _utc_now()
     first = runner.invoke(main, ["add", "--store", db, str(SEED_FILES[0]), str(SEED_FILES[1])])
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
@@ -203,9 +210,15 @@ def test_cli_add_stories_export(runner, tmp_path):
         ("003_d63d3c6d141cb4c1.txt", "st000003", True),
         ("004_5504c892ed689994.txt", "st000001", False),
     ]
-    assert all(pd.Timestamp(r["first_seen"]) for r in rows)
+    # Every row, copies included, says when the store first saw it (naive UTC ISO time).
+    first_seen = [r["first_seen"] for r in rows]
+    assert all(isinstance(value, str) for value in first_seen), first_seen
+    seen = [pd.Timestamp(value) for value in first_seen]
+    assert all(pd.notna(t) and t.tzinfo is None for t in seen), first_seen
+    assert all(started <= t <= _utc_now() for t in seen), (started, first_seen)
 
 
+@pytest.mark.slow  # runs samestory watch in a process of its own
 def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
     folder = tmp_path / "incoming"
     folder.mkdir()
@@ -255,15 +268,14 @@ def test_watch_count(runner, tmp_path):
     assert result.stdout == "one.txt\tst000001\tnew\n"
 
 
-def test_og2021_in_twenty_batches_is_close_to_batch_clustering(tmp_path):
+@pytest.mark.data
+@pytest.mark.slow
+def test_og2021_in_twenty_batches_is_close_to_batch_clustering(og2021_file, tmp_path):
     from clustering import StoryClusterer, load_articles
     from clustering.evaluation.metrics import score
     from embeddings import CachedEmbedder, get_embedder
 
-    data = Path(ROOT).parent / "shared" / "data" / "og2021-dev.jsonl"
-    if not data.exists():
-        pytest.skip(f"dev data not found at {data}")
-    articles = load_articles([data]).articles
+    articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     batch = StoryClusterer(embedder=embedder).fit(articles)
     batch_f1 = score(list(batch.labels_), list(articles["story"])).bcubed_f1
