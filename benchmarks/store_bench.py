@@ -29,7 +29,7 @@ import pandas as pd
 
 from clustering import load_articles
 from clustering.store.store import StoryStore, article_digest
-from embeddings import CachedEmbedder, get_embedder
+from embeddings import CachedEmbedder, Embedder, EmbedderBase, get_embedder
 from embeddings.articles import embed_articles
 
 #: The repository root: default paths are relative to it.
@@ -38,11 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("live", "update", "report", "video", "analysis", "breaking", "photos", "latest")
 
 
-class KnownVectors:
-    """An embedder that returns vectors computed beforehand (embedding is not timed)."""
+class KnownVectors(EmbedderBase):
+    """An embedder that returns vectors computed beforehand (embedding is not timed).
 
-    def __init__(self, name: str, vectors: dict[str, np.ndarray]) -> None:
-        self.name = name
+    It stands in for ``model``, whose key picks the pair model and cut-off.
+    """
+
+    def __init__(self, model: Embedder, vectors: dict[str, np.ndarray]) -> None:
+        self.name = model.name
+        self.key = model.key
+        self.max_distance = model.max_distance
         self.vectors = vectors
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -68,9 +73,9 @@ def synthetic(
     return table, noisy.astype(np.float32)
 
 
-def prefill(path: Path, name: str, table: pd.DataFrame, vectors: np.ndarray) -> None:
+def prefill(path: Path, model: Embedder, table: pd.DataFrame, vectors: np.ndarray) -> None:
     """Write the synthetic articles straight into a new store, one story per dev story."""
-    StoryStore(path, KnownVectors(name, {})).close()
+    StoryStore(path, KnownVectors(model, {})).close()
     stories = {story: f"st{n + 1:06d}" for n, story in enumerate(sorted(set(table["story"])))}
     connection = sqlite3.connect(path)
     hours = (pd.to_datetime(table["published"]) - pd.Timestamp("1970-01-01")) / pd.Timedelta(
@@ -117,9 +122,9 @@ def run_store_bench(data: Path, size: int = 100_000, adds: int = 200) -> dict[st
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         start = time.perf_counter()
-        prefill(path, embedder.name, table, vectors)
+        prefill(path, embedder, table, vectors)
         fill = time.perf_counter() - start
-        with StoryStore(path, KnownVectors(embedder.name, known)) as store:
+        with StoryStore(path, KnownVectors(embedder, known)) as store:
             timings = []
             for row in range(len(queries)):
                 start = time.perf_counter()
