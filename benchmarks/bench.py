@@ -8,6 +8,8 @@ OG2021: clusters og2021-dev.jsonl end to end with the default `samestory cluster
 settings (load, clean, embed with no cache, evidence, HDBSCAN), scores the stories
 against the gold ids, and checks that a shuffled input gives the same stories.
 SemEval: scores `samestory compare --pairs` defaults on semeval2022-pairs-dev.csv.
+Regimes: small same-day batches of OG2021 titles, each clustered alone, and all SemEval
+dev texts clustered together (benchmarks/small_batches.py, benchmarks/semeval_cluster.py).
 Paths: OG2021 with the same (cached) vectors on the one clustering path, the candidate
 graph, with the pair model and with cosine (`pair_model=None`).
 Store: times single adds to a story store of 100,000 synthetic articles.
@@ -113,6 +115,59 @@ def semeval_lines(data: Path) -> list[str]:
         "|---|---|---|---|---|",
         f"| {result['pairs']} | {result['pearson']:.3f} | {result['cross_pairs']} "
         f"| {result['pearson_cross']:.3f} | {result['seconds']:.0f} |",
+        "",
+    ]
+
+
+def regime_lines(data: Path) -> list[str]:
+    """Small batches of same-day titles, and all SemEval dev texts clustered together."""
+    from benchmarks.semeval_cluster import run_semeval_cluster
+    from benchmarks.small_batches import run_small_batches
+
+    small = run_small_batches(data)
+    full = run_semeval_cluster(data)
+    print(json.dumps({"small_batches": small, "semeval_cluster": full}), flush=True)
+
+    def pairs(s: dict[str, float]) -> str:
+        return f"{s['pair_precision']:.3f} | {s['pair_recall']:.3f} | {s['pair_f1']:.3f}"
+
+    four = small["four_headlines"]
+    reference = full["compare"]
+    return [
+        "## Regimes: small batches and full texts (default `samestory cluster`)",
+        "",
+        f"Small batches (`benchmarks/small_batches.py`): {small['batches']} batches of "
+        f"{small['sizes']['min']} to {small['sizes']['max']} OG2021 dev titles published on "
+        f"one day ({small['titles']} titles, {small['within_batch_pairs']} within-batch "
+        "pairs), each clustered alone, scored as pairs over all batches. For context, the",
+        "same pairs when all of dev is clustered at once.",
+        "",
+        "| clustering | pair P | pair R | pair F1 | batches with a false merge |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {name} | {pairs(small[key])} | {small[key]['batches_with_false_merge']:.0%} |"
+            for name, key in (
+                ("each batch alone, default", "default"),
+                ("each batch alone, cosine (`pair_model=None`)", "cosine"),
+                ("all of dev at once", "full_set"),
+            )
+        ),
+        "",
+        f"Four unrelated same-day headlines give {four['stories']} stories.",
+        "",
+        f"Full texts (`benchmarks/semeval_cluster.py`): the {full['texts']} distinct SemEval "
+        "dev texts clustered together (USE, no cache); a pair counts as the same story when",
+        "Overall ≤ 1.5 and as different when Overall ≥ 3. The reference is one threshold on",
+        "`compare`'s similarity, chosen on these same pairs (optimistic).",
+        "",
+        "| scoring | pair P | pair R | pair F1 | cross-lingual P | R | F1 |",
+        "|---|---|---|---|---|---|---|",
+        f"| clustering | {pairs(full['all'])} | {pairs(full['cross_lingual'])} |",
+        f"| compare ≥ {reference['threshold']:.3f} | {pairs(reference['all'])} "
+        f"| {pairs(reference['cross_lingual'])} |",
+        "",
+        f"Clustering the texts took {full['seconds']:.1f} s ({full['texts_per_second']:.0f} "
+        "texts/s) end to end, without the cache.",
         "",
     ]
 
@@ -253,6 +308,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--models", default="use,e5")
     parser.add_argument("--skip-semeval", action="store_true")
+    parser.add_argument("--skip-regimes", action="store_true")
     parser.add_argument("--skip-store", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-report", action="store_true")
@@ -285,6 +341,8 @@ def main() -> None:
     report += paths_lines(args.data)
     if not args.skip_semeval:
         report += semeval_lines(args.data)
+    if not args.skip_regimes:
+        report += regime_lines(args.data)
     if not args.skip_store:
         report += store_lines(args.data)
     if not args.skip_scale:
