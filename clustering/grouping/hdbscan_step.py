@@ -109,9 +109,8 @@ def group_graph(
     larger ones a k-nearest-neighbour graph over their candidate pairs.
     """
     rows = row_normalized(graph) if scorer.second_order else csr_matrix(scorer.vectors)
-    linked = graph.copy()
-    linked.data = (linked.data >= scorer.link).astype(np.float32)
-    linked.eliminate_zeros()
+    # Every kept pair may link when the floor is the link (cosine); else a boolean graph.
+    linked = graph if scorer.link <= scorer.floor else graph >= scorer.link
 
     def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
         if len(members) > DENSE_COMPONENT:
