@@ -1,4 +1,4 @@
-"""Errors about bad input: each names the file and, where there is one, the line."""
+"""Errors about bad input and settings: input errors name the file and, where known, the line."""
 
 from __future__ import annotations
 
@@ -23,3 +23,7 @@ class InputError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+class SettingsError(ValueError):
+    """A clustering setting that cannot apply to the model in use, named with the fix."""

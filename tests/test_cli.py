@@ -113,3 +113,18 @@ def test_rerun_reads_vectors_from_the_cache(runner, tmp_path, monkeypatch):
     assert misses_first_run > 0 and seen and seen[-1] == 0
     assert first.stdout == second.stdout
     assert (tmp_path / "vectors.sqlite").exists()
+
+
+def test_max_distance_with_the_default_model_is_refused_in_one_line(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--max-distance", "0.3"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: max_distance applies only to plain cosine")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_min_probability_one_leaves_every_seed_alone(runner):
+    result = runner.invoke(
+        main, ["cluster", str(SEEDS), "--min-probability", "1", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    assert [story["size"] for story in json.loads(result.stdout)["stories"]] == [1, 1, 1, 1, 1]

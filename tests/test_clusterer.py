@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from clustering import StoryClusterer, articles_from_records
+from clustering.errors import SettingsError
 
 
 def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:
@@ -121,6 +122,29 @@ def test_max_distance_keeps_unrelated_pairs_apart():
     assert [
         s.size for s in StoryClusterer(pair_model=None).fit(table, embeddings=near).stories_
     ] == [2]
+
+
+def test_max_distance_is_refused_where_a_pair_model_decides():
+    with pytest.raises(SettingsError, match="max_distance applies only to plain cosine"):
+        StoryClusterer(max_distance=0.4).fit(["a0 floods north", "a0 floods south"])
+
+
+def test_min_probability_is_the_pair_model_threshold():
+    table = articles_from_records(
+        [
+            {"id": "a", "title": "Aliyev receives Iranian defence minister Nasirzadeh in Baku"},
+            {"id": "b", "title": "Azerbaijan and Iran discuss regional security"},
+        ]
+    ).articles
+    clusterer = StoryClusterer()
+    vectors = clusterer.fit(table).embeddings_
+    scorer = clusterer.scorer(table, vectors, clusterer.resolved_embedder())
+    probability = float(scorer.pairs(np.array([0]), np.array([1]))[0])
+    assert 0.05 < probability < 0.999
+    below = clusterer.set_params(min_probability=probability - 1e-3).fit(table, embeddings=vectors)
+    assert [s.size for s in below.stories_] == [2]
+    above = clusterer.set_params(min_probability=probability + 1e-3).fit(table, embeddings=vectors)
+    assert [s.size for s in above.stories_] == [1, 1]
 
 
 def test_single_article_and_empty_input():

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clustering.errors import InputError
+from clustering.errors import InputError, SettingsError
 from clustering.grouping.result import ClusterResult
 from clustering.pipeline import cluster_paths
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
@@ -32,7 +32,7 @@ def errors() -> Iterator[None]:
     """Turn library errors about input, models and engines into :class:`UsageFailure`."""
     try:
         yield
-    except (InputError, EmbedderError, EngineError) as exc:
+    except (InputError, SettingsError, EmbedderError, EngineError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
@@ -80,12 +80,17 @@ class ModelSettings:
 class ClusterSettings(ModelSettings):
     """The model, cache and clusterer options of a command."""
 
+    min_probability: float
     max_distance: float | None
     min_cluster_size: int
 
     def clusterer_params(self) -> dict[str, Any]:
         """Keyword arguments for :class:`~clustering.StoryClusterer`."""
-        return {"max_distance": self.max_distance, "min_cluster_size": self.min_cluster_size}
+        return {
+            "min_probability": self.min_probability,
+            "max_distance": self.max_distance,
+            "min_cluster_size": self.min_cluster_size,
+        }
 
 
 def _model_options(default_model: str) -> list[Callable[..., Any]]:
@@ -110,10 +115,19 @@ def _model_options(default_model: str) -> list[Callable[..., Any]]:
 
 _CLUSTER_OPTIONS = [
     click.option(
+        "--min-probability",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.5,
+        show_default=True,
+        help="Two articles may share a story only when P(same story) is at least this "
+        "(models with a pair model: use).",
+    ),
+    click.option(
         "--max-distance",
         type=click.FloatRange(0.0, 2.0),
-        help="Cosine distance beyond which two articles are never the same story "
-        "[default: the model's own: 0.5 for use, 0.08 for e5].",
+        help="For models without a pair model (e5, sentence-transformers): the cosine "
+        "distance beyond which two articles are never the same story [default: the "
+        "model's own, 0.08 for e5]. Refused with a pair model: use --min-probability.",
     ),
     click.option(
         "--min-cluster-size",

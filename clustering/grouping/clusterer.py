@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clustering.errors import SettingsError
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
@@ -92,6 +93,12 @@ class StoryClusterer(StoryEstimator):
     def scorer(self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder) -> PairScorer:
         """The pair scorer for a batch: the pair model's when there is one, else cosine."""
         pair_model = self._pair_model(embedder)
+        if pair_model is not None and self.max_distance is not None:
+            raise SettingsError(
+                f"max_distance applies only to plain cosine clustering, and {embedder.key!r} "
+                "has a pair model: set min_probability (P(same story) from 0 to 1) instead, "
+                "or pair_model=None"
+            )
         if pair_model is None:
             cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
             return cosine_scorer(vectors, articles["published"], cutoff)
