@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from embeddings.base import Embedder
-from embeddings.documents import DocumentEncoder
+from embeddings.documents import BATCH_SIZE, DocumentEncoder
 
 
 def embed_articles(
     articles: pd.DataFrame,
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 256,
+    batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
     """One L2-normalised vector per article row, from its title, lead and body chunks.
 

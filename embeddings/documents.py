@@ -17,6 +17,10 @@ from embeddings.base import Embedder, normalize
 #: Characters per chunk of a body; the first chunk is the article's lead.
 CHUNK_CHARS = 600
 
+#: Texts per call to an embedder's ``encode``: the local and Dask paths batch alike, so
+#: they give the same vectors.
+BATCH_SIZE = 256
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…。！？؟])\s+|\n+")
 
 
@@ -66,7 +70,7 @@ def chunk_text(text: str, chunk_chars: int = CHUNK_CHARS) -> list[str]:
 def encode_in_batches(
     embedder: Embedder,
     texts: Sequence[str],
-    batch_size: int = 256,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """``embedder.encode`` in batches, calling ``progress(done, total)`` after each one."""
@@ -107,7 +111,7 @@ class DocumentEncoder:
     lead_weight: float = 0.3
     body_weight: float = 0.3
     chunk_chars: int = CHUNK_CHARS
-    batch_size: int = 256
+    batch_size: int = BATCH_SIZE
 
     def encode(
         self,

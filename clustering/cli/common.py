@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from clustering.errors import InputError, SettingsError
+from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY
 from clustering.grouping.result import ClusterResult
 from clustering.pipeline import cluster_paths
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
@@ -117,7 +118,7 @@ _CLUSTER_OPTIONS = [
     click.option(
         "--min-probability",
         type=click.FloatRange(0.0, 1.0),
-        default=0.5,
+        default=DEFAULT_MIN_PROBABILITY,
         show_default=True,
         help="Two articles may share a story only when P(same story) is at least this "
         "(models with a pair model: use).",

@@ -15,6 +15,9 @@ from clustering.grouping.stories import Closeness, build_stories
 from embeddings import DEFAULT_MODEL, Embedder, check_embedder, get_embedder, normalize
 from embeddings.articles import check_embeddings, embed_articles
 
+#: Two articles may share a story only when P(same story) is at least this.
+DEFAULT_MIN_PROBABILITY = 0.5
+
 
 class StoryClusterer(StoryEstimator):
     """Groups articles into stories with HDBSCAN; every article ends in exactly one story.
@@ -47,7 +50,7 @@ class StoryClusterer(StoryEstimator):
         min_samples: int = 1,
         cluster_selection_method: str = "eom",
         cluster_selection_epsilon: float = 0.2,
-        min_probability: float = 0.5,
+        min_probability: float = DEFAULT_MIN_PROBABILITY,
         max_distance: float | None = None,
         window_hours: float = 120.0,
     ) -> None:

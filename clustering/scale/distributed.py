@@ -29,10 +29,11 @@ from clustering.reading.loaders import load_articles
 from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
 from embeddings.articles import embed_articles
+from embeddings.documents import BATCH_SIZE
 
 INSTALL_HINT = f"the dask engine needs Dask distributed: {install_hint('dask')}"
 #: Texts per embedding task; the local path embeds in batches of the same size.
-CHUNK_SIZE = 256
+CHUNK_SIZE = BATCH_SIZE
 _CHUNKS_PER_CALL = 8
 _LOGGERS = ("distributed", "tornado", "bokeh", "asyncio")
 

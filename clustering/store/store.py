@@ -412,7 +412,9 @@ class StoryStore:
         )
 
         def closeness(indices: np.ndarray) -> object:
-            return among(position[indices]) if among is not None else np.ones((1, 1))
+            if among is None or len(indices) < 3:  # a tie: the smallest id represents
+                return np.ones((len(indices), len(indices)))
+            return among(position[indices])
 
         stories = [
             make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
