@@ -9,7 +9,8 @@ settings (load, clean, embed with no cache, evidence, HDBSCAN), scores the stori
 against the gold ids, and checks that a shuffled input gives the same stories.
 SemEval: scores `samestory compare --pairs` defaults on semeval2022-pairs-dev.csv.
 Regimes: small same-day batches of OG2021 titles, each clustered alone, and all SemEval
-dev texts clustered together (benchmarks/small_batches.py, benchmarks/semeval_cluster.py).
+dev texts clustered together (benchmarks/small_batches.py, benchmarks/semeval_cluster.py),
+and OG2021 per language, Slovenian among them (benchmarks/languages.py).
 Paths: OG2021 with the same (cached) vectors on the one clustering path, the candidate
 graph, with the pair model and with cosine (`pair_model=None`).
 Store: times single adds to a story store of 100,000 synthetic articles.
@@ -168,6 +169,32 @@ def regime_lines(data: Path) -> list[str]:
         "",
         f"Clustering the texts took {full['seconds']:.1f} s ({full['texts_per_second']:.0f} "
         "texts/s) end to end, without the cache.",
+        "",
+    ]
+
+
+def language_lines(data: Path) -> list[str]:
+    """Per-language BCubed and cross-lingual pair recall on OG2021 dev (Slovenian: no USE)."""
+    from benchmarks.languages import run_languages
+
+    rows = run_languages(data)
+    print(json.dumps(rows), flush=True)
+    return [
+        "## OG2021 dev by language (`benchmarks/languages.py`, default settings, cached vectors)",
+        "",
+        "BCubed averaged over the articles of each language (their stories span all",
+        "languages); cross-lingual: over pairs of one article in the language and one in",
+        "another, the share of same-story pairs put together (recall) and of pairs put",
+        "together that are the same story (precision). USE does not cover Slovenian (sl).",
+        "",
+        "| lang | articles | BCubed P | BCubed R | BCubed F1 | cross-lingual R | cross-lingual P |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {r['lang']} | {r['articles']} | {r['bcubed_precision']:.3f} "
+            f"| {r['bcubed_recall']:.3f} | {r['bcubed_f1']:.3f} | {r['cross_recall']:.3f} "
+            f"| {r['cross_precision']:.3f} |"
+            for r in rows
+        ),
         "",
     ]
 
@@ -343,6 +370,7 @@ def main() -> None:
         report += semeval_lines(args.data)
     if not args.skip_regimes:
         report += regime_lines(args.data)
+        report += language_lines(args.data)
     if not args.skip_store:
         report += store_lines(args.data)
     if not args.skip_scale:
