@@ -36,7 +36,7 @@ from embeddings import Embedder, encode_in_batches, lead
 SMALL_BATCH = 300
 
 #: In larger batches, how many nearest articles an uncovered-language article brings along.
-NEIGHBOURS = 5
+NEIGHBOURS = 20
 
 #: Characters of the body (whole sentences) that go with the title into the second vector.
 HEAD_CHARS = 300
