@@ -26,7 +26,7 @@ def _gold() -> tuple[dict[str, str], dict[str, str | None]]:
 @pytest.fixture(scope="module")
 def stories_with_dates() -> dict[str, set[str]]:
     """Each article's story mates (ids) with every article dated as labels.csv says."""
-    story, published = _gold()
+    _, published = _gold()
     articles = load_articles([*SEED_FILES, *(p.path for p in load_probes())]).articles
     articles["published"] = pd.to_datetime([published[i] for i in articles["id"]])
     found = StoryClusterer().fit(articles).articles_
