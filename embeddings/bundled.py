@@ -19,6 +19,10 @@ class USEEmbedder:
     #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
     max_distance = 0.5
     key = "use"
+    #: The languages the model was trained on (ISO 639-1); others get weaker vectors.
+    languages = frozenset(
+        ("ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru")
+    )
 
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads

@@ -49,6 +49,7 @@ class CachedEmbedder:
         self.name = embedder.name
         self.key = embedder.key
         self.max_distance = embedder.max_distance
+        self.languages = getattr(embedder, "languages", None)
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.path = self.directory / "vectors.sqlite"
         self.hits = 0

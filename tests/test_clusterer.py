@@ -94,6 +94,8 @@ def test_get_params_and_set_params():
         "min_probability": 0.5,
         "max_distance": 0.3,
         "window_hours": 120.0,
+        "second_model": "auto",
+        "second_up_to": 300,
     }
     assert StoryClusterer().max_distance is None
     assert clusterer.set_params(max_distance=0.4).max_distance == 0.4

@@ -316,3 +316,27 @@ def test_stories_since_keeps_recent_stories(runner, tmp_path):
     )
     assert listed.exit_code == 2
     assert listed.stderr.startswith("Error: ") and "holds vectors of angle-fake@1" in listed.stderr
+
+
+@pytest.mark.slow
+def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path):
+    """A feed delivers articles one by one: the first pairs must not decide wrongly."""
+    import itertools
+
+    from clustering import load_articles
+    from embeddings import CachedEmbedder, get_embedder
+    from tests.conftest import SEED_FILES
+
+    embedder = CachedEmbedder(get_embedder("use"))
+    one = {path.name[:3]: load_articles([path]).articles for path in SEED_FILES}
+    event = {"000": "N", "002": "N", "004": "N", "001": "Q", "003": "R"}
+    wrong = []
+    for k, order in enumerate(itertools.permutations(sorted(one))):
+        with StoryStore(tmp_path / f"s{k}.db", embedder) as store:
+            for name in order:
+                store.add(one[name])
+            story = store.articles().set_index("id")["story"]
+        found = {frozenset(event[i[:3]] for i in story.index[story == s]) for s in set(story)}
+        if len(set(story)) != 3 or any(len(events) != 1 for events in found):
+            wrong.append(order)
+    assert wrong == []

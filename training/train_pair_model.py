@@ -24,8 +24,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from clustering import load_articles
-from clustering.evidence.features import pair_features
-from clustering.evidence.model import FEATURES, PairModel, feature_column
+from clustering.evidence.cascade import embed_heads
+from clustering.evidence.features import ArticleEvidence, SecondVectors, gap_features
+from clustering.evidence.model import FEATURES, SECOND_FEATURES, PairModel, feature_column
 from embeddings import CachedEmbedder, get_embedder
 from embeddings.articles import embed_articles
 
@@ -34,13 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0
+#: Pairs farther apart in time are never compared (the candidate graph's window).
+WINDOW_HOURS = 120.0
 
 
 def sample_pairs(
-    gold: np.ndarray, rng: np.random.Generator
+    gold: np.ndarray, hours: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share."""
+    """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share.
+
+    Only pairs the candidate graph compares are drawn: published within
+    :data:`WINDOW_HOURS` of each other.
+    """
     rows, cols = np.triu_indices(len(gold), 1)
+    near = np.abs(hours[rows] - hours[cols]) <= WINDOW_HOURS
+    rows, cols = rows[near], cols[near]
     same = gold[rows] == gold[cols]
     positives = np.flatnonzero(same)
     negatives = np.flatnonzero(~same)
@@ -51,27 +60,28 @@ def sample_pairs(
     return np.stack([rows[picked], cols[picked]]), same[picked], len(chosen) / len(negatives)
 
 
-def design(features: dict[str, np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """The feature rows of the sampled pairs."""
-    i, j = pairs
-    return np.stack([feature_column(features, name)[i, j] for name in FEATURES], axis=1)
+def design(features: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """The feature rows of the sampled pairs, one column per name."""
+    return np.stack([feature_column(features, name) for name in names], axis=1)
 
 
-def train(data: Path, model: str) -> PairModel:
-    """Fit the pair model for ``model`` on the OG2021 dev titles."""
+def train(data: Path, model: str, second: str | None = None) -> PairModel:
+    """Fit the pair model for ``model`` (and the ``second`` model's cosine) on OG2021 dev."""
     articles = load_articles([data / "og2021-dev.jsonl"]).articles
     gold = articles["story"].to_numpy(dtype=str)
     vectors = embed_articles(articles, CachedEmbedder(get_embedder(model)))
     mean = vectors.mean(axis=0)
-    features = pair_features(
-        vectors, mean, list(articles["title"]), articles["published"], list(articles["lang"])
-    )
-    pairs, labels, share = sample_pairs(gold, np.random.default_rng(SEED))
-    dated = design(features, pairs)
-    undated = dated.copy()
-    for name in ("logdt", "logdt2"):
-        undated[:, FEATURES.index(name)] = 0.0
-    undated[:, FEATURES.index("notime")] = 1.0
+    names, extra = FEATURES, None
+    if second is not None:
+        rows = np.arange(len(articles))
+        heads = embed_heads(articles, rows, CachedEmbedder(get_embedder(second)))
+        extra = SecondVectors(rows, heads, heads.mean(axis=0))
+        names = SECOND_FEATURES
+    evidence = ArticleEvidence.of(vectors, mean, articles, extra)
+    pairs, labels, share = sample_pairs(gold, evidence.hours, np.random.default_rng(SEED))
+    features = evidence.pair_features(*pairs)
+    dated = design(features, names)
+    undated = design(features | hidden_dates(len(labels)), names)
     x = np.concatenate([dated, undated])
     y = np.concatenate([labels, labels])
     fitted = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
@@ -81,7 +91,16 @@ def train(data: Path, model: str) -> PairModel:
         mean=mean.astype(np.float32),
         coef=fitted.coef_[0].astype(np.float32),
         intercept=intercept,
+        features=names,
+        second=second,
+        second_mean=None if extra is None else extra.mean.astype(np.float32),
     )
+
+
+def hidden_dates(pairs: int) -> dict[str, np.ndarray]:
+    """The time features of ``pairs`` pairs whose dates are unknown."""
+    nan = np.full(pairs, np.nan)
+    return gap_features(nan, nan)
 
 
 def main() -> None:
@@ -89,17 +108,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--model", default="use")
+    parser.add_argument("--second", default=None, help="second model of the cascade (e5)")
     args = parser.parse_args()
     if not (args.data / "og2021-dev.jsonl").exists():
         sys.exit(f"dev data not found in {args.data} (give --data)")
-    pair_model = train(args.data, args.model)
-    target = ROOT / "clustering" / "models" / f"pair-{args.model}.json"
-    payload = pair_model.to_dict()
-    payload["mean"] = [round(float(x), 7) for x in pair_model.mean]
-    payload["coef"] = [round(float(x), 6) for x in pair_model.coef]
-    target.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    pair_model = train(args.data, args.model, args.second)
+    name = args.model if args.second is None else f"{args.model}+{args.second}"
+    target = ROOT / "clustering" / "models" / f"pair-{name}.json"
+    target.write_text(json.dumps(pair_model.to_dict(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {target}")
-    for name, weight in zip(FEATURES, pair_model.coef, strict=True):
+    for name, weight in zip(pair_model.features, pair_model.coef, strict=True):
         print(f"  {name:<16} {weight:+.4f}")
     print(f"  {'intercept':<16} {pair_model.intercept:+.4f}")
 

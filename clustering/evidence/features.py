@@ -2,8 +2,10 @@
 
 For every pair of articles in a batch: the cosine of their vectors (after removing the
 model's mean direction), overlap of romanised word prefixes and of character n-grams, the
-publication-time gap and whether they share a language. The article vectors cover title,
-lead and body; the surface features compare headlines.
+publication-time gap, whether they share a language, and the rare names they share across
+scripts (consonant skeletons of name-like words in the headline and lead, weighted by a
+background IDF). The article vectors cover title, lead and body; the word and n-gram
+features compare headlines.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from clustering.evidence.lexical import char_vectors, prefix_vectors, strip_source
+from clustering.evidence.lexical import char_vectors, name_vectors, prefix_vectors, strip_source
 from clustering.evidence.tfidf import row_cosine, row_dots
+from embeddings import lead
 
 
 def lexical_texts(titles: Sequence[str]) -> list[str]:
@@ -27,6 +30,11 @@ def lexical_texts(titles: Sequence[str]) -> list[str]:
     overlap says more about the language than about the story.
     """
     return [strip_source(title) for title in titles]
+
+
+def entity_texts(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Where names are looked for: the headline and the lead of the body."""
+    return [f"{title}\n{lead(text)}" for title, text in zip(titles, texts, strict=True)]
 
 
 def hours_of(published: pd.Series) -> np.ndarray:
@@ -58,6 +66,26 @@ def language_codes(langs: Sequence[object]) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def centred_unit(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``vectors`` minus ``mean``, scaled to unit length, float32."""
+    centred = np.asarray(vectors, dtype=np.float32) - mean
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass(frozen=True)
+class SecondVectors:
+    """The second embedding model's vectors of some articles (``rows``) and its mean."""
+
+    rows: np.ndarray
+    vectors: np.ndarray
+    mean: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        """The second model's dimension."""
+        return int(self.mean.shape[0])
+
+
 @dataclass(frozen=True)
 class ArticleEvidence:
     """What the pair features of a batch are computed from, one row per article."""
@@ -65,28 +93,44 @@ class ArticleEvidence:
     centred: np.ndarray
     prefix: csr_matrix
     char: csr_matrix
+    names: csr_matrix
     hours: np.ndarray
     lang: np.ndarray
+    #: The second model's centred unit vectors (zero rows where an article has none).
+    second: np.ndarray | None = None
+    #: Which articles have a second vector.
+    has_second: np.ndarray | None = None
 
     @classmethod
     def of(
         cls,
         vectors: np.ndarray,
         mean: np.ndarray,
-        titles: Sequence[str],
-        published: pd.Series,
-        langs: Sequence[object],
+        articles: pd.DataFrame,
+        second: SecondVectors | None = None,
     ) -> ArticleEvidence:
-        """Centred unit vectors, headline TF-IDF vectors, times and languages."""
-        centred = np.asarray(vectors, dtype=np.float32) - mean
-        centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+        """Centred unit vectors, headline and name TF-IDF vectors, times and languages.
+
+        ``articles`` is the article table (``title``, ``text``, ``published``, ``lang``),
+        one row per vector. ``second`` adds the second model's vectors of some articles.
+        """
+        centred = centred_unit(vectors, mean)
+        second_rows = None if second is None else np.zeros((len(centred), second.dim), np.float32)
+        has_second = None if second is None else np.zeros(len(centred), dtype=bool)
+        if second is not None and second_rows is not None and has_second is not None:
+            second_rows[second.rows] = centred_unit(second.vectors, second.mean)
+            has_second[second.rows] = True
+        titles = list(articles["title"])
         surface = lexical_texts(titles)
         return cls(
             centred=centred,
             prefix=prefix_vectors(surface),
             char=char_vectors(surface),
-            hours=hours_of(published),
-            lang=language_codes(langs),
+            names=name_vectors(entity_texts(titles, list(articles["text"]))),
+            hours=hours_of(articles["published"]),
+            lang=language_codes(list(articles["lang"])),
+            second=second_rows,
+            has_second=has_second,
         )
 
     def __len__(self) -> int:
@@ -98,10 +142,17 @@ class ArticleEvidence:
         """All base features for the pairs ``rows`` × ``cols``, as float32 matrices."""
         lang_rows, lang_cols = self.lang[rows], self.lang[cols]
         same = (lang_rows[:, None] == lang_cols[None, :]) & (lang_rows[:, None] >= 0)
-        return {
+        extra = {}
+        if self.second is not None and self.has_second is not None:
+            extra = {
+                "cos2": self.second[rows] @ self.second[cols].T,
+                "both2": self.has_second[rows][:, None] & self.has_second[cols][None, :],
+            }
+        return extra | {
             "cos": self.centred[rows] @ self.centred[cols].T,
             "prefix": row_cosine(self.prefix, rows, cols),
             "char": row_cosine(self.char, rows, cols),
+            "names": row_cosine(self.names, rows, cols),
             "samelang": same.astype(np.float32),
             **gap_features(self.hours[rows][:, None], self.hours[cols][None, :]),
         }
@@ -109,21 +160,24 @@ class ArticleEvidence:
     def pair_features(self, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
         """All base features for the pairs (``left[k]``, ``right[k]``), as float32 vectors."""
         same = (self.lang[left] == self.lang[right]) & (self.lang[left] >= 0)
-        return {
+        extra = {}
+        if self.second is not None and self.has_second is not None:
+            extra = {
+                "cos2": np.einsum("ij,ij->i", self.second[left], self.second[right]),
+                "both2": self.has_second[left] & self.has_second[right],
+            }
+        return extra | {
             "cos": np.einsum("ij,ij->i", self.centred[left], self.centred[right]),
             "prefix": row_dots(self.prefix, left, right),
             "char": row_dots(self.char, left, right),
+            "names": row_dots(self.names, left, right),
             "samelang": same.astype(np.float32),
             **gap_features(self.hours[left], self.hours[right]),
         }
 
 
 def pair_features(
-    vectors: np.ndarray,
-    mean: np.ndarray,
-    titles: Sequence[str],
-    published: pd.Series,
-    langs: Sequence[object],
+    vectors: np.ndarray, mean: np.ndarray, articles: pd.DataFrame
 ) -> dict[str, np.ndarray]:
     """All base features for every pair of a batch, as n×n float32 matrices."""
-    return ArticleEvidence.of(vectors, mean, titles, published, langs).features()
+    return ArticleEvidence.of(vectors, mean, articles).features()

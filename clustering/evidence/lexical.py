@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 from anyascii import anyascii
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from clustering.evidence.background import shipped_background
 from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
 
 _WORD = re.compile(r"\w+")
@@ -75,22 +76,43 @@ def _char_analyzer() -> Callable[[str], list[str]]:
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
 
 
+def char_grams(text: str) -> list[str]:
+    """Character 3- to 5-grams within the romanised, lower-cased words of a text."""
+    return list(_char_analyzer()(anyascii(text).lower()))
+
+
+#: Consonants of a name skeleton that make its token: enough to tell names apart, few
+#: enough that inflected forms (Nasirzadeh, Nasirzade'yi) still meet.
+NAME_KEY = 5
+
+
+def name_skeletons(text: str) -> list[str]:
+    """Tokens of the name-like words of a text: their skeletons' first consonants."""
+    keys = (skeleton(word) for word in entity_words(text))
+    return [key[:NAME_KEY] for key in keys if len(key) >= MIN_SKELETON]
+
+
 _PREFIXES = TokenIds(lambda text: word_prefixes(text) or ["_"])
-_CHAR_GRAMS = TokenIds(lambda text: _char_analyzer()(anyascii(text).lower() or "_"))
+_CHAR_GRAMS = TokenIds(lambda text: char_grams(text) or ["_"])
+_NAMES = TokenIds(name_skeletons)
 
 
 def prefix_vectors(texts: Sequence[str]) -> csr_matrix:
-    """TF-IDF vectors (sublinear tf, l2 rows) of romanised 4-letter word prefixes."""
-    return tfidf_rows(texts, _PREFIXES)
+    """TF-IDF vectors (sublinear tf, background IDF, l2 rows) of romanised 4-letter prefixes."""
+    return tfidf_rows(texts, _PREFIXES, idf=partial(shipped_background().idf, "prefix"))
 
 
 def char_vectors(texts: Sequence[str]) -> csr_matrix:
-    """TF-IDF vectors of romanised character 3- to 5-grams within words.
+    """TF-IDF vectors (background IDF) of romanised character 3- to 5-grams within words."""
+    return tfidf_rows(texts, _CHAR_GRAMS, idf=partial(shipped_background().idf, "char"))
 
-    N-grams seen in only one text carry no evidence and are dropped (when there are enough
-    texts for that to leave anything).
+
+def name_vectors(texts: Sequence[str]) -> csr_matrix:
+    """TF-IDF vectors (background IDF) of name skeletons: rare shared names weigh most.
+
+    A text without name-like words is an empty row, so it shares no names with anything.
     """
-    return tfidf_rows(texts, _CHAR_GRAMS, min_df=2 if len(texts) > 2 else 1)
+    return tfidf_rows(texts, _NAMES, idf=partial(shipped_background().idf, "skeleton"))
 
 
 def prefix_similarity(texts: Sequence[str]) -> np.ndarray:

@@ -10,14 +10,14 @@ order (1 − cosine).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from clustering.evidence.features import ArticleEvidence, hours_of
-from clustering.evidence.model import PairModel
+from clustering.evidence.cascade import Cascade
+from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of
 
 #: With a pair model, pairs less likely than this to be the same story are not kept: on
 #: OG2021 dev, dropping them changes BCubed F1 by less than 0.001.
@@ -64,24 +64,28 @@ class PairScorer:
 
 
 def model_scorer(
-    model: PairModel,
+    cascade: Cascade,
     vectors: np.ndarray,
-    titles: Sequence[str],
-    published: pd.Series,
-    langs: Sequence[object],
+    articles: pd.DataFrame,
     min_probability: float,
+    second: SecondVectors | None = None,
 ) -> PairScorer:
-    """Scores are the pair model's P(same story); P ≥ ``min_probability`` may link."""
+    """Scores are the pair models' P(same story); P ≥ ``min_probability`` may link.
+
+    ``second`` gives the second model's vectors of some articles (see
+    :mod:`clustering.evidence.cascade`); without it every pair gets the base model.
+    """
+    model = cascade.base
     if vectors.shape[1] != model.mean.shape[0]:
         raise ValueError(
             f"embeddings have {vectors.shape[1]} dimensions, the {model.model!r} pair "
             f"model expects {model.mean.shape[0]}: embed with that model or pass "
             "pair_model=None"
         )
-    evidence = ArticleEvidence.of(vectors, model.mean, titles, published, langs)
+    evidence = ArticleEvidence.of(vectors, model.mean, articles, second)
     return PairScorer(
-        block=lambda rows, cols: model.scores(evidence.features(rows, cols)),
-        pairs=lambda left, right: model.scores(evidence.pair_features(left, right)),
+        block=lambda rows, cols: cascade.scores(evidence.features(rows, cols)),
+        pairs=lambda left, right: cascade.scores(evidence.pair_features(left, right)),
         floor=EVIDENCE_FLOOR,
         link=min_probability,
         vectors=evidence.centred,

@@ -2,9 +2,11 @@
 
 Tokens become integers through one process-wide vocabulary, and each text's token ids
 are remembered, so a text seen before (a stored neighbour, say) costs no Python loop.
-Columns are ordered by first appearance in the batch, so the result is exactly what a
-vocabulary built for the batch alone gives (scikit-learn's TfidfVectorizer, sublinear
-tf, smooth idf, l2 rows), whatever the process saw before.
+Columns are ordered by first appearance in the batch. With the IDF of the batch, the
+result is exactly what a vocabulary built for the batch alone gives (scikit-learn's
+TfidfVectorizer, sublinear tf, smooth idf, l2 rows), whatever the process saw before;
+with a background IDF (see :mod:`clustering.evidence.background`), each text's vector
+depends on that text alone.
 """
 
 from __future__ import annotations
@@ -15,10 +17,25 @@ from functools import lru_cache
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from clustering.evidence.background import bucket
+
 #: The vocabulary (and with it every remembered text) is dropped past this many tokens.
 VOCABULARY_LIMIT = 2_000_000
 
 _vocabulary: dict[str, int] = {}
+#: The hash bucket (see :func:`~clustering.evidence.background.bucket`) of every token id.
+_buckets: list[int] = []
+
+#: Inverse document frequencies of some token ids, given as their hash buckets.
+IDF = Callable[[np.ndarray], np.ndarray]
+
+
+def _token_id(token: str) -> int:
+    found = _vocabulary.get(token)
+    if found is None:
+        found = _vocabulary[token] = len(_vocabulary)
+        _buckets.append(bucket(token))
+    return found
 
 
 class TokenIds:
@@ -30,11 +47,8 @@ class TokenIds:
         _tokenizers.append(self)
 
     def _ids(self, text: str) -> np.ndarray:
-        setdefault = _vocabulary.setdefault
         tokens = self.tokenize(text)
-        return np.fromiter(
-            (setdefault(token, len(_vocabulary)) for token in tokens), np.int64, len(tokens)
-        )
+        return np.fromiter((_token_id(token) for token in tokens), np.int64, len(tokens))
 
 
 _tokenizers: list[TokenIds] = []
@@ -44,15 +58,20 @@ def _bound_vocabulary() -> None:
     """Start afresh once the vocabulary is large (before a batch, never during one)."""
     if len(_vocabulary) > VOCABULARY_LIMIT:
         _vocabulary.clear()
+        _buckets.clear()
         for tokenizer in _tokenizers:
             tokenizer.ids.cache_clear()
 
 
-def tfidf_rows(texts: Sequence[str], tokens: TokenIds, min_df: int = 1) -> csr_matrix:
+def tfidf_rows(
+    texts: Sequence[str], tokens: TokenIds, min_df: int = 1, idf: IDF | None = None
+) -> csr_matrix:
     """The texts' l2-normalised TF-IDF vectors, one sparse row each.
 
-    Terms in fewer than ``min_df`` texts are dropped; a text with no terms left is an
-    empty row (like no text, itself included, as in scikit-learn).
+    ``idf`` gives the weights of tokens from their hash buckets (a background); without
+    it the IDF is the batch's own. Terms in fewer than ``min_df`` texts are dropped; a
+    text with no terms left is an empty row (like no text, itself included, as in
+    scikit-learn).
     """
     _bound_vocabulary()
     documents = [tokens.ids(text) for text in texts]
@@ -69,7 +88,13 @@ def tfidf_rows(texts: Sequence[str], tokens: TokenIds, min_df: int = 1) -> csr_m
     df = np.bincount(col, minlength=width)
     kept = df[col] >= min_df
     row, col, counts = row[kept], col[kept], counts[kept]
-    data = (1.0 + np.log(counts)) * (np.log((1 + n) / (1 + df[col])) + 1.0)
+    if idf is None:
+        weights = np.log((1 + n) / (1 + df)) + 1.0
+    else:
+        by_rank = np.empty(width, dtype=np.int64)
+        by_rank[rank] = unique
+        weights = idf(np.array([_buckets[i] for i in by_rank], dtype=np.int64))
+    data = (1.0 + np.log(counts)) * weights[col]
     data /= np.sqrt(np.bincount(row, weights=data**2, minlength=n))[row]
     return csr_matrix((data, (row, col)), shape=(n, width))
 

@@ -6,14 +6,33 @@ import numpy as np
 import pandas as pd
 
 from clustering.errors import SettingsError
+from clustering.evidence.cascade import (
+    SMALL_BATCH,
+    Cascade,
+    covered_languages,
+    embed_heads,
+    second_rows,
+)
+from clustering.evidence.features import SecondVectors, hours_of
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
 from clustering.grouping.graph import candidate_graph, scorer_closeness, sparse_block
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.stories import Closeness, build_stories
-from embeddings import DEFAULT_MODEL, Embedder, check_embedder, get_embedder, normalize
+from embeddings import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    check_embedder,
+    get_embedder,
+    make_embedder,
+    normalize,
+)
 from embeddings.articles import check_embeddings, embed_articles
+
+#: The second model of the evidence cascade (see :mod:`clustering.evidence.cascade`).
+SECOND_MODEL = "e5"
 
 #: Two articles may share a story only when P(same story) is at least this.
 DEFAULT_MIN_PROBABILITY = 0.5
@@ -39,6 +58,14 @@ class StoryClusterer(StoryEstimator):
     in time-sorted blocks, and kept when P ≥ 0.01 (cosine path: within the cutoff), so no
     n×n matrix is built and memory and time grow with n times the articles per window.
 
+    The evidence is a cascade (see :mod:`clustering.evidence.cascade`): with
+    ``second_model="auto"`` and a bundled model, articles of batches of at most
+    ``second_up_to``, and in larger batches those in languages the model does not cover
+    (with their nearest neighbours), also get an e5 vector of their head, and pairs where
+    both have one are scored by the pair model that reads the e5 cosine too.
+    ``second_model=None`` turns the second model off (faster, weaker on small batches and
+    uncovered languages); a larger ``second_up_to`` gives more articles the e5 vector.
+
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`.
     """
 
@@ -53,6 +80,8 @@ class StoryClusterer(StoryEstimator):
         min_probability: float = DEFAULT_MIN_PROBABILITY,
         max_distance: float | None = None,
         window_hours: float = 120.0,
+        second_model: str | None = "auto",
+        second_up_to: int = SMALL_BATCH,
     ) -> None:
         self.embedder = embedder
         self.pair_model = pair_model
@@ -63,6 +92,8 @@ class StoryClusterer(StoryEstimator):
         self.min_probability = min_probability
         self.max_distance = max_distance
         self.window_hours = window_hours
+        self.second_model = second_model
+        self.second_up_to = second_up_to
 
     def resolved_embedder(self) -> Embedder:
         """The embedder this clusterer uses: the one given, or the model it names."""
@@ -76,6 +107,44 @@ class StoryClusterer(StoryEstimator):
         if isinstance(self.pair_model, str):
             return shipped_pair_model(self.pair_model)
         return self.pair_model
+
+    def cascade(self, embedder: Embedder) -> Cascade | None:
+        """The pair models for ``embedder``: the base one and, if any, the second model's."""
+        base = self._pair_model(embedder)
+        if base is None:
+            return None
+        if self.second_model is None or not embedder.key:
+            return Cascade(base)
+        name = SECOND_MODEL if self.second_model == "auto" else self.second_model
+        second = shipped_pair_model(f"{embedder.key}+{name}")
+        if second is None and self.second_model != "auto":
+            raise SettingsError(
+                f"no pair model for {embedder.key!r} with second model {name!r}: "
+                f"use second_model=None or {SECOND_MODEL!r}"
+            )
+        return Cascade(base, second)
+
+    def _second_vectors(
+        self,
+        articles: pd.DataFrame,
+        vectors: np.ndarray,
+        embedder: Embedder,
+        model: PairModel,
+    ) -> SecondVectors:
+        """The second model's vectors of the articles the cascade gives one."""
+        assert model.second is not None and model.second_mean is not None
+        rows = second_rows(
+            list(articles["lang"]),
+            articles["text"].fillna("").str.strip().eq("").to_numpy(),
+            covered_languages(embedder),
+            vectors,
+            hours_of(articles["published"]),
+            self.window_hours,
+            self.second_up_to,
+        )
+        cache = embedder.directory if isinstance(embedder, CachedEmbedder) else None
+        second = make_embedder(model.second, cache=cache is not None, cache_dir=cache)
+        return SecondVectors(rows, embed_heads(articles, rows, second), model.second_mean)
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Stories, labels and vectors; articles are processed sorted by id."""
@@ -93,8 +162,13 @@ class StoryClusterer(StoryEstimator):
         inverse[order] = np.arange(n)
         return stories, story_index[inverse], vectors[inverse]
 
-    def scorer(self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder) -> PairScorer:
-        """The pair scorer for a batch: the pair model's when there is one, else cosine."""
+    def scorer(
+        self,
+        articles: pd.DataFrame,
+        vectors: np.ndarray,
+        embedder: Embedder,
+    ) -> PairScorer:
+        """The pair scorer for a batch: the pair models' when there are some, else cosine."""
         pair_model = self._pair_model(embedder)
         if pair_model is not None and self.max_distance is not None:
             raise SettingsError(
@@ -102,17 +176,14 @@ class StoryClusterer(StoryEstimator):
                 "has a pair model: set min_probability (P(same story) from 0 to 1) instead, "
                 "or pair_model=None"
             )
-        if pair_model is None:
+        cascade = self.cascade(embedder)
+        if cascade is None:
             cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
             return cosine_scorer(vectors, articles["published"], cutoff)
-        return model_scorer(
-            pair_model,
-            vectors,
-            list(articles["title"]),
-            articles["published"],
-            list(articles["lang"]),
-            self.min_probability,
-        )
+        second = None
+        if cascade.second is not None:
+            second = self._second_vectors(articles, vectors, embedder, cascade.second)
+        return model_scorer(cascade, vectors, articles, self.min_probability, second)
 
     def closeness(self, articles: pd.DataFrame, vectors: np.ndarray) -> Closeness:
         """Pair scores among some of ``articles``, as a story's representative is picked by.

@@ -30,7 +30,7 @@ from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vecto
 from clustering.grouping.stories import Closeness, Story, build_stories
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
-from embeddings import normalize
+from embeddings import lead, normalize
 from embeddings.articles import embed_articles
 
 #: Defaults measured on the OG2021 dev titles (``benchmarks/dask_bench.py``): 98% of its
@@ -170,8 +170,9 @@ class WindowedClusterer(StoryEstimator):
         if embeddings is None:
             embeddings = embed_articles(articles, clusterer.resolved_embedder(), progress)
         self.windows_ = split_windows(articles["published"], self.window_days, self.overlap_days)
-        # A window needs titles, dates and languages with the vectors, not the bodies.
-        light = articles[list(ARTICLE_COLUMNS)].assign(text="")
+        # A window needs titles, leads, dates and languages with the vectors, not the
+        # bodies: the pair evidence reads names in the lead, and whether there is a body.
+        light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
         inputs = [
             (light.iloc[rows].reset_index(drop=True), embeddings[rows]) for rows in self.windows_
         ]
