@@ -1,18 +1,26 @@
 """The pair model: a calibrated logistic model of P(same story) over the pair features.
 
 Trained on dev data by ``training/train_pair_model.py`` and shipped in
-``clustering/models/pair-MODEL.json``, one per bundled embedding model.
+``clustering/models/pair-MODEL.json``, one per bundled embedding model; ``samestory
+calibrate`` (:mod:`clustering.evidence.calibrate`) makes one for any embedder. A pair
+model is for one embedder (:func:`model_id`) and its vector dimension: both are checked
+before it scores.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import cast
 
 import numpy as np
+
+from clustering.errors import InputError, SettingsError
+from embeddings import Embedder
 
 #: Feature names, in the order of the pair model's coefficients.
 FEATURES = (
@@ -29,9 +37,21 @@ FEATURES = (
 )
 
 
+def model_id(embedder: Embedder) -> str:
+    """What a pair model is for: the bundled model's key (``"use"``), else the embedder's name.
+
+    A sentence-transformers model's name holds its absolute path or hub name.
+    """
+    return embedder.key or embedder.name
+
+
 @dataclass(frozen=True)
 class PairModel:
-    """A logistic model over :data:`FEATURES` for one embedding model."""
+    """A logistic model over :data:`FEATURES` for one embedding model.
+
+    ``model`` is the :func:`model_id` of the embedder it was trained for, ``mean`` that
+    embedder's mean article vector (so its length is the vector dimension).
+    """
 
     model: str
     mean: np.ndarray
@@ -60,6 +80,36 @@ class PairModel:
             "intercept": self.intercept,
             "mean": self.mean.tolist(),
         }
+
+    def to_json(self) -> str:
+        """The JSON file's text: the mean to 7 decimals, the weights to 6."""
+        payload = self.to_dict()
+        payload["mean"] = [round(float(x), 7) for x in self.mean]
+        payload["coef"] = [round(float(x), 6) for x in self.coef]
+        return json.dumps(payload, indent=1) + "\n"
+
+    @property
+    def dimensions(self) -> int:
+        """The dimension of the vectors this model scores."""
+        return int(self.mean.shape[0])
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        """Raise :class:`SettingsError` unless ``embedder`` is the one this model is for."""
+        used = model_id(embedder)
+        if used != self.model:
+            raise SettingsError(
+                f"the pair model is for {self.model!r} ({self.dimensions}-d vectors), not "
+                f"{used!r}: embed with {self.model!r} or calibrate a pair model for {used!r}"
+            )
+
+    def check_vectors(self, vectors: np.ndarray) -> None:
+        """Raise :class:`SettingsError` unless ``vectors`` have this model's dimension."""
+        if vectors.shape[1] != self.dimensions:
+            raise SettingsError(
+                f"embeddings have {vectors.shape[1]} dimensions, the {self.model!r} pair "
+                f"model expects {self.dimensions}: embed with that model or pass "
+                "pair_model=None"
+            )
 
     def scores(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """P(same story) for each pair the features describe (any block of pairs), float32."""
@@ -90,3 +140,17 @@ def shipped_pair_model(model: str) -> PairModel | None:
     if not resource.is_file():
         return None
     return PairModel.from_dict(json.loads(resource.read_text(encoding="utf-8")))
+
+
+def read_pair_model(path: str | os.PathLike[str]) -> PairModel:
+    """The pair model in a JSON file written by ``samestory calibrate`` (or shipped).
+
+    Raises :class:`InputError` for a file that is missing or not a pair model.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return PairModel.from_dict(data)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read pair model: {exc.strerror or exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(str(path), f"not a pair model ({exc})") from exc

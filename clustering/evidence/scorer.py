@@ -72,12 +72,7 @@ def model_scorer(
     min_probability: float,
 ) -> PairScorer:
     """Scores are the pair model's P(same story); P ≥ ``min_probability`` may link."""
-    if vectors.shape[1] != model.mean.shape[0]:
-        raise ValueError(
-            f"embeddings have {vectors.shape[1]} dimensions, the {model.model!r} pair "
-            f"model expects {model.mean.shape[0]}: embed with that model or pass "
-            "pair_model=None"
-        )
+    model.check_vectors(vectors)
     evidence = ArticleEvidence.of(vectors, model.mean, titles, published, langs)
     return PairScorer(
         block=lambda rows, cols: model.scores(evidence.features(rows, cols)),

@@ -98,13 +98,14 @@ class StoryClusterer(StoryEstimator):
         pair_model = self._pair_model(embedder)
         if pair_model is not None and self.max_distance is not None:
             raise SettingsError(
-                f"max_distance applies only to plain cosine clustering, and {embedder.key!r} "
-                "has a pair model: set min_probability (P(same story) from 0 to 1) instead, "
-                "or pair_model=None"
+                f"max_distance applies only to plain cosine clustering, and "
+                f"{pair_model.model!r} has a pair model: set min_probability (P(same story) "
+                "from 0 to 1) instead, or pair_model=None"
             )
         if pair_model is None:
             cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
             return cosine_scorer(vectors, articles["published"], cutoff)
+        pair_model.check_embedder(embedder)
         return model_scorer(
             pair_model,
             vectors,

@@ -1,0 +1,257 @@
+"""Calibrate a pair model for any embedder, from story-labelled articles or from rated pairs.
+
+A pair model turns the pair features (:data:`~clustering.evidence.model.FEATURES`) into
+P(same story) with a logistic regression. The shipped one was fitted on the OG2021 dev
+titles by :func:`calibrate_articles` (``make train-pair-model``); the same function fits one
+for any embedder, a sentence-transformers model included, so its users get the full
+evidence model rather than plain cosine.
+
+- :func:`calibrate_articles`: articles with a gold story label. Every same-story pair is
+  used, with ``NEGATIVES_PER_POSITIVE`` times as many random other pairs; each sampled pair
+  is used twice, once as it is and once with its dates hidden, so the model also knows
+  what to do when a date is missing. The intercept is corrected for the negative
+  sampling, so P matches the share of same-story pairs among all pairs of the data.
+- :func:`calibrate_pairs`: rated pairs of texts (same story or not), as they are. They
+  carry no dates, so the time features do not vary and keep weight 0 (P ignores time);
+  P matches the share of same-story pairs in the file.
+
+A feature that does not vary across the training pairs cannot be learned: it gets weight 0
+and the intercept absorbs its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from clustering.errors import InputError
+from clustering.evidence.features import ArticleEvidence
+from clustering.evidence.model import FEATURES, PairModel, feature_column
+from clustering.reading.articles import gold_labels, table_source
+from clustering.reading.values import is_missing
+
+NEGATIVES_PER_POSITIVE = 20
+SEED = 0
+#: Most articles :func:`calibrate_articles` takes: it builds the features of every pair
+#: (as the shipped model was trained), about 40 bytes per pair.
+MAX_ARTICLES = 20_000
+#: Fewest same-story (and different-story) pairs a calibration accepts.
+MIN_PAIRS = 2
+#: In-sample precision and recall are those of the pairs at P ≥ this.
+REPORT_PROBABILITY = 0.5
+#: SemEval-2022 Task 8's rating column: 1 = same story … 4 = unrelated.
+RATING_COLUMN = "Overall"
+#: Ratings at most this are the same story, at least ``DIFFERENT_RATING`` different ones;
+#: those between are left out.
+SAME_RATING = 1.5
+DIFFERENT_RATING = 3.0
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"0", "false", "no"}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted pair model and how it did on the pairs it was fitted on.
+
+    ``same`` and ``different`` count the pairs used (before the undated copies);
+    ``precision`` and ``recall`` are in-sample, for the pairs at P ≥ 0.5, over all pairs
+    of the data (sampled negatives stand for all negatives).
+    """
+
+    pair_model: PairModel
+    same: int
+    different: int
+    precision: float
+    recall: float
+
+
+def sample_pairs(
+    gold: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share.
+
+    Builds every pair's index, so memory grows with the square of the articles.
+    """
+    rows, cols = np.triu_indices(len(gold), 1)
+    same = gold[rows] == gold[cols]
+    positives = np.flatnonzero(same)
+    negatives = np.flatnonzero(~same)
+    chosen = rng.choice(
+        negatives, min(len(negatives), NEGATIVES_PER_POSITIVE * len(positives)), replace=False
+    )
+    picked = np.concatenate([positives, chosen])
+    return (
+        np.stack([rows[picked], cols[picked]]),
+        same[picked],
+        len(chosen) / max(len(negatives), 1),
+    )
+
+
+def undated(evidence: ArticleEvidence) -> ArticleEvidence:
+    """The same evidence with every publication time hidden (as for undated articles)."""
+    return replace(evidence, hours=np.full_like(evidence.hours, np.nan))
+
+
+def design(features: dict[str, np.ndarray], pairs: np.ndarray | None = None) -> np.ndarray:
+    """One row of :data:`FEATURES` per pair.
+
+    ``features`` are the base features of some pairs as vectors, or of a whole batch as
+    matrices, which ``pairs`` (2 × k article indices) then picks from.
+    """
+    columns = [feature_column(features, name) for name in FEATURES]
+    picked = columns if pairs is None else [column[pairs[0], pairs[1]] for column in columns]
+    return np.stack(picked, axis=1)
+
+
+def _check_counts(labels: np.ndarray, where: str) -> None:
+    same = int(labels.sum())
+    if same < MIN_PAIRS or len(labels) - same < MIN_PAIRS:
+        raise InputError(
+            where,
+            f"{same} same-story and {len(labels) - same} different-story pairs: "
+            f"a calibration needs at least {MIN_PAIRS} of each",
+        )
+
+
+def fit_pair_model(
+    x: np.ndarray, labels: np.ndarray, model_name: str, mean: np.ndarray, share: float = 1.0
+) -> PairModel:
+    """A logistic model over the rows ``x`` of :data:`FEATURES`; constant columns get weight 0.
+
+    ``share`` is the share of negatives that were sampled: the intercept is corrected by
+    its log, so P matches all pairs rather than the sample.
+    """
+    varying = x.min(axis=0) != x.max(axis=0)
+    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(x[:, varying], labels)
+    coef = np.zeros(len(FEATURES), dtype=np.float32)
+    coef[varying] = fitted.coef_[0]
+    return PairModel(
+        model=model_name,
+        mean=mean.astype(np.float32),
+        coef=coef,
+        intercept=float(fitted.intercept_[0] + np.log(share)),
+    )
+
+
+def _calibration(
+    pair_model: PairModel,
+    evidence: ArticleEvidence,
+    pairs: np.ndarray,
+    labels: np.ndarray,
+    share: float,
+) -> Calibration:
+    """The fitted model with its in-sample pair precision and recall (negatives reweighted)."""
+    linked = pair_model.scores(evidence.pair_features(pairs[0], pairs[1])) >= REPORT_PROBABILITY
+    true = float(np.sum(linked & labels))
+    false = float(np.sum(linked & ~labels)) / share
+    same = int(labels.sum())
+    return Calibration(
+        pair_model=pair_model,
+        same=same,
+        different=len(labels) - same,
+        precision=true / (true + false) if true + false else 0.0,
+        recall=true / same,
+    )
+
+
+def _evidence(articles: pd.DataFrame, vectors: np.ndarray, mean: np.ndarray) -> ArticleEvidence:
+    return ArticleEvidence.of(
+        vectors, mean, list(articles["title"]), articles["published"], list(articles["lang"])
+    )
+
+
+def calibrate_articles(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    model_name: str,
+    gold_column: str = "story",
+    seed: int = SEED,
+) -> Calibration:
+    """Fit the pair model for ``model_name`` on articles labelled with their gold story.
+
+    ``articles`` is the article table (see :func:`clustering.load_articles`) with
+    ``gold_column``; ``vectors`` are its article vectors, made by the embedder
+    ``model_name`` names (see :func:`~clustering.evidence.model.model_id`). The features
+    of every pair are built at once, as for the shipped model, so memory grows with the
+    square of the articles (at most :data:`MAX_ARTICLES`). Raises :class:`InputError` for
+    too many articles, a missing column or label, and fewer than two same-story or
+    different-story pairs.
+    """
+    if len(articles) > MAX_ARTICLES:
+        raise InputError(
+            table_source(articles),
+            f"{len(articles)} articles: calibration compares every pair and takes at most "
+            f"{MAX_ARTICLES}; give a sample",
+        )
+    gold = np.asarray(gold_labels(articles, gold_column), dtype=str)
+    pairs, labels, share = sample_pairs(gold, np.random.default_rng(seed))
+    _check_counts(labels, table_source(articles))
+    vectors = np.asarray(vectors, dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    evidence = _evidence(articles, vectors, mean)
+    x = np.concatenate(
+        [design(evidence.features(), pairs), design(undated(evidence).features(), pairs)]
+    )
+    pair_model = fit_pair_model(x, np.concatenate([labels, labels]), model_name, mean, share)
+    return _calibration(pair_model, evidence, pairs, labels, share)
+
+
+def calibrate_pairs(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    pairs: np.ndarray,
+    same: Sequence[bool],
+    model_name: str,
+    source: str = "pairs",
+) -> Calibration:
+    """Fit the pair model for ``model_name`` on rated pairs of articles.
+
+    ``pairs`` is 2 × k indices into ``articles`` (the article table, one row per distinct
+    text) and its ``vectors``; ``same[k]`` says whether pair k is one story. ``source``
+    names the input in errors.
+    """
+    labels = np.asarray(same, dtype=bool)
+    _check_counts(labels, source)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    evidence = _evidence(articles, vectors, mean)
+    features = evidence.pair_features(pairs[0], pairs[1])
+    pair_model = fit_pair_model(design(features), labels, model_name, mean)
+    return _calibration(pair_model, evidence, pairs, labels, 1.0)
+
+
+def rated_labels(ratings: Sequence[object], source: str) -> list[bool | None]:
+    """Same story (True), different (False) or left out (None), from SemEval-style ratings.
+
+    A rating is a number from 1 (same story) to 4 (unrelated): at most 1.5 is the same
+    story, at least 3 a different one. ``source`` names the input in errors.
+    """
+    labels: list[bool | None] = []
+    for row, value in enumerate(ratings, 1):
+        try:
+            rating = float(str(value))
+        except ValueError:
+            rating = float("nan")
+        if is_missing(value) or np.isnan(rating):
+            raise InputError(source, f"row {row}: rating {value!r} is not a number")
+        labels.append(
+            True if rating <= SAME_RATING else False if rating >= DIFFERENT_RATING else None
+        )
+    return labels
+
+
+def flag_labels(flags: Sequence[object], column: str, source: str) -> list[bool]:
+    """Same story or not from a column of 0/1 or true/false (yes/no, any case)."""
+    labels = []
+    for row, value in enumerate(flags, 1):
+        text = "" if is_missing(value) else str(value).strip().lower()
+        if text.endswith(".0"):  # a numeric column read as floats
+            text = text[:-2]
+        if text not in _TRUE | _FALSE:
+            raise InputError(source, f"row {row}: {column} {value!r} is not 0/1 or true/false")
+        labels.append(text in _TRUE)
+    return labels
