@@ -32,6 +32,7 @@ from clustering.errors import InputError
 from clustering.evidence.features import ArticleEvidence
 from clustering.evidence.model import FEATURES, PairModel, feature_column
 from clustering.reading.articles import gold_labels, table_source
+from clustering.reading.loaders import articles_from_records
 from clustering.reading.values import is_missing
 
 NEGATIVES_PER_POSITIVE = 20
@@ -57,7 +58,8 @@ _FALSE = {"0", "false", "no"}
 class Calibration:
     """A fitted pair model and how it did on the pairs it was fitted on.
 
-    ``same`` and ``different`` count the pairs used (before the undated copies);
+    ``same`` and ``different`` count the pairs used (before the undated copies),
+    ``left_out`` the rated pairs whose rating was neither;
     ``precision`` and ``recall`` are in-sample, for the pairs at P ≥ 0.5, over all pairs
     of the data (sampled negatives stand for all negatives).
     """
@@ -67,6 +69,7 @@ class Calibration:
     different: int
     precision: float
     recall: float
+    left_out: int = 0
 
 
 def sample_pairs(
@@ -107,7 +110,8 @@ def design(features: dict[str, np.ndarray], pairs: np.ndarray | None = None) -> 
     return np.stack(picked, axis=1)
 
 
-def _check_counts(labels: np.ndarray, where: str) -> None:
+def check_pair_counts(labels: np.ndarray, where: str) -> None:
+    """Raise :class:`InputError` (at ``where``) unless there are enough pairs of each kind."""
     same = int(labels.sum())
     if same < MIN_PAIRS or len(labels) - same < MIN_PAIRS:
         raise InputError(
@@ -189,7 +193,7 @@ def calibrate_articles(
         )
     gold = np.asarray(gold_labels(articles, gold_column), dtype=str)
     pairs, labels, share = sample_pairs(gold, np.random.default_rng(seed))
-    _check_counts(labels, table_source(articles))
+    check_pair_counts(labels, table_source(articles))
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, mean)
@@ -204,7 +208,7 @@ def calibrate_pairs(
     articles: pd.DataFrame,
     vectors: np.ndarray,
     pairs: np.ndarray,
-    same: Sequence[bool],
+    same: Sequence[bool] | np.ndarray,
     model_name: str,
     source: str = "pairs",
 ) -> Calibration:
@@ -215,7 +219,7 @@ def calibrate_pairs(
     names the input in errors.
     """
     labels = np.asarray(same, dtype=bool)
-    _check_counts(labels, source)
+    check_pair_counts(labels, source)
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, mean)
@@ -255,3 +259,33 @@ def flag_labels(flags: Sequence[object], column: str, source: str) -> list[bool]
             raise InputError(source, f"row {row}: {column} {value!r} is not 0/1 or true/false")
         labels.append(text in _TRUE)
     return labels
+
+
+def pair_articles(
+    left: Sequence[str],
+    right: Sequence[str],
+    left_langs: Sequence[str | None] | None = None,
+    right_langs: Sequence[str | None] | None = None,
+    source: str = "pairs",
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The texts of pairs as an article table (one row per distinct text and language).
+
+    Each text is read as ``cluster`` reads a text-only row: its headline is its short
+    first line or sentence, boilerplate is removed and a missing language is detected.
+    Returns the table, the pairs as 2 × k indices into it, and which of the given pairs
+    those are: a pair with a text that leaves nothing to read is left out.
+    """
+    sides = []
+    rows: dict[tuple[str, str | None], int] = {}
+    for texts, langs in ((left, left_langs), (right, right_langs)):
+        given = langs if langs is not None else [None] * len(texts)
+        sides.append(
+            [rows.setdefault((t, g), len(rows)) for t, g in zip(texts, given, strict=True)]
+        )
+    records = [{"id": str(i), "text": t, "lang": g} for (t, g), i in rows.items()]
+    articles = articles_from_records(records, source, skip_bad=True).articles
+    position = np.full(len(rows), -1, dtype=np.int64)
+    position[articles["id"].astype(int).to_numpy()] = np.arange(len(articles))
+    pairs = position[np.asarray(sides, dtype=np.int64).reshape(2, len(left))]
+    kept = np.asarray((pairs >= 0).all(axis=0), dtype=bool)
+    return articles.reset_index(drop=True), pairs[:, kept], kept
