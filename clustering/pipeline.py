@@ -107,7 +107,7 @@ def calibrate_pair_file(
     else:
         raise InputError(source, f"no rating column {RATING_COLUMN!r}: name a column of 0/1 labels")
     kept = [row for row, same in enumerate(labels) if same is not None]
-    check_pair_counts(np.array([labels[row] for row in kept], dtype=bool), source)
+    check_pair_counts(sum(labels[row] is True for row in kept), labels.count(False), source)
     articles, pairs, readable = pair_articles(
         [table.left[row] for row in kept],
         [table.right[row] for row in kept],

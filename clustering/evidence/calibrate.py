@@ -110,13 +110,12 @@ def design(features: dict[str, np.ndarray], pairs: np.ndarray | None = None) -> 
     return np.stack(picked, axis=1)
 
 
-def check_pair_counts(labels: np.ndarray, where: str) -> None:
+def check_pair_counts(same: int, different: int, where: str) -> None:
     """Raise :class:`InputError` (at ``where``) unless there are enough pairs of each kind."""
-    same = int(labels.sum())
-    if same < MIN_PAIRS or len(labels) - same < MIN_PAIRS:
+    if same < MIN_PAIRS or different < MIN_PAIRS:
         raise InputError(
             where,
-            f"{same} same-story and {len(labels) - same} different-story pairs: "
+            f"{same} same-story and {different} different-story pairs: "
             f"a calibration needs at least {MIN_PAIRS} of each",
         )
 
@@ -192,8 +191,10 @@ def calibrate_articles(
             f"{MAX_ARTICLES}; give a sample",
         )
     gold = np.asarray(gold_labels(articles, gold_column), dtype=str)
+    sizes = np.unique(gold, return_counts=True)[1].astype(np.int64)
+    same = int(np.sum(sizes * (sizes - 1) // 2))
+    check_pair_counts(same, len(gold) * (len(gold) - 1) // 2 - same, table_source(articles))
     pairs, labels, share = sample_pairs(gold, np.random.default_rng(seed))
-    check_pair_counts(labels, table_source(articles))
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, mean)
@@ -219,7 +220,7 @@ def calibrate_pairs(
     names the input in errors.
     """
     labels = np.asarray(same, dtype=bool)
-    check_pair_counts(labels, source)
+    check_pair_counts(int(labels.sum()), int((~labels).sum()), source)
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, mean)

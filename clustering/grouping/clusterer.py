@@ -83,6 +83,9 @@ class StoryClusterer(StoryEstimator):
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
         embedder = self.resolved_embedder()
+        pair_model = self._pair_model(embedder)
+        if pair_model is not None:  # before embedding, which may take long
+            pair_model.check_embedder(embedder)
         if vectors is None:
             vectors = embed_articles(canonical, embedder, progress)
         else:
