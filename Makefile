@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test test-fast install lint bench bench-report train train-pair-model train-centring \
+.PHONY: run test test-fast install lint bench bench-report train train-background \
+	train-pair-model train-centring \
 	chromium notebook clean
 
 $(STAMP): pyproject.toml
@@ -53,11 +54,16 @@ bench-report: $(STAMP) chromium
 	$(BIN)/python -m benchmarks.report_bench --data $(DATA)
 
 # Retrain the models shipped in clustering/models, on the dev data only.
-train: train-pair-model train-centring
+train: train-background train-pair-model train-centring
 
-# clustering/models/pair-use.json
+# clustering/models/background.npz (the pair models read it: retrain them after it)
+train-background: $(STAMP)
+	$(BIN)/python -m training.train_background --data $(DATA)
+
+# clustering/models/pair-use.json and pair-use+e5.json (the cascade's second model)
 train-pair-model: $(STAMP)
 	$(BIN)/python -m training.train_pair_model --data $(DATA)
+	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5
 
 # clustering/models/e5-centring.npz
 train-centring: $(STAMP)

@@ -199,6 +199,50 @@ def language_lines(data: Path) -> list[str]:
     ]
 
 
+def feed_lines(data: Path) -> list[str]:
+    """Density, the store fed as a desk feeds it, and the speed on long articles."""
+    from benchmarks.density import run_density
+    from benchmarks.long_articles import run_long_articles
+    from benchmarks.store_feed import run_store_feed
+
+    density = run_density(data)
+    fed = run_store_feed(data)
+    long = run_long_articles(data)
+    print(json.dumps({"density": density, "store_feed": fed, "long": long}), flush=True)
+    return [
+        "## Density, feeding a store, long articles",
+        "",
+        "Density (`benchmarks/density.py`): the dev stories split in two halves (CRC-32 of",
+        "the story id), each clustered alone, against all of dev together (twice the news",
+        "per day), default settings, cached vectors.",
+        "",
+        "| articles | half 0 | half 1 | all | drop (mean of halves − all) |",
+        "|---|---|---|---|---|",
+        f"| {density['half_0']['articles']} + {density['half_1']['articles']} "
+        f"| {density['half_0']['bcubed_f1']:.4f} | {density['half_1']['bcubed_f1']:.4f} "
+        f"| {density['all']['bcubed_f1']:.4f} | {density['drop']:+.4f} |",
+        "",
+        "A story store fed in order of publication (`benchmarks/store_feed.py`), cached",
+        "vectors, against the batch of all dev at once:",
+        "",
+        "| feed | adds | BCubed P | BCubed R | BCubed F1 | batch − feed | seconds |",
+        "|---|---|---|---|---|---|---|",
+        f"| batch | 1 | {fed['batch']['bcubed_precision']:.4f} "
+        f"| {fed['batch']['bcubed_recall']:.4f} | {fed['batch']['bcubed_f1']:.4f} | | |",
+        *(
+            f"| {label} | {fed[key]['adds']} | {fed[key]['bcubed_precision']:.4f} "
+            f"| {fed[key]['bcubed_recall']:.4f} | {fed[key]['bcubed_f1']:.4f} "
+            f"| {fed[key]['drop']:+.4f} | {fed[key]['seconds']:.0f} |"
+            for label, key in (("one day per add", "one_day"), ("ten per add", "ten"))
+        ),
+        "",
+        f"Long articles (`benchmarks/long_articles.py`): {long['articles']} articles of "
+        f"{long['characters']:.0f} characters clustered end to end without the cache in "
+        f"{long['seconds']:.1f} s: {long['articles_per_second']:.1f} articles/s.",
+        "",
+    ]
+
+
 def store_lines(data: Path) -> list[str]:
     """The story-store section: one article added to a store of 100,000.
 
@@ -371,6 +415,7 @@ def main() -> None:
     if not args.skip_regimes:
         report += regime_lines(args.data)
         report += language_lines(args.data)
+        report += feed_lines(args.data)
     if not args.skip_store:
         report += store_lines(args.data)
     if not args.skip_scale:

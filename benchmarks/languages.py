@@ -14,18 +14,17 @@ language and one in another, the share of gold same-story pairs put together
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.options import data_model_json
 from clustering import StoryClusterer, load_articles
 from embeddings import DEFAULT_MODEL, make_embedder
 from embeddings.articles import embed_articles
 
-ROOT = Path(__file__).resolve().parent.parent
 FILE = "og2021-dev.jsonl"
 
 
@@ -75,11 +74,7 @@ def run_languages(data_dir: str | Path, model: str = DEFAULT_MODEL) -> list[dict
 
 def main() -> None:
     """Print the scores per language."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
-    args = parser.parse_args()
+    args = data_model_json(__doc__.splitlines()[0]).parse_args()
     rows = run_languages(args.data, args.model)
     if args.json:
         print(json.dumps(rows))

@@ -1,21 +1,43 @@
-"""One call from inputs to stories: load, embed (through the cache), cluster."""
+"""One call from inputs to a result: stories (cluster), or a pair model (calibrate)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
+import numpy as np
+
+from clustering.errors import InputError
+from clustering.evidence.calibrate import (
+    RATING_COLUMN,
+    Calibration,
+    calibrate_articles,
+    calibrate_pairs,
+    check_pair_counts,
+    flag_labels,
+    pair_articles,
+    rated_labels,
+)
+from clustering.evidence.model import model_id
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
+from clustering.output.pairs import PairTable, read_pairs
 from clustering.reading.loaders import load_articles
+from clustering.reading.values import is_missing
 from embeddings import Embedder, make_embedder
+from embeddings.articles import embed_articles
+
+Progress = Callable[[int, int], None] | None
+#: The language columns of a pairs file (SemEval's), used when present and none are named.
+PAIR_LANG_COLUMNS = ("lang1", "lang2")
 
 
 def cluster_paths(
     paths: Iterable[str | os.PathLike[str]],
     embedder: Embedder | None = None,
     skip_bad: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = None,
     **params: object,
 ) -> ClusterResult:
     """Read ``paths`` and group their articles into stories.
@@ -29,3 +51,71 @@ def cluster_paths(
     return ClusterResult(
         clusterer.articles_, clusterer.stories_, loaded.skipped, clusterer.embeddings_
     )
+
+
+def calibrate_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    embedder: Embedder,
+    gold: str = "story",
+    progress: Progress = None,
+) -> Calibration:
+    """Read story-labelled articles (gold story in column ``gold``) and calibrate a pair model.
+
+    See :func:`clustering.evidence.calibrate.calibrate_articles`.
+    """
+    articles = load_articles(paths).articles
+    vectors = embed_articles(articles, embedder, progress)
+    return calibrate_articles(articles, vectors, model_id(embedder), gold)
+
+
+def _pair_langs(table: PairTable, column: str) -> list[str | None]:
+    return [None if is_missing(row.get(column)) else str(row.get(column)) for row in table.rows]
+
+
+def calibrate_pair_file(
+    path: str | os.PathLike[str],
+    embedder: Embedder,
+    label: str | None = None,
+    left: str = "text1",
+    right: str = "text2",
+    left_lang: str | None = None,
+    right_lang: str | None = None,
+    progress: Progress = None,
+) -> Calibration:
+    """Calibrate a pair model on the rated text pairs of a CSV (or TSV, JSONL, Parquet) file.
+
+    ``label`` names a column of 0/1 or true/false (1 = same story); without it the file
+    needs SemEval-2022 Task 8's ``Overall`` rating (1 = same story … 4 = unrelated: at most
+    1.5 is the same story, at least 3 a different one, the rest are left out). Languages
+    come from ``left_lang``/``right_lang``, else from ``lang1``/``lang2`` when the file has
+    them, else are detected. Pairs with a text that leaves nothing to read once cleaned
+    are left out too. Raises :class:`InputError` for a bad file, column or label.
+    """
+    source = str(path)
+    table = read_pairs(path, left, right, left_lang, right_lang)
+    left_langs, right_langs = table.left_langs, table.right_langs
+    if left_lang is None and right_lang is None and set(PAIR_LANG_COLUMNS) <= set(table.columns):
+        left_langs, right_langs = (_pair_langs(table, column) for column in PAIR_LANG_COLUMNS)
+    if label is not None:
+        if label not in table.columns:
+            raise InputError(source, f"no column {label!r} (columns: {', '.join(table.columns)})")
+        labels: list[bool | None] = list(
+            flag_labels([row.get(label) for row in table.rows], label, source)
+        )
+    elif RATING_COLUMN in table.columns:
+        labels = rated_labels([row.get(RATING_COLUMN) for row in table.rows], source)
+    else:
+        raise InputError(source, f"no rating column {RATING_COLUMN!r}: name a column of 0/1 labels")
+    kept = [row for row, same in enumerate(labels) if same is not None]
+    check_pair_counts(sum(labels[row] is True for row in kept), labels.count(False), source)
+    articles, pairs, readable = pair_articles(
+        [table.left[row] for row in kept],
+        [table.right[row] for row in kept],
+        None if left_langs is None else [left_langs[row] for row in kept],
+        None if right_langs is None else [right_langs[row] for row in kept],
+        source,
+    )
+    same = np.array([labels[row] for row in kept], dtype=bool)[readable]
+    vectors = embed_articles(articles, embedder, progress)
+    calibration = calibrate_pairs(articles, vectors, pairs, same, model_id(embedder), source)
+    return replace(calibration, left_out=len(labels) - len(same))

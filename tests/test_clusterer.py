@@ -189,3 +189,24 @@ def test_calibrated_path_groups_one_story_told_three_times():
     ]
     clusterer = StoryClusterer().fit(texts)
     assert [(s.size, s.outlier) for s in clusterer.stories_] == [(3, False)]
+
+
+def test_four_unrelated_headlines_of_one_moment_are_four_outliers():
+    """A small batch: each pair's own evidence decides, nothing from the batch merges them."""
+    titles = [
+        "Strong earthquake shakes eastern Turkey, buildings damaged",
+        "Greek ferry workers strike, ports paralysed",
+        "Central bank raises interest rates by half a point",
+        "Champions League: Barcelona beat Inter 3-1",
+    ]
+    records = [
+        {"id": str(i), "title": t, "published": "2021-07-01T12:00:00", "lang": "en"}
+        for i, t in enumerate(titles)
+    ]
+    clusterer = StoryClusterer().fit(articles_from_records(records).articles)
+    assert [(s.members, s.outlier) for s in clusterer.stories_] == [
+        (("0",), True),
+        (("1",), True),
+        (("2",), True),
+        (("3",), True),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from clustering.cli.calibrate import calibrate
 from clustering.cli.cluster import cluster
 from clustering.cli.compare import compare
 from clustering.cli.evaluate import evaluate
@@ -36,3 +37,4 @@ for command in (add, stories, export, watch):
     main.add_command(command)
 main.add_command(compare)
 main.add_command(report)
+main.add_command(calibrate)

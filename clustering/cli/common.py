@@ -12,10 +12,12 @@ from typing import Any
 import click
 
 from clustering.errors import InputError, SettingsError
-from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY
+from clustering.evidence.model import PairModel, read_pair_model
+from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.pipeline import cluster_paths
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
+from clustering.store.assign import Assigner
 from clustering.store.store import StoreError, StoryStore
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
 
@@ -84,14 +86,42 @@ class ClusterSettings(ModelSettings):
     min_probability: float
     max_distance: float | None
     min_cluster_size: int
+    pair_model: str | None
 
     def clusterer_params(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`~clustering.StoryClusterer`."""
-        return {
+        """Keyword arguments for :class:`~clustering.StoryClusterer` (reads ``--pair-model``)."""
+        params: dict[str, Any] = {
             "min_probability": self.min_probability,
             "max_distance": self.max_distance,
             "min_cluster_size": self.min_cluster_size,
         }
+        if self.pair_model is not None:
+            params["pair_model"] = load_pair_model(self.pair_model)
+        return params
+
+
+#: ``--pair-model FILE``: a pair model written by ``samestory calibrate``.
+pair_model_option = click.option(
+    "--pair-model",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="A pair model written by 'samestory calibrate' for --model: P(same story) comes "
+    "from it [default: the one shipped for the model, if any].",
+)
+
+
+def load_pair_model(path: str | None, embedder: Embedder | None = None) -> PairModel | None:
+    """The pair model in ``path`` (None without one), checked against ``embedder`` if given.
+
+    A file that is not a pair model, or one made for another model, is a
+    :class:`UsageFailure`.
+    """
+    if path is None:
+        return None
+    with errors():
+        pair_model = read_pair_model(path)
+        if embedder is not None:
+            pair_model.check_embedder(embedder)
+    return pair_model
 
 
 def _model_options(default_model: str) -> list[Callable[..., Any]]:
@@ -121,7 +151,7 @@ _CLUSTER_OPTIONS = [
         default=DEFAULT_MIN_PROBABILITY,
         show_default=True,
         help="Two articles may share a story only when P(same story) is at least this "
-        "(models with a pair model: use).",
+        "(models with a pair model: use, or any with --pair-model).",
     ),
     click.option(
         "--max-distance",
@@ -137,6 +167,7 @@ _CLUSTER_OPTIONS = [
         show_default=True,
         help="HDBSCAN min_cluster_size.",
     ),
+    pair_model_option,
 ]
 
 
@@ -235,9 +266,15 @@ def cluster_inputs(
     return result
 
 
-def open_store(path: str, embedder: Embedder) -> StoryStore:
-    """Open the story store at ``path``; a store that cannot be used is a :class:`UsageFailure`."""
+def open_store(path: str, embedder: Embedder, pair_model: PairModel | None = None) -> StoryStore:
+    """Open the story store at ``path``; a store that cannot be used is a :class:`UsageFailure`.
+
+    With ``pair_model``, new articles are clustered with it instead of the shipped one.
+    """
+    assigner = None
+    if pair_model is not None:
+        assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=pair_model))
     try:
-        return StoryStore(path, embedder)
+        return StoryStore(path, embedder, assigner)
     except StoreError as exc:
         raise UsageFailure(str(exc)) from exc

@@ -10,7 +10,14 @@ from typing import Any
 import click
 import pandas as pd
 
-from clustering.cli.common import errors, format_option, open_store, output_option
+from clustering.cli.common import (
+    errors,
+    format_option,
+    load_pair_model,
+    open_store,
+    output_option,
+    pair_model_option,
+)
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
 from clustering.reading.loaders import load_articles
@@ -40,8 +47,9 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-def _open(store_path: str, model: str, no_cache: bool) -> StoryStore:
-    return open_store(store_path, make_embedder(model, cache=not no_cache))
+def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = None) -> StoryStore:
+    embedder = make_embedder(model, cache=not no_cache)
+    return open_store(store_path, embedder, load_pair_model(pair_model, embedder))
 
 
 def _add_sources(
@@ -75,10 +83,17 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @_store_option
+@pair_model_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
 def add(
-    sources: tuple[str, ...], store_path: str, model: str, no_cache: bool, skip_bad: bool, fmt: str
+    sources: tuple[str, ...],
+    store_path: str,
+    model: str,
+    no_cache: bool,
+    pair_model: str | None,
+    skip_bad: bool,
+    fmt: str,
 ) -> None:
     """Add the articles in SOURCES to the story store and print their stories.
 
@@ -87,7 +102,7 @@ def add(
     article (same id or same content) changes nothing. A bad source is reported and the
     others are still added; the exit code is then 2.
     """
-    with errors(), _open(store_path, model, no_cache) as store:
+    with errors(), _open(store_path, model, no_cache, pair_model) as store:
         result, failed = _add_sources(store, sources, skip_bad)
     _print_result(result, fmt)
     if failed:
@@ -136,11 +151,13 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -
     help="Seconds between polls.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
+@pair_model_option
 def watch(
     sources: tuple[str, ...],
     store_path: str,
     model: str,
     no_cache: bool,
+    pair_model: str | None,
     interval: float,
     count: int | None,
 ) -> None:
@@ -151,7 +168,7 @@ def watch(
     """
     polls = 0
     try:
-        with errors(), _open(store_path, model, no_cache) as store:
+        with errors(), _open(store_path, model, no_cache, pair_model) as store:
             while count is None or polls < count:
                 result, _ = _add_sources(store, sources, skip_bad=False)
                 _print_result(result, "table", only_changes=True)

@@ -13,8 +13,8 @@ import pandas as pd
 
 from clustering.errors import InputError
 from clustering.evaluation.metrics import Scores, score
+from clustering.reading.articles import gold_labels
 from clustering.reading.records import read_table
-from clustering.reading.values import is_missing
 
 _ID_COLUMNS = ("id", "file")
 
@@ -33,19 +33,6 @@ def read_labels(path: str | os.PathLike[str], column: str) -> dict[str, str]:
         labels[str(row[key])] = str(value)
     if not labels:
         raise InputError(str(path), "no labels (no rows)")
-    return labels
-
-
-def gold_labels(articles: pd.DataFrame, column: str) -> list[str]:
-    """Each article's gold label from ``column`` of the article table."""
-    if column not in articles.columns:
-        where = str(articles["path"].iloc[0]).rsplit(":", 1)[0] if len(articles) else "input"
-        raise InputError(where, f"no gold column {column!r}")
-    labels = []
-    for location, value in zip(articles["path"], articles[column], strict=True):
-        if is_missing(value) or value == "":
-            raise InputError(str(location), f"no gold label in column {column!r}")
-        labels.append(str(value))
     return labels
 
 

@@ -1,7 +1,10 @@
 """The pair model: a calibrated logistic model of P(same story) over the pair features.
 
 Trained on dev data by ``training/train_pair_model.py`` and shipped in
-``clustering/models/pair-MODEL.json``, one per bundled embedding model. A model whose
+``clustering/models/pair-MODEL.json``, one per bundled embedding model; ``samestory
+calibrate`` (:mod:`clustering.evidence.calibrate`) makes one for any embedder. A pair
+model is for one embedder (:func:`model_id`) and its vector dimension: both are checked
+before it scores. A model whose
 features include ``cos2`` also reads a second embedding model's cosine (``second``): the
 cascade's model for pairs where both articles have that second vector (see
 :mod:`clustering.evidence.cascade`).
@@ -10,12 +13,17 @@ cascade's model for pairs where both articles have that second vector (see
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import cast
 
 import numpy as np
+
+from clustering.errors import InputError, SettingsError
+from embeddings import Embedder
 
 #: The base features of an article pair (see ``ArticleEvidence`` in ``features.py``).
 BASE_FEATURES = (
@@ -47,6 +55,14 @@ FEATURES = (
 
 #: The features of the shipped model for pairs that both have the second model's vector.
 SECOND_FEATURES = (*FEATURES, "cos2", "cos2*samelang")
+
+
+def model_id(embedder: Embedder) -> str:
+    """What a pair model is for: the bundled model's key (``"use"``), else the embedder's name.
+
+    A sentence-transformers model's name holds its absolute path or hub name.
+    """
+    return embedder.key or embedder.name
 
 
 def check_features(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -115,6 +131,33 @@ class PairModel:
             data["second_mean"] = [round(float(x), 7) for x in self.second_mean]
         return data
 
+    def to_json(self) -> str:
+        """The JSON file's text."""
+        return json.dumps(self.to_dict(), indent=1) + "\n"
+
+    @property
+    def dimensions(self) -> int:
+        """The dimension of the vectors this model scores."""
+        return int(self.mean.shape[0])
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        """Raise :class:`SettingsError` unless ``embedder`` is the one this model is for."""
+        used = model_id(embedder)
+        if used != self.model:
+            raise SettingsError(
+                f"the pair model is for {self.model!r} ({self.dimensions}-d vectors), not "
+                f"{used!r}: embed with {self.model!r} or calibrate a pair model for {used!r}"
+            )
+
+    def check_vectors(self, vectors: np.ndarray) -> None:
+        """Raise :class:`SettingsError` unless ``vectors`` have this model's dimension."""
+        if vectors.shape[1] != self.dimensions:
+            raise SettingsError(
+                f"embeddings have {vectors.shape[1]} dimensions, the {self.model!r} pair "
+                f"model expects {self.dimensions}: embed with that model or pass "
+                "pair_model=None"
+            )
+
     def logits(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The log-odds of the same story for each pair the features describe, float32."""
         z = np.full(features["cos"].shape, self.intercept, dtype=np.float32)
@@ -141,15 +184,24 @@ def feature_column(features: dict[str, np.ndarray], name: str) -> np.ndarray:
     return features[name]
 
 
-def read_pair_model(text: str) -> PairModel:
-    """A pair model from its JSON text."""
-    return PairModel.from_dict(json.loads(text))
-
-
 @cache
 def shipped_pair_model(model: str) -> PairModel | None:
     """The pair model shipped under ``pair-MODEL.json`` (``"use"``, ``"use+e5"``), if any."""
     resource = resources.files("clustering.models") / f"pair-{model}.json"
     if not resource.is_file():
         return None
-    return read_pair_model(resource.read_text(encoding="utf-8"))
+    return PairModel.from_dict(json.loads(resource.read_text(encoding="utf-8")))
+
+
+def read_pair_model(path: str | os.PathLike[str]) -> PairModel:
+    """The pair model in a JSON file written by ``samestory calibrate`` (or shipped).
+
+    Raises :class:`InputError` for a file that is missing or not a pair model.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return PairModel.from_dict(data)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read pair model: {exc.strerror or exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(str(path), f"not a pair model ({exc})") from exc

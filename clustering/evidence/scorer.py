@@ -76,12 +76,7 @@ def model_scorer(
     :mod:`clustering.evidence.cascade`); without it every pair gets the base model.
     """
     model = cascade.base
-    if vectors.shape[1] != model.mean.shape[0]:
-        raise ValueError(
-            f"embeddings have {vectors.shape[1]} dimensions, the {model.model!r} pair "
-            f"model expects {model.mean.shape[0]}: embed with that model or pass "
-            "pair_model=None"
-        )
+    model.check_vectors(vectors)
     evidence = ArticleEvidence.of(vectors, model.mean, articles, second)
     return PairScorer(
         block=lambda rows, cols: cascade.scores(evidence.features(rows, cols)),

@@ -113,7 +113,7 @@ class StoryClusterer(StoryEstimator):
         base = self._pair_model(embedder)
         if base is None:
             return None
-        if self.second_model is None or not embedder.key:
+        if self.second_model is None or self.pair_model != "auto" or not embedder.key:
             return Cascade(base)
         name = SECOND_MODEL if self.second_model == "auto" else self.second_model
         second = shipped_pair_model(f"{embedder.key}+{name}")
@@ -152,6 +152,9 @@ class StoryClusterer(StoryEstimator):
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
         embedder = self.resolved_embedder()
+        pair_model = self._pair_model(embedder)
+        if pair_model is not None:  # before embedding, which may take long
+            pair_model.check_embedder(embedder)
         if vectors is None:
             vectors = embed_articles(canonical, embedder, progress)
         else:
@@ -172,14 +175,15 @@ class StoryClusterer(StoryEstimator):
         pair_model = self._pair_model(embedder)
         if pair_model is not None and self.max_distance is not None:
             raise SettingsError(
-                f"max_distance applies only to plain cosine clustering, and {embedder.key!r} "
-                "has a pair model: set min_probability (P(same story) from 0 to 1) instead, "
-                "or pair_model=None"
+                f"max_distance applies only to plain cosine clustering, and "
+                f"{pair_model.model!r} has a pair model: set min_probability (P(same story) "
+                "from 0 to 1) instead, or pair_model=None"
             )
         cascade = self.cascade(embedder)
         if cascade is None:
             cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
             return cosine_scorer(vectors, articles["published"], cutoff)
+        cascade.base.check_embedder(embedder)
         second = None
         if cascade.second is not None:
             second = self._second_vectors(articles, vectors, embedder, cascade.second)

@@ -116,3 +116,20 @@ def to_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     for column in ("id", "title", "text"):
         frame[column] = frame[column].astype(str)
     return frame
+
+
+def table_source(articles: pd.DataFrame) -> str:
+    """Where an article table came from: its first article's file (``input`` when empty)."""
+    return str(articles["path"].iloc[0]).rsplit(":", 1)[0] if len(articles) else "input"
+
+
+def gold_labels(articles: pd.DataFrame, column: str) -> list[str]:
+    """Each article's gold label from ``column`` of the article table."""
+    if column not in articles.columns:
+        raise InputError(table_source(articles), f"no gold column {column!r}")
+    labels = []
+    for location, value in zip(articles["path"], articles[column], strict=True):
+        if is_missing(value) or value == "":
+            raise InputError(str(location), f"no gold label in column {column!r}")
+        labels.append(str(value))
+    return labels

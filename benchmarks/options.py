@@ -1,0 +1,20 @@
+"""The command-line options most benchmarks share: where the data is, which model, JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from embeddings import DEFAULT_MODEL
+
+#: The repository root: default paths are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_model_json(description: str) -> argparse.ArgumentParser:
+    """A parser with ``--data`` (default ``../shared/data``), ``--model`` and ``--json``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+    return parser

@@ -1,0 +1,326 @@
+"""Calibrate a pair model for any embedder, from story-labelled articles or from rated pairs.
+
+A pair model turns the pair features (:data:`~clustering.evidence.model.FEATURES`) into
+P(same story) with a logistic regression. The shipped one was fitted on the OG2021 dev
+titles by :func:`calibrate_articles` (``make train-pair-model``); the same function fits one
+for any embedder, a sentence-transformers model included, so its users get the full
+evidence model rather than plain cosine.
+
+- :func:`calibrate_articles`: articles with a gold story label. Every same-story pair is
+  used, with ``NEGATIVES_PER_POSITIVE`` times as many random other pairs; each sampled pair
+  is used twice, once as it is and once with its dates hidden, so the model also knows
+  what to do when a date is missing. The intercept is corrected for the negative
+  sampling, so P matches the share of same-story pairs among all pairs of the data.
+- :func:`calibrate_pairs`: rated pairs of texts (same story or not), as they are. They
+  carry no dates, so the time features do not vary and keep weight 0 (P ignores time);
+  P matches the share of same-story pairs in the file.
+
+A feature that does not vary across the training pairs cannot be learned: it gets weight 0
+and the intercept absorbs its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from clustering.errors import InputError
+from clustering.evidence.features import ArticleEvidence, SecondVectors
+from clustering.evidence.model import FEATURES, SECOND_FEATURES, PairModel, feature_column
+from clustering.reading.articles import gold_labels, table_source
+from clustering.reading.loaders import articles_from_records
+from clustering.reading.values import is_missing
+
+NEGATIVES_PER_POSITIVE = 20
+SEED = 0
+#: Pairs farther apart in time are never compared (the candidate graph's default window).
+WINDOW_HOURS = 120.0
+#: Most articles :func:`calibrate_articles` takes: it builds the features of every pair
+#: (as the shipped model was trained), about 40 bytes per pair.
+MAX_ARTICLES = 20_000
+#: Fewest same-story (and different-story) pairs a calibration accepts.
+MIN_PAIRS = 2
+#: In-sample precision and recall are those of the pairs at P ≥ this.
+REPORT_PROBABILITY = 0.5
+#: SemEval-2022 Task 8's rating column: 1 = same story … 4 = unrelated.
+RATING_COLUMN = "Overall"
+#: Ratings at most this are the same story, at least ``DIFFERENT_RATING`` different ones;
+#: those between are left out.
+SAME_RATING = 1.5
+DIFFERENT_RATING = 3.0
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"0", "false", "no"}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted pair model and how it did on the pairs it was fitted on.
+
+    ``same`` and ``different`` count the pairs used (before the undated copies),
+    ``left_out`` the rated pairs whose rating was neither;
+    ``precision`` and ``recall`` are in-sample, for the pairs at P ≥ 0.5, over all pairs
+    of the data (sampled negatives stand for all negatives).
+    """
+
+    pair_model: PairModel
+    same: int
+    different: int
+    precision: float
+    recall: float
+    left_out: int = 0
+
+
+def sample_pairs(
+    gold: np.ndarray, hours: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share.
+
+    Only pairs the candidate graph compares are drawn: published within
+    :data:`WINDOW_HOURS` of each other, or with a side undated. Builds every pair's
+    index, so memory grows with the square of the articles.
+    """
+    rows, cols = np.triu_indices(len(gold), 1)
+    near = ~(np.abs(hours[rows] - hours[cols]) > WINDOW_HOURS)
+    rows, cols = rows[near], cols[near]
+    same = gold[rows] == gold[cols]
+    positives = np.flatnonzero(same)
+    negatives = np.flatnonzero(~same)
+    chosen = rng.choice(
+        negatives, min(len(negatives), NEGATIVES_PER_POSITIVE * len(positives)), replace=False
+    )
+    picked = np.concatenate([positives, chosen])
+    return (
+        np.stack([rows[picked], cols[picked]]),
+        same[picked],
+        len(chosen) / max(len(negatives), 1),
+    )
+
+
+def undated(evidence: ArticleEvidence) -> ArticleEvidence:
+    """The same evidence with every publication time hidden (as for undated articles)."""
+    return replace(evidence, hours=np.full_like(evidence.hours, np.nan))
+
+
+def design(
+    features: dict[str, np.ndarray],
+    pairs: np.ndarray | None = None,
+    names: tuple[str, ...] = FEATURES,
+) -> np.ndarray:
+    """One row of the features ``names`` per pair.
+
+    ``features`` are the base features of some pairs as vectors, or of a whole batch as
+    matrices, which ``pairs`` (2 × k article indices) then picks from.
+    """
+    columns = [feature_column(features, name) for name in names]
+    picked = columns if pairs is None else [column[pairs[0], pairs[1]] for column in columns]
+    return np.stack(picked, axis=1)
+
+
+def check_pair_counts(same: int, different: int, where: str) -> None:
+    """Raise :class:`InputError` (at ``where``) unless there are enough pairs of each kind."""
+    if same < MIN_PAIRS or different < MIN_PAIRS:
+        raise InputError(
+            where,
+            f"{same} same-story and {different} different-story pairs: "
+            f"a calibration needs at least {MIN_PAIRS} of each",
+        )
+
+
+def fit_pair_model(
+    x: np.ndarray,
+    labels: np.ndarray,
+    model_name: str,
+    mean: np.ndarray,
+    share: float = 1.0,
+    second: SecondVectors | None = None,
+    second_name: str | None = None,
+) -> PairModel:
+    """A logistic model over the rows ``x`` of the features; constant columns get weight 0.
+
+    The features are :data:`FEATURES`, or :data:`SECOND_FEATURES` with ``second`` (the
+    vectors of the model ``second_name``). ``share`` is the share of negatives that were
+    sampled: the intercept is corrected by its log, so P matches all pairs rather than the
+    sample.
+    """
+    names = FEATURES if second is None else SECOND_FEATURES
+    varying = x.min(axis=0) != x.max(axis=0)
+    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(x[:, varying], labels)
+    coef = np.zeros(len(names), dtype=np.float32)
+    coef[varying] = fitted.coef_[0]
+    return PairModel(
+        model=model_name,
+        mean=mean.astype(np.float32),
+        coef=coef,
+        intercept=float(fitted.intercept_[0] + np.log(share)),
+        features=names,
+        second=None if second is None else second_name,
+        second_mean=None if second is None else second.mean.astype(np.float32),
+    )
+
+
+def _calibration(
+    pair_model: PairModel,
+    evidence: ArticleEvidence,
+    pairs: np.ndarray,
+    labels: np.ndarray,
+    share: float,
+) -> Calibration:
+    """The fitted model with its in-sample pair precision and recall (negatives reweighted)."""
+    linked = pair_model.scores(evidence.pair_features(pairs[0], pairs[1])) >= REPORT_PROBABILITY
+    true = float(np.sum(linked & labels))
+    false = float(np.sum(linked & ~labels)) / share
+    same = int(labels.sum())
+    return Calibration(
+        pair_model=pair_model,
+        same=same,
+        different=len(labels) - same,
+        precision=true / (true + false) if true + false else 0.0,
+        recall=true / same,
+    )
+
+
+def _evidence(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    mean: np.ndarray,
+    second: SecondVectors | None = None,
+) -> ArticleEvidence:
+    return ArticleEvidence.of(vectors, mean, articles, second)
+
+
+def calibrate_articles(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    model_name: str,
+    gold_column: str = "story",
+    seed: int = SEED,
+    second: SecondVectors | None = None,
+    second_name: str | None = None,
+) -> Calibration:
+    """Fit the pair model for ``model_name`` on articles labelled with their gold story.
+
+    ``articles`` is the article table (see :func:`clustering.load_articles`) with
+    ``gold_column``; ``vectors`` are its article vectors, made by the embedder
+    ``model_name`` names (see :func:`~clustering.evidence.model.model_id`). The features
+    of every pair are built at once, as for the shipped model, so memory grows with the
+    square of the articles (at most :data:`MAX_ARTICLES`). Raises :class:`InputError` for
+    too many articles, a missing column or label, and fewer than two same-story or
+    different-story pairs. With ``second`` (every article's vector from the model
+    ``second_name``), the model is the cascade's second one, reading ``cos2`` too.
+    """
+    if len(articles) > MAX_ARTICLES:
+        raise InputError(
+            table_source(articles),
+            f"{len(articles)} articles: calibration compares every pair and takes at most "
+            f"{MAX_ARTICLES}; give a sample",
+        )
+    gold = np.asarray(gold_labels(articles, gold_column), dtype=str)
+    sizes = np.unique(gold, return_counts=True)[1].astype(np.int64)
+    same = int(np.sum(sizes * (sizes - 1) // 2))
+    check_pair_counts(same, len(gold) * (len(gold) - 1) // 2 - same, table_source(articles))
+    vectors = np.asarray(vectors, dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    evidence = _evidence(articles, vectors, mean, second)
+    pairs, labels, share = sample_pairs(gold, evidence.hours, np.random.default_rng(seed))
+    names = FEATURES if second is None else SECOND_FEATURES
+    x = np.concatenate(
+        [
+            design(evidence.features(), pairs, names),
+            design(undated(evidence).features(), pairs, names),
+        ]
+    )
+    pair_model = fit_pair_model(
+        x, np.concatenate([labels, labels]), model_name, mean, share, second, second_name
+    )
+    return _calibration(pair_model, evidence, pairs, labels, share)
+
+
+def calibrate_pairs(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    pairs: np.ndarray,
+    same: Sequence[bool] | np.ndarray,
+    model_name: str,
+    source: str = "pairs",
+) -> Calibration:
+    """Fit the pair model for ``model_name`` on rated pairs of articles.
+
+    ``pairs`` is 2 × k indices into ``articles`` (the article table, one row per distinct
+    text) and its ``vectors``; ``same[k]`` says whether pair k is one story. ``source``
+    names the input in errors.
+    """
+    labels = np.asarray(same, dtype=bool)
+    check_pair_counts(int(labels.sum()), int((~labels).sum()), source)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    evidence = _evidence(articles, vectors, mean)
+    features = evidence.pair_features(pairs[0], pairs[1])
+    pair_model = fit_pair_model(design(features), labels, model_name, mean)
+    return _calibration(pair_model, evidence, pairs, labels, 1.0)
+
+
+def rated_labels(ratings: Sequence[object], source: str) -> list[bool | None]:
+    """Same story (True), different (False) or left out (None), from SemEval-style ratings.
+
+    A rating is a number from 1 (same story) to 4 (unrelated): at most 1.5 is the same
+    story, at least 3 a different one. ``source`` names the input in errors.
+    """
+    labels: list[bool | None] = []
+    for row, value in enumerate(ratings, 1):
+        try:
+            rating = float(str(value))
+        except ValueError:
+            rating = float("nan")
+        if is_missing(value) or np.isnan(rating):
+            raise InputError(source, f"row {row}: rating {value!r} is not a number")
+        labels.append(
+            True if rating <= SAME_RATING else False if rating >= DIFFERENT_RATING else None
+        )
+    return labels
+
+
+def flag_labels(flags: Sequence[object], column: str, source: str) -> list[bool]:
+    """Same story or not from a column of 0/1 or true/false (yes/no, any case)."""
+    labels = []
+    for row, value in enumerate(flags, 1):
+        text = "" if is_missing(value) else str(value).strip().lower()
+        if text.endswith(".0"):  # a numeric column read as floats
+            text = text[:-2]
+        if text not in _TRUE | _FALSE:
+            raise InputError(source, f"row {row}: {column} {value!r} is not 0/1 or true/false")
+        labels.append(text in _TRUE)
+    return labels
+
+
+def pair_articles(
+    left: Sequence[str],
+    right: Sequence[str],
+    left_langs: Sequence[str | None] | None = None,
+    right_langs: Sequence[str | None] | None = None,
+    source: str = "pairs",
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The texts of pairs as an article table (one row per distinct text and language).
+
+    Each text is read as ``cluster`` reads a text-only row: its headline is its short
+    first line or sentence, boilerplate is removed and a missing language is detected.
+    Returns the table, the pairs as 2 × k indices into it, and which of the given pairs
+    those are: a pair with a text that leaves nothing to read is left out.
+    """
+    sides = []
+    rows: dict[tuple[str, str | None], int] = {}
+    for texts, langs in ((left, left_langs), (right, right_langs)):
+        given = langs if langs is not None else [None] * len(texts)
+        sides.append(
+            [rows.setdefault((t, g), len(rows)) for t, g in zip(texts, given, strict=True)]
+        )
+    records = [{"id": str(i), "text": t, "lang": g} for (t, g), i in rows.items()]
+    articles = articles_from_records(records, source, skip_bad=True).articles
+    position = np.full(len(rows), -1, dtype=np.int64)
+    position[articles["id"].astype(int).to_numpy()] = np.arange(len(articles))
+    pairs = position[np.asarray(sides, dtype=np.int64).reshape(2, len(left))]
+    kept = np.asarray((pairs >= 0).all(axis=0), dtype=bool)
+    return articles.reset_index(drop=True), pairs[:, kept], kept
