@@ -143,7 +143,12 @@ class ArticleEvidence:
         lang_rows, lang_cols = self.lang[rows], self.lang[cols]
         same = (lang_rows[:, None] == lang_cols[None, :]) & (lang_rows[:, None] >= 0)
         extra = {}
-        if self.second is not None and self.has_second is not None:
+        if (
+            self.second is not None
+            and self.has_second is not None
+            and self.has_second[rows].any()
+            and self.has_second[cols].any()
+        ):  # blocks without a second vector on both sides skip the product
             extra = {
                 "cos2": self.second[rows] @ self.second[cols].T,
                 "both2": self.has_second[rows][:, None] & self.has_second[cols][None, :],
