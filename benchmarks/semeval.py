@@ -7,7 +7,9 @@ Run from the repository root:
 The same as `samestory compare --pairs semeval2022-pairs-dev.csv --left text1 --right text2
 --left-lang lang1 --right-lang lang2 --no-cache`: Pearson correlation of the similarity
 with -Overall (1 = same story .. 4 = unrelated), over all pairs and over the
-cross-lingual ones (lang1 != lang2). Time covers reading, embedding and scoring.
+cross-lingual ones (lang1 != lang2), and the same for P(same story), the column that
+`cluster`'s default model gives (``same_story_probability``). Time covers reading,
+embedding and scoring, for each.
 The data is read in place, never copied into the repository.
 """
 
@@ -24,7 +26,8 @@ from scipy.stats import pearsonr
 
 from clustering.evidence.compare import COMPARE_MODEL, score_pairs
 from clustering.output.pairs import read_pairs
-from embeddings import make_embedder
+from clustering.pipeline import pair_probabilities
+from embeddings import DEFAULT_MODEL, make_embedder
 
 #: The repository root: default paths are relative to it.
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,14 +53,24 @@ def run_semeval(
         embedder=make_embedder(model, cache=cache),
     )
     seconds = time.perf_counter() - start
+    begin = time.perf_counter()
+    probability = pair_probabilities(table, make_embedder(DEFAULT_MODEL, cache=cache))
+    probability_seconds = time.perf_counter() - begin
     gold = -np.array([float(str(row["Overall"])) for row in table.rows])
     cross = np.array([row["lang1"] != row["lang2"] for row in table.rows])
+    scored = ~np.isnan(probability)
     return {
         "pairs": len(gold),
         "pearson": float(pearsonr(scores.similarity, gold)[0]),
         "cross_pairs": int(cross.sum()),
         "pearson_cross": float(pearsonr(scores.similarity[cross], gold[cross])[0]),
         "seconds": seconds,
+        "probability_pairs": int(scored.sum()),
+        "probability_pearson": float(pearsonr(probability[scored], gold[scored])[0]),
+        "probability_pearson_cross": float(
+            pearsonr(probability[scored & cross], gold[scored & cross])[0]
+        ),
+        "probability_seconds": probability_seconds,
     }
 
 

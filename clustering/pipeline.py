@@ -119,3 +119,19 @@ def calibrate_pair_file(
     vectors = embed_articles(articles, embedder, progress)
     calibration = calibrate_pairs(articles, vectors, pairs, same, model_id(embedder), source)
     return replace(calibration, left_out=len(labels) - len(same))
+
+
+def pair_probabilities(table: PairTable, embedder: Embedder | None = None) -> np.ndarray:
+    """P(same story) of every pair of a pair table, as ``cluster`` scores it among the texts.
+
+    ``embedder`` defaults to the default model; it picks the shipped pair models. Each text
+    is read as ``cluster`` reads a text-only row; a pair with a text that leaves nothing
+    to read gets NaN.
+    """
+    articles, pairs, kept = pair_articles(
+        table.left, table.right, table.left_langs, table.right_langs
+    )
+    clusterer = StoryClusterer(embedder=embedder)
+    probability = np.full(len(kept), np.nan)
+    probability[kept] = clusterer.pair_probabilities(articles, pairs[0], pairs[1])
+    return probability

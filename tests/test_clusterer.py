@@ -8,6 +8,7 @@ import pytest
 
 from clustering import StoryClusterer, articles_from_records
 from clustering.errors import SettingsError
+from clustering.grouping.estimator import as_article_table
 
 
 def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:
@@ -209,4 +210,26 @@ def test_four_unrelated_headlines_of_one_moment_are_four_outliers():
         (("1",), True),
         (("2",), True),
         (("3",), True),
+    ]
+
+
+def test_explain_gives_the_probability_fit_uses():
+    texts = [
+        "Aliyev receives the Iranian defence minister Nasirzadeh in Baku",
+        "Aliyev reçoit le ministre iranien de la Défense Nasirzadeh à Bakou",
+        "Heavy rain floods the streets of Lisbon",
+    ]
+    clusterer = StoryClusterer()
+    table = as_article_table(texts)
+    vectors = clusterer.fit(table).embeddings_
+    explained = clusterer.explain(table, "0", "1", embeddings=vectors)
+    scorer = clusterer.scorer(table, vectors, clusterer.resolved_embedder())
+    assert explained.probability == float(scorer.pairs(np.array([0]), np.array([1]))[0])
+    assert explained.model == "model with the e5 cosine"
+    assert {t.feature for t in explained.terms} >= {"cos", "cos2", "names"}
+    logit = explained.intercept + sum(t.contribution for t in explained.terms)
+    assert abs(explained.probability - 1 / (1 + np.exp(-logit))) < 1e-5
+    assert clusterer.pair_probabilities(table, np.array([0, 0]), np.array([1, 2])).tolist() == [
+        explained.probability,
+        float(scorer.pairs(np.array([0]), np.array([2]))[0]),
     ]

@@ -125,8 +125,14 @@ def test_centring_round_trip_and_fallback(tmp_path):
 def test_compare_prints_the_evidence(runner):
     result = runner.invoke(main, ["compare", str(SEED_FILES[0]), str(SEED_FILES[2])])
     assert result.exit_code == 0
-    labels = [line[:22].strip() for line in result.stdout.splitlines()]
-    assert labels == [
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("P(same story)         0.")
+    assert lines[0].endswith("  (first-order model, as cluster scores the pair)")
+    labels = [line[:22].strip() for line in lines]
+    evidence = labels.index("evidence")
+    assert evidence == 1 and set(labels[evidence + 1 : labels.index("similarity")]) == {""}
+    assert lines[labels.index("similarity") - 1].endswith("  (where every pair starts)")
+    assert labels[labels.index("similarity") :] == [
         "similarity",
         "embedding similarity",
         "lexical overlap",
@@ -155,12 +161,17 @@ def test_compare_json(runner):
         "lexical_overlap",
         "shared_entities",
         "time_gap_hours",
+        "same_story_probability",
+        "pair_model",
+        "evidence",
     ]
+    assert payload["pair_model"] == "first-order model"
+    assert list(payload["evidence"][0]) == ["feature", "words", "value", "weight", "contribution"]
     assert ["Nasirzade", "Nasirzadeh"] in payload["shared_entities"]
     assert payload["languages"] == ["tr", "fr"]
 
 
-def test_pairs_mode_adds_a_similarity_column(runner, tmp_path):
+def test_pairs_mode_adds_similarity_and_probability_columns(runner, tmp_path):
     path = _pair_csv(tmp_path, PAIRS)
     out = tmp_path / "out.csv"
     args = [
@@ -181,10 +192,12 @@ def test_pairs_mode_adds_a_similarity_column(runner, tmp_path):
     result = runner.invoke(main, args)
     assert result.exit_code == 0 and result.stdout == ""
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["id", "a", "b", "la", "lb", "similarity"]
+    assert list(rows[0]) == ["id", "a", "b", "la", "lb", "similarity", "same_story_probability"]
     assert [(r["id"], r["a"], r["lb"]) for r in rows] == [(p[0], p[1], p[4]) for p in PAIRS]
     similarity = [float(r["similarity"]) for r in rows]
     assert all(0 <= s <= 1 for s in similarity) and similarity[0] > similarity[1]
+    probability = [float(r["same_story_probability"]) for r in rows]
+    assert all(0 <= p <= 1 for p in probability) and probability[0] > probability[1]
 
 
 def test_pairs_mode_detects_languages_and_writes_stdout(runner, tmp_path):
@@ -192,7 +205,8 @@ def test_pairs_mode_detects_languages_and_writes_stdout(runner, tmp_path):
     result = runner.invoke(main, ["compare", "--pairs", str(path), "--left", "a", "--right", "b"])
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["id", "a", "b", "similarity"] and len(rows) == 4
+    assert rows[0] == ["id", "a", "b", "similarity", "same_story_probability"]
+    assert len(rows) == 4
     table = read_pairs(path, "a", "b")
     assert table.left_langs is None and len(table.rows) == 3
 

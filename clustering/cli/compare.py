@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -19,30 +20,42 @@ from clustering.cli.common import (
     progress_bar,
 )
 from clustering.errors import InputError
-from clustering.evidence.compare import (
-    COMPARE_MODEL,
-    Comparison,
-    compare_articles,
-    same_story_probability,
-    score_pairs,
-)
+from clustering.evidence.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
+from clustering.evidence.explain import PairExplanation
+from clustering.grouping.clusterer import StoryClusterer
 from clustering.output.pairs import read_pairs, write_pairs
+from clustering.pipeline import pair_probabilities
 from clustering.reading.loaders import load_articles
+from embeddings import DEFAULT_MODEL
+
+#: Evidence that moved the log-odds by less than this is left out of the text block.
+SHOWN_CONTRIBUTION = 0.05
 
 
-def render_comparison(comparison: Comparison, probability: float | None = None) -> str:
-    """The evidence as a small aligned block; ``probability`` is a pair model's P."""
+def render_explanation(explanation: PairExplanation) -> list[str]:
+    """P(same story) and the evidence that moved it, largest first, as aligned lines."""
+    lines = [
+        f"P(same story)         {explanation.probability:.3f}  "
+        f"({explanation.model}, as cluster scores the pair)"
+    ]
+    label = "evidence"
+    for term in sorted(explanation.terms, key=lambda t: -abs(t.contribution)):
+        if abs(term.contribution) >= SHOWN_CONTRIBUTION:
+            lines.append(f"{label:<22}{term.contribution:+.2f}  {term.words} ({term.value:.2f})")
+            label = ""
+    lines.append(f"{label:<22}{explanation.intercept:+.2f}  (where every pair starts)")
+    return lines
+
+
+def render_comparison(comparison: Comparison, explanation: PairExplanation | None = None) -> str:
+    """The evidence as a small aligned block, P(same story) and its evidence first."""
     entities = ", ".join(f"{a} = {b}" if a != b else a for a, b in comparison.shared_entities)
     gap = comparison.time_gap_hours
     langs = ", ".join(lang or "unknown" for lang in comparison.languages)
     first, second = comparison.ids
     lines = [
+        *([] if explanation is None else render_explanation(explanation)),
         f"similarity            {comparison.similarity:.3f}  (0 unrelated .. 1 same story)",
-        *(
-            []
-            if probability is None
-            else [f"P(same story)         {probability:.3f}  (pair model)"]
-        ),
         f"embedding similarity  {comparison.embedding_similarity:.3f}",
         f"lexical overlap       {comparison.lexical_overlap:.3f}",
         f"shared entities       {entities or 'none'}",
@@ -99,11 +112,13 @@ def compare(
 ) -> None:
     """How likely two articles A B report the same story, with the evidence.
 
-    Prints the similarity (0..1, higher = same story), the embedding similarity, the
-    lexical overlap, the names both mention, the time gap (shown, not scored) and the
-    languages. With --pairs FILE --left COL --right COL, writes FILE as CSV with a
-    `similarity` column added. The similarity is calibrated for the default model, e5.
-    With --pair-model FILE (and its --model), two articles also get P(same story) from it.
+    Prints P(same story) as `cluster` scores the pair (the default model's pair models,
+    or --pair-model FILE with its --model) with the evidence that moved it, then the
+    similarity (0..1, higher = same story), the embedding similarity, the lexical
+    overlap, the names both mention, the time gap and the languages. With --pairs FILE
+    --left COL --right COL, writes FILE as CSV with `similarity` and
+    `same_story_probability` columns added. The similarity is calibrated for --model e5
+    (its default).
     """
     if pairs is None and len(articles) != 2:
         raise click.UsageError("give two articles A B, or --pairs FILE --left COL --right COL")
@@ -123,17 +138,40 @@ def compare(
                     embedder=settings.embedder(),
                     progress=progress,
                 )
-            write_pairs(table, scores.similarity, output)
+            default = replace(settings, model=DEFAULT_MODEL).embedder()
+            probability = pair_probabilities(table, default)
+            write_pairs(table, scores.similarity, output, probability)
             return
         both = pd.concat([_one_article(path) for path in articles], ignore_index=True)
         embedder = settings.embedder()
-        model = load_pair_model(pair_model, embedder)
         comparison = compare_articles(both, embedder)
-        probability = None if model is None else same_story_probability(both, model, embedder)
+        explanation = _explanation(both, pair_model, settings)
     if fmt == "json":
         payload = comparison.as_dict()
-        if probability is not None:
-            payload["same_story_probability"] = probability
+        if explanation is not None:
+            payload["same_story_probability"] = explanation.probability
+            payload["pair_model"] = explanation.model
+            payload["evidence"] = explanation.table().to_dict("records")
         output.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        output.write(render_comparison(comparison, probability))
+        output.write(render_comparison(comparison, explanation))
+
+
+def _explanation(
+    both: pd.DataFrame, pair_model: str | None, settings: ModelSettings
+) -> PairExplanation | None:
+    """P(same story) of the two articles as ``cluster`` scores them, and why.
+
+    With ``--pair-model``, its model with ``--model``; else the default clusterer (the
+    default model and its shipped pair models), whatever ``--model`` the similarity uses.
+    """
+    if pair_model is not None:
+        embedder = settings.embedder()
+        clusterer = StoryClusterer(
+            embedder=embedder, pair_model=load_pair_model(pair_model, embedder)
+        )
+    else:
+        model = replace(settings, model=DEFAULT_MODEL)
+        clusterer = StoryClusterer(embedder=model.embedder())
+    ids = both["id"].astype(str).tolist()
+    return clusterer.explain(both, ids[0], ids[1])

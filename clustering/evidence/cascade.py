@@ -49,6 +49,17 @@ class Cascade:
     base: PairModel
     second: PairModel | None = None
 
+    def models(self) -> tuple[PairModel, ...]:
+        """The models, numbered as :meth:`model_of` numbers them."""
+        return (self.base,) if self.second is None else (self.base, self.second)
+
+    def model_of(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """Which model scores each pair: 0 the base one, 1 the second one."""
+        both = features.get("both2")
+        if self.second is None or both is None:
+            return np.zeros(features["cos"].shape, dtype=np.int8)
+        return both.astype(np.int8)
+
     def scores(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """P(same story): the second model's where both articles have a second vector."""
         probability = self.base.scores(features)

@@ -28,15 +28,11 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from clustering.evidence.cascade import Cascade
 from clustering.evidence.centring import Centring, shipped_centring
 from clustering.evidence.lexical import prefix_similarity, shared_entities
-from clustering.evidence.model import PairModel
-from clustering.evidence.scorer import model_scorer
 from clustering.reading.language import detect_language, normalize_lang
 from clustering.reading.values import is_missing
 from embeddings import Embedder, encode_in_batches, lead, make_embedder
-from embeddings.articles import embed_articles
 
 #: The model the similarity was calibrated for.
 COMPARE_MODEL = "e5"
@@ -170,20 +166,3 @@ def compare_articles(articles: pd.DataFrame, embedder: Embedder | None = None) -
         shared_entities=tuple(shared_entities(texts[0], texts[1])),
         time_gap_hours=time_gap_hours(first["published"], second["published"]),
     )
-
-
-def same_story_probability(
-    articles: pd.DataFrame, pair_model: PairModel, embedder: Embedder | None = None
-) -> float:
-    """P(same story) of the two articles of an article table by ``pair_model``.
-
-    The articles are embedded and scored as ``cluster`` scores a pair; ``embedder``
-    (default: the cached :data:`COMPARE_MODEL`) must be the one the pair model is for.
-    """
-    if len(articles) != 2:
-        raise ValueError(f"compare needs two articles, got {len(articles)}")
-    embedder = embedder or make_embedder(COMPARE_MODEL)
-    pair_model.check_embedder(embedder)
-    vectors = embed_articles(articles, embedder)
-    scorer = model_scorer(Cascade(pair_model), vectors, articles, min_probability=0.5)
-    return float(scorer.pairs(np.array([0]), np.array([1]))[0])

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.evidence.cascade import Cascade
-from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of
+from clustering.evidence.features import ArticleEvidence, hours_of
 
 #: With a pair model, pairs less likely than this to be the same story are not kept: on
 #: OG2021 dev, dropping them changes BCubed F1 by less than 0.001.
@@ -63,21 +63,12 @@ class PairScorer:
         )
 
 
-def model_scorer(
-    cascade: Cascade,
-    vectors: np.ndarray,
-    articles: pd.DataFrame,
-    min_probability: float,
-    second: SecondVectors | None = None,
-) -> PairScorer:
+def model_scorer(cascade: Cascade, evidence: ArticleEvidence, min_probability: float) -> PairScorer:
     """Scores are the pair models' P(same story); P ≥ ``min_probability`` may link.
 
-    ``second`` gives the second model's vectors of some articles (see
-    :mod:`clustering.evidence.cascade`); without it every pair gets the base model.
+    ``evidence`` holds what the features come from, the second model's vectors of some
+    articles included (see :mod:`clustering.evidence.cascade`).
     """
-    model = cascade.base
-    model.check_vectors(vectors)
-    evidence = ArticleEvidence.of(vectors, model.mean, articles, second)
     return PairScorer(
         block=lambda rows, cols: cascade.scores(evidence.features(rows, cols)),
         pairs=lambda left, right: cascade.scores(evidence.pair_features(left, right)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,8 @@ from clustering.evidence.cascade import (
     embed_heads,
     second_rows,
 )
-from clustering.evidence.features import SecondVectors, hours_of
+from clustering.evidence.explain import PairExplanation, explain_pair
+from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
@@ -183,11 +186,70 @@ class StoryClusterer(StoryEstimator):
         if cascade is None:
             cutoff = self.max_distance if self.max_distance is not None else embedder.max_distance
             return cosine_scorer(vectors, articles["published"], cutoff)
+        return model_scorer(
+            cascade, self.evidence(articles, vectors, embedder, cascade), self.min_probability
+        )
+
+    def evidence(
+        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, cascade: Cascade
+    ) -> ArticleEvidence:
+        """What the pair features of a batch come from, with the cascade's second vectors."""
         cascade.base.check_embedder(embedder)
+        cascade.base.check_vectors(vectors)
         second = None
         if cascade.second is not None:
             second = self._second_vectors(articles, vectors, embedder, cascade.second)
-        return model_scorer(cascade, vectors, articles, self.min_probability, second)
+        return ArticleEvidence.of(vectors, cascade.base.mean, articles, second)
+
+    def _batch_evidence(
+        self, articles: pd.DataFrame | Sequence[str], embeddings: Vectors
+    ) -> tuple[pd.DataFrame, Cascade, ArticleEvidence]:
+        """The article table, the pair models and the evidence of a batch, as fit has them."""
+        table = as_article_table(articles)
+        embedder = self.resolved_embedder()
+        cascade = self.cascade(embedder)
+        if cascade is None:
+            raise SettingsError("P(same story) needs a pair model: cosine clustering has none")
+        if embeddings is None:
+            vectors = embed_articles(table, embedder)
+        else:
+            vectors = normalize(check_embeddings(embeddings, len(table)))
+        return table, cascade, self.evidence(table, vectors, embedder, cascade)
+
+    def explain(
+        self,
+        articles: pd.DataFrame | Sequence[str],
+        first: str,
+        second: str,
+        embeddings: Vectors = None,
+    ) -> PairExplanation:
+        """P(same story) of the articles with ids ``first`` and ``second``, and why.
+
+        The pair is scored as :meth:`fit` would score it among ``articles`` (the batch
+        decides only which articles get the second model's vector). Needs a pair model.
+        """
+        table, cascade, evidence = self._batch_evidence(articles, embeddings)
+        ids = table["id"].astype(str).tolist()
+        missing = [i for i in (first, second) if i not in ids]
+        if missing:
+            raise ValueError(f"no article with id {missing[0]!r}")
+        pair = np.array([ids.index(first)]), np.array([ids.index(second)])
+        return explain_pair(cascade, evidence.pair_features(*pair))
+
+    def pair_probabilities(
+        self,
+        articles: pd.DataFrame | Sequence[str],
+        left: np.ndarray,
+        right: np.ndarray,
+        embeddings: Vectors = None,
+    ) -> np.ndarray:
+        """P(same story) of the pairs (``left[k]``, ``right[k]``), as :meth:`fit` scores them.
+
+        ``left`` and ``right`` are row numbers of ``articles``; the batch decides only
+        which articles get the second model's vector.
+        """
+        _, cascade, evidence = self._batch_evidence(articles, embeddings)
+        return cascade.scores(evidence.pair_features(np.asarray(left), np.asarray(right)))
 
     def closeness(self, articles: pd.DataFrame, vectors: np.ndarray) -> Closeness:
         """Pair scores among some of ``articles``, as a story's representative is picked by.

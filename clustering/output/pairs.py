@@ -22,6 +22,8 @@ from clustering.reading.values import is_missing
 
 #: The column the scores go to.
 SIMILARITY_COLUMN = "similarity"
+#: The column ``compare --pairs`` adds with P(same story) as ``cluster`` scores the pair.
+PROBABILITY_COLUMN = "same_story_probability"
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,26 @@ def read_pairs(
     )
 
 
-def write_pairs(table: PairTable, similarity: Sequence[float] | np.ndarray, handle: TextIO) -> None:
-    """The rows as CSV with every input column and :data:`SIMILARITY_COLUMN` (4 decimals)."""
-    columns = [*table.columns, *([] if SIMILARITY_COLUMN in table.columns else [SIMILARITY_COLUMN])]
+def write_pairs(
+    table: PairTable,
+    similarity: Sequence[float] | np.ndarray,
+    handle: TextIO,
+    probability: Sequence[float] | np.ndarray | None = None,
+) -> None:
+    """The rows as CSV with every input column and the scores (4 decimals).
+
+    :data:`SIMILARITY_COLUMN` always, :data:`PROBABILITY_COLUMN` when ``probability`` is
+    given; a NaN score is an empty cell (a pair that could not be scored).
+    """
+    added = [SIMILARITY_COLUMN, *([] if probability is None else [PROBABILITY_COLUMN])]
+    columns = [*table.columns, *(name for name in added if name not in table.columns)]
+    scores = {SIMILARITY_COLUMN: similarity}
+    if probability is not None:
+        scores[PROBABILITY_COLUMN] = probability
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(columns)
-    for row, score in zip(table.rows, similarity, strict=True):
+    for k, row in enumerate(table.rows):
         cells = {name: _cell(row.get(name)) for name in table.columns}
-        cells[SIMILARITY_COLUMN] = f"{score:.4f}"
+        for name, values in scores.items():
+            cells[name] = "" if np.isnan(values[k]) else f"{values[k]:.4f}"
         writer.writerow([cells[name] for name in columns])
