@@ -12,7 +12,11 @@ any ±3-day window). Each synthetic article keeps its dev story. Rows are writte
 then ``--adds`` single articles (perturbed dev titles again) are added one at a time
 through ``StoryStore.add`` with vectors computed beforehand, so the timing covers
 everything but embedding: duplicate checks, candidate search, evidence, HDBSCAN, the
-transaction. The first add, which loads the vectors into memory, is reported apart.
+transaction. A store fed by ``add`` keeps the second model's (e5) head vectors of its
+articles; so the prefilled one gets them too (each synthetic article: its dev title's e5
+vector plus the same kind of noise), and the new articles' are written beforehand, as
+their USE vectors are. The first add, which loads the vectors into memory, is reported
+apart.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from clustering import load_articles
+from clustering.evidence.cascade import embed_heads, head_text
+from clustering.grouping.clusterer import SECOND_MODEL
 from clustering.store.store import StoryStore, article_digest
 from embeddings import CachedEmbedder, Embedder, EmbedderBase, get_embedder
 from embeddings.articles import embed_articles
@@ -55,10 +61,21 @@ class KnownVectors(EmbedderBase):
         return np.stack([self.vectors[text] for text in texts])
 
 
+def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``vectors`` plus Gaussian noise (sigma 0.02 per dimension), renormalised."""
+    noisy = vectors + rng.normal(0, 0.02, vectors.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    return noisy.astype(np.float32)
+
+
 def synthetic(
-    articles: pd.DataFrame, vectors: np.ndarray, size: int, rng: np.random.Generator
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """``size`` perturbed copies of the dev articles and their perturbed vectors."""
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    heads: np.ndarray,
+    size: int,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``size`` perturbed copies of the dev articles, their USE and their e5 head vectors."""
     base = rng.integers(0, len(articles), size)
     words = rng.choice(WORDS, size)
     table = articles.iloc[base].reset_index(drop=True).copy()
@@ -68,12 +85,21 @@ def synthetic(
     ]
     shift = pd.to_timedelta(rng.uniform(-12, 12, size), unit="h")
     table["published"] = pd.to_datetime(table["published"]) + shift
-    noisy = vectors[base] + rng.normal(0, 0.02, (size, vectors.shape[1])).astype(np.float32)
-    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-    return table, noisy.astype(np.float32)
+    return table, _noisy(vectors[base], rng), _noisy(heads[base], rng)
 
 
-def prefill(path: Path, model: Embedder, table: pd.DataFrame, vectors: np.ndarray) -> None:
+def write_heads(path: Path, table: pd.DataFrame, heads: np.ndarray) -> None:
+    """Keep the e5 head vectors of ``table`` in the store, as ``add`` keeps them."""
+    connection = sqlite3.connect(path)
+    with connection:
+        texts = [head_text(t, x) for t, x in zip(table["title"], table["text"], strict=True)]
+        CachedEmbedder(get_embedder(SECOND_MODEL), connection=connection).put(texts, heads)
+    connection.close()
+
+
+def prefill(
+    path: Path, model: Embedder, table: pd.DataFrame, vectors: np.ndarray, heads: np.ndarray
+) -> None:
     """Write the synthetic articles straight into a new store, one story per dev story."""
     StoryStore(path, KnownVectors(model, {})).close()
     stories = {story: f"st{n + 1:06d}" for n, story in enumerate(sorted(set(table["story"])))}
@@ -107,6 +133,7 @@ def prefill(path: Path, model: Embedder, table: pd.DataFrame, vectors: np.ndarra
             ],
         )
     connection.close()
+    write_heads(path, table, heads)
 
 
 def run_store_bench(data: Path, size: int = 100_000, adds: int = 200) -> dict[str, float]:
@@ -114,16 +141,19 @@ def run_store_bench(data: Path, size: int = 100_000, adds: int = 200) -> dict[st
     articles = load_articles([data / "og2021-dev.jsonl"]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     dev_vectors = embed_articles(articles, embedder)
+    rows = np.arange(len(articles))
+    dev_heads = embed_heads(articles, rows, CachedEmbedder(get_embedder(SECOND_MODEL)))
     rng = np.random.default_rng(0)
-    table, vectors = synthetic(articles, dev_vectors, size, rng)
-    queries, query_vectors = synthetic(articles, dev_vectors, adds + 1, rng)
+    table, vectors, heads = synthetic(articles, dev_vectors, dev_heads, size, rng)
+    queries, query_vectors, query_heads = synthetic(articles, dev_vectors, dev_heads, adds + 1, rng)
     queries["id"] = [f"new{i}" for i in range(len(queries))]
     known = dict(zip(queries["title"], query_vectors, strict=True))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         start = time.perf_counter()
-        prefill(path, embedder, table, vectors)
+        prefill(path, embedder, table, vectors, heads)
         fill = time.perf_counter() - start
+        write_heads(path, queries, query_heads)
         with StoryStore(path, KnownVectors(embedder, known)) as store:
             timings = []
             for row in range(len(queries)):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +42,19 @@ class CachedEmbedder:
 
     Only texts not seen before with the same model name are sent to the wrapped embedder,
     each distinct text once. ``hits`` and ``misses`` count texts served from and added to
-    the cache since construction.
+    the cache since construction. The vectors live in ``directory``'s ``vectors.sqlite``,
+    or, with ``connection``, in a ``vectors`` table of that database (a story store keeps
+    its articles' second-model vectors so); the caller then owns its transactions.
     """
 
-    def __init__(self, embedder: Embedder, directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        directory: str | os.PathLike[str] | None = None,
+        connection: sqlite3.Connection | None = None,
+    ) -> None:
         self.embedder = embedder
+        self.connection = connection
         self.name = embedder.name
         self.key = embedder.key
         self.max_distance = embedder.max_distance
@@ -55,12 +64,25 @@ class CachedEmbedder:
         self.hits = 0
         self.misses = 0
 
-    def _connect(self) -> sqlite3.Connection:
+    def sharing(self, embedder: Embedder) -> CachedEmbedder:
+        """``embedder`` cached where this one keeps its vectors."""
+        return CachedEmbedder(embedder, self.directory, self.connection)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if self.connection is not None:
+            self.connection.execute(_SCHEMA)
+            yield self.connection
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(_SCHEMA)
-        return connection
+        try:
+            with connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(_SCHEMA)
+                yield connection
+        finally:
+            connection.close()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts``, from the cache where present."""
@@ -72,23 +94,26 @@ class CachedEmbedder:
                 if digest not in found and digest not in missing:
                     missing[digest] = text
             if missing:
-                fresh = self.embedder.encode(list(missing.values()))
-                rows = [
-                    (self.name, digest, np.asarray(vector, dtype=np.float32).tobytes())
-                    for digest, vector in zip(missing, fresh, strict=True)
-                ]
-                connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
-                found.update(
-                    {
-                        digest: np.asarray(v, dtype=np.float32)
-                        for digest, v in zip(missing, fresh, strict=True)
-                    }
-                )
+                fresh = np.asarray(self.embedder.encode(list(missing.values())), dtype=np.float32)
+                self._write(connection, list(missing), fresh)
+                found.update(zip(missing, fresh, strict=True))
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         if not texts:
             return self.embedder.encode([])
         return np.stack([found[digest] for digest in digests])
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep ``vectors`` made elsewhere as this model's vectors of ``texts``."""
+        with self._connect() as connection:
+            digests = [content_digest(text) for text in texts]
+            self._write(connection, digests, np.asarray(vectors, dtype=np.float32))
+
+    def _write(
+        self, connection: sqlite3.Connection, digests: list[bytes], vectors: np.ndarray
+    ) -> None:
+        rows = [(self.name, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
+        connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 
     def _lookup(
         self, connection: sqlite3.Connection, digests: list[bytes]

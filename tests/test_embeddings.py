@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -131,3 +133,21 @@ def test_normalising_twice_changes_nothing():
     np.testing.assert_allclose(np.linalg.norm(once, axis=1), 1.0, atol=1e-6)
     assert np.array_equal(normalize(once), once)
     assert np.array_equal(normalize(np.zeros((2, 3))), np.zeros((2, 3)))
+
+
+def test_cache_in_a_connection_leaves_the_transaction_to_its_owner(tmp_path):
+    connection = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    inner = CountingEmbedder()
+    connection.execute("BEGIN")
+    CachedEmbedder(inner, connection=connection).encode(["a", "bb"])
+    connection.execute("ROLLBACK")
+    assert connection.execute("SELECT * FROM sqlite_master WHERE name = 'vectors'").fetchall() == []
+    connection.execute("BEGIN")
+    cached = CachedEmbedder(inner, connection=connection)
+    cached.encode(["a"])
+    connection.execute("COMMIT")
+    assert inner.calls == [["a", "bb"], ["a"]]
+    again = CachedEmbedder(inner, connection=connection)
+    again.encode(["a"])
+    assert (again.hits, again.misses, len(inner.calls)) == (1, 0, 2)
+    assert not (tmp_path / "vectors.sqlite").exists()

@@ -340,3 +340,25 @@ def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path
         if len(set(story)) != 3 or any(len(events) != 1 for events in found):
             wrong.append(order)
     assert wrong == []
+
+
+def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
+    """Each add reads its neighbours' e5 head vectors from the store instead of embedding them."""
+    from clustering.evidence.cascade import head_text
+    from embeddings import get_embedder
+
+    titles = [
+        "Strong earthquake shakes eastern Turkey, buildings damaged",
+        "Earthquake in eastern Turkey damages buildings",
+        "Greek ferry workers strike, ports paralysed",
+    ]
+    with StoryStore(tmp_path / "s.db", get_embedder("use")) as store:
+        for n, title in enumerate(titles):
+            store.add(_articles((f"a{n}", title)))
+    e5 = get_embedder("e5")
+    kept = (
+        sqlite3.connect(tmp_path / "s.db").execute("SELECT model, vector FROM vectors").fetchall()
+    )
+    assert [model for model, _ in kept] == [e5.name] * 3
+    made = e5.encode([head_text(title, "") for title in titles])
+    assert sorted(bytes(v) for _, v in kept) == sorted(v.tobytes() for v in made)

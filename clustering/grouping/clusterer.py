@@ -29,7 +29,6 @@ from embeddings import (
     Embedder,
     check_embedder,
     get_embedder,
-    make_embedder,
     normalize,
 )
 from embeddings.articles import check_embeddings, embed_articles
@@ -145,8 +144,9 @@ class StoryClusterer(StoryEstimator):
             self.window_hours,
             self.second_up_to,
         )
-        cache = embedder.directory if isinstance(embedder, CachedEmbedder) else None
-        second = make_embedder(model.second, cache=cache is not None, cache_dir=cache)
+        second = get_embedder(model.second)
+        if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
+            second = embedder.sharing(second)
         return SecondVectors(rows, embed_heads(articles, rows, second), model.second_mean)
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:

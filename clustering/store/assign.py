@@ -22,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
-from embeddings import Embedder
+from embeddings import CachedEmbedder, Embedder
 
 _SMALL_BATCH = 64
 
@@ -127,6 +127,8 @@ class Assigner:
         """Decide the story of every article of ``batch`` (all new to the store).
 
         ``embedder`` is the store's model: it picks the pair model of the default clusterer.
+        The second model's vectors that clusterer makes are kept in the store (``db``), so
+        a stored article's are made once, not at every add that has it as a neighbour.
 
         Small batches run BLAS on one thread: for matrices of a few dozen rows, waking a
         second thread costs more than it saves (milliseconds on a busy machine).
@@ -141,7 +143,7 @@ class Assigner:
                 [stored.drop(columns="story"), batch[list(ARTICLE_COLUMNS)]], ignore_index=True
             )
             labels = (
-                self.clusterer_for(embedder)
+                self.clusterer_for(CachedEmbedder(embedder, connection=db))
                 .fit(local, embeddings=np.concatenate([stored_vectors, vectors]))
                 .labels_
             )

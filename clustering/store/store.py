@@ -1,7 +1,8 @@
 """A persistent story store on SQLite: wire feeds are added as they arrive, story ids stay.
 
-One file holds the articles with their vectors, the stories, and the history of every
-assignment and merge. Each :meth:`StoryStore.add` is one ``BEGIN IMMEDIATE`` transaction
+One file holds the articles with their vectors (and, in table ``vectors``, the second
+model's head vectors the evidence cascade made for them), the stories, and the history of
+every assignment and merge. Each :meth:`StoryStore.add` is one ``BEGIN IMMEDIATE`` transaction
 in WAL mode, so a killed process leaves all or none of its batch, and concurrent writers
 wait for each other (busy timeout) instead of failing.
 """
