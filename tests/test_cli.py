@@ -128,3 +128,51 @@ def test_min_probability_one_leaves_every_seed_alone(runner):
     )
     assert result.exit_code == 0
     assert [story["size"] for story in json.loads(result.stdout)["stories"]] == [1, 1, 1, 1, 1]
+
+
+#: Headlines of four events in six languages, Slovenian (outside USE) among them.
+_HEADLINES = [
+    ("en", "Strong earthquake shakes eastern Turkey, buildings damaged"),
+    ("fr", "Un fort séisme secoue l'est de la Turquie, des bâtiments endommagés"),
+    ("de", "Starkes Erdbeben erschüttert Osttürkei"),
+    ("en", "Greek ferry workers strike, ports paralysed"),
+    ("es", "Huelga de trabajadores de ferris griegos paraliza los puertos"),
+    ("en", "Central bank raises interest rates by half a point"),
+    ("de", "Zentralbank erhöht Leitzins um einen halben Punkt"),
+    ("sl", "Grški delavci na trajektih stavkajo, pristanišča ohromljena"),
+    ("sl", "Močan potres stresel vzhodno Turčijo"),
+    ("en", "Champions League: Barcelona beat Inter 3-1"),
+    ("it", "Champions League: il Barcellona batte l'Inter 3-1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "params"),
+    [
+        ([], {}),
+        (["--second-model", "none"], {"second_model": None}),
+        (["--second-up-to", "0"], {"second_up_to": 0}),
+    ],
+)
+def test_second_model_options_are_the_api_settings(runner, tmp_path, options, params):
+    from clustering import StoryClusterer, articles_from_records
+
+    records = [
+        {"id": f"a{i:02d}", "title": t, "lang": lang, "published": "2021-07-01T12:00:00"}
+        for i, (lang, t) in enumerate(_HEADLINES)
+    ]
+    path = tmp_path / "headlines.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(path), "--format", "json", *options])
+    assert result.exit_code == 0, result.stderr
+    stories = json.loads(result.stdout)["stories"]
+    found = sorted(tuple(sorted(m["id"] for m in s["members"])) for s in stories)
+    fitted = StoryClusterer(**params).fit(articles_from_records(records).articles)
+    assert found == sorted(tuple(sorted(s.members)) for s in fitted.stories_)
+
+
+def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--second-model", "e5"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: second model 'e5' needs a shipped pair model")
+    assert len(result.stderr.splitlines()) == 1

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from clustering.errors import InputError, SettingsError
+from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
@@ -87,6 +88,8 @@ class ClusterSettings(ModelSettings):
     max_distance: float | None
     min_cluster_size: int
     pair_model: str | None
+    second_model: str
+    second_up_to: int
 
     def clusterer_params(self) -> dict[str, Any]:
         """Keyword arguments for :class:`~clustering.StoryClusterer` (reads ``--pair-model``)."""
@@ -94,6 +97,8 @@ class ClusterSettings(ModelSettings):
             "min_probability": self.min_probability,
             "max_distance": self.max_distance,
             "min_cluster_size": self.min_cluster_size,
+            "second_model": None if self.second_model == "none" else self.second_model,
+            "second_up_to": self.second_up_to,
         }
         if self.pair_model is not None:
             params["pair_model"] = load_pair_model(self.pair_model)
@@ -168,6 +173,24 @@ _CLUSTER_OPTIONS = [
         help="HDBSCAN min_cluster_size.",
     ),
     pair_model_option,
+    click.option(
+        "--second-model",
+        type=click.Choice(["auto", "e5", "none"]),
+        default="auto",
+        show_default=True,
+        help="The evidence cascade's second model, for headlines of small batches and of "
+        "languages --model does not cover: 'auto' is e5 where a pair model for it ships "
+        "(with use), 'e5' insists on it, 'none' turns it off (faster, weaker there).",
+    ),
+    click.option(
+        "--second-up-to",
+        type=click.IntRange(0),
+        default=SMALL_BATCH,
+        show_default=True,
+        help="Batches of at most this many articles give every headline the second model's "
+        "vector. Larger values help big batches too, at several times the time "
+        "(benchmarks/RESULTS.md).",
+    ),
 ]
 
 

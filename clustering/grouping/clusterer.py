@@ -113,18 +113,17 @@ class StoryClusterer(StoryEstimator):
     def cascade(self, embedder: Embedder) -> Cascade | None:
         """The pair models for ``embedder``: the base one and, if any, the second model's."""
         base = self._pair_model(embedder)
-        if base is None:
-            return None
-        if self.second_model is None or self.pair_model != "auto" or not embedder.key:
-            return Cascade(base)
         name = SECOND_MODEL if self.second_model == "auto" else self.second_model
-        second = shipped_pair_model(f"{embedder.key}+{name}")
-        if second is None and self.second_model != "auto":
+        second = None
+        if base is not None and name is not None and self.pair_model == "auto" and embedder.key:
+            second = shipped_pair_model(f"{embedder.key}+{name}")
+        if second is None and self.second_model not in (None, "auto"):
             raise SettingsError(
-                f"no pair model for {embedder.key!r} with second model {name!r}: "
-                f"use second_model=None or {SECOND_MODEL!r}"
+                f"second model {name!r} needs a shipped pair model for "
+                f"{embedder.key or embedder.name!r} with {name!r} (there is one for 'use' "
+                f"with {SECOND_MODEL!r}, not with --pair-model): use second_model='auto' or None"
             )
-        return Cascade(base, second)
+        return None if base is None else Cascade(base, second)
 
     def _second_vectors(
         self,
