@@ -64,6 +64,7 @@ train-background: $(STAMP)
 train-pair-model: $(STAMP)
 	$(BIN)/python -m training.train_pair_model --data $(DATA)
 	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5
+	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5 --bodies
 
 # clustering/models/e5-centring.npz
 train-centring: $(STAMP)

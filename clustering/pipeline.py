@@ -122,7 +122,7 @@ def calibrate_pair_file(
 
 
 def pair_probabilities(table: PairTable, embedder: Embedder | None = None) -> np.ndarray:
-    """P(same story) of every pair of a pair table, as ``cluster`` scores it among the texts.
+    """P(same story) of every pair of a pair table, as ``cluster`` scores the pair alone.
 
     ``embedder`` defaults to the default model; it picks the shipped pair models. Each text
     is read as ``cluster`` reads a text-only row; a pair with a text that leaves nothing
@@ -131,7 +131,8 @@ def pair_probabilities(table: PairTable, embedder: Embedder | None = None) -> np
     articles, pairs, kept = pair_articles(
         table.left, table.right, table.left_langs, table.right_langs
     )
-    clusterer = StoryClusterer(embedder=embedder)
+    # every text gets the second model's vector, as each pair would on its own
+    clusterer = StoryClusterer(embedder=embedder, second_up_to=len(articles))
     probability = np.full(len(kept), np.nan)
     probability[kept] = clusterer.pair_probabilities(articles, pairs[0], pairs[1])
     return probability

@@ -225,7 +225,7 @@ def test_explain_gives_the_probability_fit_uses():
     explained = clusterer.explain(table, "0", "1", embeddings=vectors)
     scorer = clusterer.scorer(table, vectors, clusterer.resolved_embedder())
     assert explained.probability == float(scorer.pairs(np.array([0]), np.array([1]))[0])
-    assert explained.model == "model with the e5 cosine"
+    assert explained.model == "headline model with the e5 cosine"
     assert {t.feature for t in explained.terms} >= {"cos", "cos2", "names"}
     logit = explained.intercept + sum(t.contribution for t in explained.terms)
     assert abs(explained.probability - 1 / (1 + np.exp(-logit))) < 1e-5

@@ -127,7 +127,9 @@ def test_compare_prints_the_evidence(runner):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("P(same story)         0.")
-    assert lines[0].endswith("  (first-order model, as cluster scores the pair)")
+    assert lines[0].endswith(
+        "  (full-article model with the e5 cosine, as cluster scores the pair)"
+    )
     labels = [line[:22].strip() for line in lines]
     evidence = labels.index("evidence")
     assert evidence == 1 and set(labels[evidence + 1 : labels.index("similarity")]) == {""}
@@ -165,7 +167,7 @@ def test_compare_json(runner):
         "pair_model",
         "evidence",
     ]
-    assert payload["pair_model"] == "first-order model"
+    assert payload["pair_model"] == "full-article model with the e5 cosine"
     assert list(payload["evidence"][0]) == ["feature", "words", "value", "weight", "contribution"]
     assert ["Nasirzade", "Nasirzadeh"] in payload["shared_entities"]
     assert payload["languages"] == ["tr", "fr"]

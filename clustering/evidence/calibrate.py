@@ -14,6 +14,10 @@ evidence model rather than plain cosine.
 - :func:`calibrate_pairs`: rated pairs of texts (same story or not), as they are. They
   carry no dates, so the time features do not vary and keep weight 0 (P ignores time);
   P matches the share of same-story pairs in the file.
+- :func:`calibrate_ratings`: pairs rated 1 (same story) to 4 (unrelated), as SemEval-2022
+  Task 8 rates them; each rating r counts as the same story with weight (4 − r) / 3 and as
+  a different one with the rest, so P reads as the share of raters' "same" (the shipped
+  model for two full articles, ``pair-use+e5-bodies.json``).
 
 A feature that does not vary across the training pairs cannot be learned: it gets weight 0
 and the intercept absorbs its value.
@@ -138,17 +142,20 @@ def fit_pair_model(
     share: float = 1.0,
     second: SecondVectors | None = None,
     second_name: str | None = None,
+    weights: np.ndarray | None = None,
 ) -> PairModel:
     """A logistic model over the rows ``x`` of the features; constant columns get weight 0.
 
     The features are :data:`FEATURES`, or :data:`SECOND_FEATURES` with ``second`` (the
     vectors of the model ``second_name``). ``share`` is the share of negatives that were
     sampled: the intercept is corrected by its log, so P matches all pairs rather than the
-    sample.
+    sample. ``weights`` weigh the rows (all 1 when None).
     """
     names = FEATURES if second is None else SECOND_FEATURES
     varying = x.min(axis=0) != x.max(axis=0)
-    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(x[:, varying], labels)
+    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(
+        x[:, varying], labels, sample_weight=weights
+    )
     coef = np.zeros(len(names), dtype=np.float32)
     coef[varying] = fitted.coef_[0]
     return PairModel(
@@ -261,6 +268,32 @@ def calibrate_pairs(
     features = evidence.pair_features(pairs[0], pairs[1])
     pair_model = fit_pair_model(design(features), labels, model_name, mean)
     return _calibration(pair_model, evidence, pairs, labels, 1.0)
+
+
+def calibrate_ratings(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    pairs: np.ndarray,
+    ratings: np.ndarray,
+    model_name: str,
+    mean: np.ndarray,
+    second: SecondVectors,
+    second_name: str,
+) -> PairModel:
+    """Fit a pair model with the second model's cosine on pairs rated 1 to 4 (see above).
+
+    ``pairs`` index ``articles`` and ``vectors``; ``mean`` is the first model's mean (the
+    one the cascade's first-order model centres by), ``second`` every article's vector of
+    ``second_name`` with the mean they are centred by.
+    """
+    sameness = np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
+    evidence = _evidence(articles, vectors, mean, second)
+    x = design(evidence.pair_features(pairs[0], pairs[1]), None, SECOND_FEATURES)
+    labels = np.concatenate([np.ones(len(x), bool), np.zeros(len(x), bool)])
+    weights = np.concatenate([sameness, 1.0 - sameness])
+    return fit_pair_model(
+        np.concatenate([x, x]), labels, model_name, mean, 1.0, second, second_name, weights
+    )
 
 
 def rated_labels(ratings: Sequence[object], source: str) -> list[bool | None]:

@@ -1,23 +1,26 @@
 """The evidence cascade: the fast model everywhere, a second model where it pays.
 
 USE (the default model) is fast but covers 16 languages, and on its own its cosine tells
-same-day headlines of one story from different stories less well than multilingual-e5's
-(measured on OG2021 dev pairs). e5 costs about seven times more per text. So every pair
-gets the first-order pair model over the fast model's evidence, and the pairs where both
-articles also have an e5 vector get the second pair model, which reads the e5 cosine
-(``cos2``) as well. Which articles get the e5 vector:
+one story from another less well than multilingual-e5's (measured on OG2021 dev headline
+pairs and SemEval-2022 dev article pairs). e5 costs about seven times more per text. So
+every pair gets the first-order pair model over the fast model's evidence, and pairs where
+both articles also have an e5 vector of their head (title and lead, :func:`head_text`) get
+a pair model that reads the e5 cosine (``cos2``) as well:
+
+- two headlines: the headline model, calibrated on OG2021 dev headline pairs;
+- two articles with a body: the bodies model, calibrated on SemEval-2022 dev pairs of
+  full articles; e5 cosines of heads with a body run higher than of bare headlines, so
+  each kind is centred by its own model's mean;
+- a headline and an article with a body: the first-order model (nothing calibrates e5
+  across the two kinds yet).
+
+Which articles get the e5 vector:
 
 - every article of a batch of at most :data:`SMALL_BATCH` articles: there one pair's own
   evidence decides, and the cost is small;
 - in larger batches, the articles in languages the fast model does not cover, and for
   each of them its :data:`NEIGHBOURS` nearest articles (by the fast model's vector) within
   the time window, so it has partners to be compared with.
-
-Only headlines get the second vector for now: the second pair model was calibrated on
-OG2021 headline pairs, and e5 cosines of longer texts run higher (different events with
-a body scored P ≈ 0.9), so an article with a body keeps the first-order model. The
-second vector is of the head (the title, and the first sentences of a body,
-:data:`HEAD_CHARS` characters at most), ready for a model calibrated on full texts.
 """
 
 from __future__ import annotations
@@ -44,29 +47,56 @@ HEAD_CHARS = 300
 
 @dataclass(frozen=True)
 class Cascade:
-    """The first-order pair model, and the one for pairs with both second vectors."""
+    """The first-order pair model, and those for pairs of headlines and of full articles."""
 
     base: PairModel
     second: PairModel | None = None
+    bodies: PairModel | None = None
 
-    def models(self) -> tuple[PairModel, ...]:
-        """The models, numbered as :meth:`model_of` numbers them."""
-        return (self.base,) if self.second is None else (self.base, self.second)
+    def models(self) -> tuple[PairModel | None, ...]:
+        """The models, numbered as :meth:`model_of` numbers them (None: not there)."""
+        return (self.base, self.second, self.bodies)
 
     def model_of(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        """Which model scores each pair: 0 the base one, 1 the second one."""
-        both = features.get("both2")
-        if self.second is None or both is None:
-            return np.zeros(features["cos"].shape, dtype=np.int8)
-        return both.astype(np.int8)
+        """Which model scores each pair: 0 the base one, 1 the headlines', 2 the bodies'."""
+        number = np.zeros(features["cos"].shape, dtype=np.int8)
+        both, bodies = features.get("both2"), features.get("bodies")
+        if both is None or bodies is None:
+            return number
+        if self.second is not None:
+            number[both & (bodies == 0)] = 1
+        if self.bodies is not None:
+            number[both & (bodies == 2)] = 2
+        return number
 
     def scores(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        """P(same story): the second model's where both articles have a second vector."""
+        """P(same story), each pair from the model :meth:`model_of` picks for it."""
+        number = self.model_of(features)
         probability = self.base.scores(features)
-        both = features.get("both2")
-        if self.second is not None and both is not None and both.any():
-            probability = np.where(both, self.second.scores(features), probability)
+        for k, model in enumerate(self.models()):
+            if k and model is not None and (number == k).any():
+                probability = np.where(number == k, model.scores(features), probability)
         return probability.astype(np.float32)
+
+    def second_means(self, has_body: np.ndarray) -> np.ndarray | None:
+        """Per article, the mean its e5 vector is centred by (its kind's model's); None: no e5."""
+        means = [None if m is None else m.second_mean for m in (self.second, self.bodies)]
+        if means[0] is None and means[1] is None:
+            return None
+        dim = next(len(m) for m in means if m is not None)
+        headline, body = (np.zeros(dim, np.float32) if m is None else m for m in means)
+        return np.where(has_body[:, None], body, headline).astype(np.float32)
+
+    def second_name(self) -> str | None:
+        """The second embedding model (both e5 pair models read the same one)."""
+        model = self.second or self.bodies
+        return None if model is None else model.second
+
+    def eligible(self, has_body: np.ndarray) -> np.ndarray:
+        """Which articles a model of the cascade can use an e5 vector for."""
+        headlines = ~has_body if self.second is not None else np.zeros_like(has_body)
+        bodies = has_body if self.bodies is not None else np.zeros_like(has_body)
+        return headlines | bodies
 
 
 def head_text(title: str, text: str) -> str:
@@ -82,7 +112,7 @@ def covered_languages(embedder: Embedder) -> frozenset[str] | None:
 
 def second_rows(
     langs: Sequence[object],
-    headline_only: np.ndarray,
+    eligible: np.ndarray,
     covered: frozenset[str] | None,
     vectors: np.ndarray,
     hours: np.ndarray,
@@ -91,19 +121,18 @@ def second_rows(
 ) -> np.ndarray:
     """The articles that get the second model's vector, as sorted row indices.
 
-    Only articles that are a headline alone (``headline_only``) get one: the second pair
-    model is calibrated on headlines. Of those, every one when there are at most
-    ``all_up_to`` articles; else those in languages outside ``covered`` (None: all
-    covered) and their nearest articles in the time window.
+    Only ``eligible`` articles get one (those of a kind a pair model of the cascade reads
+    e5 for). Of those, every one when there are at most ``all_up_to`` articles; else those
+    in languages outside ``covered`` (None: all covered) and their nearest articles in the
+    time window.
     """
     n = len(langs)
     if n <= all_up_to:
-        return np.flatnonzero(headline_only)
+        return np.flatnonzero(eligible)
     if covered is None:
         return np.zeros(0, dtype=np.int64)
     outside = np.flatnonzero(
-        [isinstance(lang, str) and bool(lang) and lang not in covered for lang in langs]
-        & headline_only
+        [isinstance(lang, str) and bool(lang) and lang not in covered for lang in langs] & eligible
     )
     chosen = [outside]
     for start in range(0, len(outside), 512):
@@ -117,7 +146,7 @@ def second_rows(
         reachable = np.take_along_axis(similarity, near, axis=1) > -np.inf
         chosen.append(near[reachable])
     rows = np.unique(np.concatenate(chosen)).astype(np.int64)
-    return rows[headline_only[rows]]
+    return rows[eligible[rows]]
 
 
 def embed_heads(articles: pd.DataFrame, rows: np.ndarray, embedder: Embedder) -> np.ndarray:

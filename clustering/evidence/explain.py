@@ -32,7 +32,11 @@ WORDS = {
 }
 
 #: What each model of the cascade is, by the number :meth:`Cascade.model_of` gives.
-MODEL_WORDS = ("first-order model", "model with the e5 cosine")
+MODEL_WORDS = (
+    "first-order model",
+    "headline model with the e5 cosine",
+    "full-article model with the e5 cosine",
+)
 
 
 def words(feature: str) -> str:
@@ -73,6 +77,7 @@ def explain_pair(cascade: Cascade, features: dict[str, np.ndarray]) -> PairExpla
     """The explanation of the one pair ``features`` describe (arrays of length one)."""
     number = int(cascade.model_of(features)[0])
     model = cascade.models()[number]
+    assert model is not None  # model_of picks only models that are there
     terms = []
     for name, weight in zip(model.features, model.coef, strict=True):
         value = float(feature_column(features, name)[0])

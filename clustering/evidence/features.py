@@ -37,6 +37,11 @@ def entity_texts(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
     return [f"{title}\n{lead(text)}" for title, text in zip(titles, texts, strict=True)]
 
 
+def with_body(articles: pd.DataFrame) -> np.ndarray:
+    """Which articles have a body, not a headline alone."""
+    return articles["text"].fillna("").astype(str).str.strip().ne("").to_numpy()
+
+
 def hours_of(published: pd.Series) -> np.ndarray:
     """Publication times in hours after the earliest, NaN where unknown."""
     stamps = pd.to_datetime(published)
@@ -74,7 +79,10 @@ def centred_unit(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SecondVectors:
-    """The second embedding model's vectors of some articles (``rows``) and its mean."""
+    """The second model's vectors of some articles (``rows``) and their centring mean.
+
+    ``mean`` is one vector for all, or one row per vector.
+    """
 
     rows: np.ndarray
     vectors: np.ndarray
@@ -83,7 +91,7 @@ class SecondVectors:
     @property
     def dim(self) -> int:
         """The second model's dimension."""
-        return int(self.mean.shape[0])
+        return int(self.mean.shape[-1])
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class ArticleEvidence:
     second: np.ndarray | None = None
     #: Which articles have a second vector.
     has_second: np.ndarray | None = None
+    #: Which articles have a body (not a headline alone).
+    has_body: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -131,10 +141,17 @@ class ArticleEvidence:
             lang=language_codes(list(articles["lang"])),
             second=second_rows,
             has_second=has_second,
+            has_body=with_body(articles),
         )
 
     def __len__(self) -> int:
         return len(self.centred)
+
+    def _bodies(self, rows: np.ndarray | slice) -> np.ndarray:
+        """1 for each article of ``rows`` with a body, else 0 (int8)."""
+        if self.has_body is None:
+            return np.zeros(len(self.centred), dtype=np.int8)[rows]
+        return self.has_body[rows].astype(np.int8)
 
     def features(
         self, rows: np.ndarray | slice = slice(None), cols: np.ndarray | slice = slice(None)
@@ -152,6 +169,7 @@ class ArticleEvidence:
             extra = {
                 "cos2": self.second[rows] @ self.second[cols].T,
                 "both2": self.has_second[rows][:, None] & self.has_second[cols][None, :],
+                "bodies": self._bodies(rows)[:, None] + self._bodies(cols)[None, :],
             }
         return extra | {
             "cos": self.centred[rows] @ self.centred[cols].T,
@@ -170,6 +188,7 @@ class ArticleEvidence:
             extra = {
                 "cos2": np.einsum("ij,ij->i", self.second[left], self.second[right]),
                 "both2": self.has_second[left] & self.has_second[right],
+                "bodies": self._bodies(left) + self._bodies(right),
             }
         return extra | {
             "cos": np.einsum("ij,ij->i", self.centred[left], self.centred[right]),

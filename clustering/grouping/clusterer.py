@@ -16,7 +16,7 @@ from clustering.evidence.cascade import (
     second_rows,
 )
 from clustering.evidence.explain import PairExplanation, explain_pair
-from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of
+from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of, with_body
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
@@ -123,30 +123,37 @@ class StoryClusterer(StoryEstimator):
                 f"{embedder.key or embedder.name!r} with {name!r} (there is one for 'use' "
                 f"with {SECOND_MODEL!r}, not with --pair-model): use second_model='auto' or None"
             )
-        return None if base is None else Cascade(base, second)
+        if base is None:
+            return None
+        bodies = shipped_pair_model(f"{embedder.key}+{name}-bodies") if second else None
+        return Cascade(base, second, bodies)
 
     def _second_vectors(
         self,
         articles: pd.DataFrame,
         vectors: np.ndarray,
         embedder: Embedder,
-        model: PairModel,
-    ) -> SecondVectors:
+        cascade: Cascade,
+    ) -> SecondVectors | None:
         """The second model's vectors of the articles the cascade gives one."""
-        assert model.second is not None and model.second_mean is not None
+        name = cascade.second_name()
+        has_body = with_body(articles)
+        means = cascade.second_means(has_body)
+        if name is None or means is None:
+            return None
         rows = second_rows(
             list(articles["lang"]),
-            articles["text"].fillna("").str.strip().eq("").to_numpy(),
+            cascade.eligible(has_body),
             covered_languages(embedder),
             vectors,
             hours_of(articles["published"]),
             self.window_hours,
             self.second_up_to,
         )
-        second = get_embedder(model.second)
+        second = get_embedder(name)
         if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
             second = embedder.sharing(second)
-        return SecondVectors(rows, embed_heads(articles, rows, second), model.second_mean)
+        return SecondVectors(rows, embed_heads(articles, rows, second), means[rows])
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Stories, labels and vectors; articles are processed sorted by id."""
@@ -195,9 +202,7 @@ class StoryClusterer(StoryEstimator):
         """What the pair features of a batch come from, with the cascade's second vectors."""
         cascade.base.check_embedder(embedder)
         cascade.base.check_vectors(vectors)
-        second = None
-        if cascade.second is not None:
-            second = self._second_vectors(articles, vectors, embedder, cascade.second)
+        second = self._second_vectors(articles, vectors, embedder, cascade)
         return ArticleEvidence.of(vectors, cascade.base.mean, articles, second)
 
     def _batch_evidence(
