@@ -38,8 +38,9 @@ def exact_stories(
         clusterer.cluster_selection_method,
         clusterer.cluster_selection_epsilon if scorer.second_order else 0.0,
     )
+    probability = (lambda m: scores[np.ix_(m, m)], scorer.link) if scorer.second_order else None
     groups, outlier = group_linked(
-        csr_matrix(scores >= scorer.link), lambda m: distance[np.ix_(m, m)], settings
+        csr_matrix(scores >= scorer.link), lambda m: distance[np.ix_(m, m)], settings, probability
     )
     stories, index = build_stories(groups, outlier, canonical, lambda m: scores[np.ix_(m, m)])
     inverse = np.empty(len(order), dtype=np.int64)

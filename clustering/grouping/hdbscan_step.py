@@ -1,4 +1,4 @@
-"""HDBSCAN over a distance matrix, with noise points turned into singleton outlier groups."""
+"""HDBSCAN (or, on small linked groups, average linkage on P); noise points become outliers."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from scipy.sparse.csgraph import connected_components
 
 from clustering.evidence.distances import cosine_distance, rounded_distance
 from clustering.evidence.scorer import PairScorer
+from clustering.grouping.average_link import AVERAGE_LINK_UP_TO, average_link_labels
 from clustering.grouping.graph import (
     DENSE_COMPONENT,
     knn_distance_graph,
     row_cosine_block,
     row_normalized,
+    sparse_block,
 )
 
 #: The distances among some items (given as indices), as a square matrix in their order:
@@ -73,13 +75,19 @@ def _assign(
 
 
 def group_linked(
-    linked: csr_matrix, distance_of: DistanceOf, settings: HDBSCANSettings
+    linked: csr_matrix,
+    distance_of: DistanceOf,
+    settings: HDBSCANSettings,
+    probability: tuple[DistanceOf, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per item.
 
     ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
     within each connected group of linked items (asked per group from ``distance_of``); a
     group it does not split is one story, and its noise points are outliers, one group each.
+    With ``probability`` (the P block of some items, and the link threshold), groups of up
+    to :data:`AVERAGE_LINK_UP_TO` items are grouped by average linkage on P instead (see
+    :mod:`clustering.grouping.average_link`).
     """
     n = linked.shape[0]
     groups = np.full(n, -1, dtype=np.int64)
@@ -91,9 +99,14 @@ def group_linked(
     for members in np.split(
         np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
     ):
-        labels = settings.labels(members, distance_of, allow_single_cluster=False)
-        if (labels < 0).all() and len(members) >= settings.min_cluster_size:
-            labels = np.zeros(len(members), dtype=np.int64)
+        if probability is not None and len(members) <= AVERAGE_LINK_UP_TO:
+            block = probability[0](members)
+            dense = block.toarray() if isinstance(block, csr_matrix) else np.asarray(block)
+            labels = average_link_labels(dense, probability[1], settings.min_cluster_size)
+        else:
+            labels = settings.labels(members, distance_of, allow_single_cluster=False)
+            if (labels < 0).all() and len(members) >= settings.min_cluster_size:
+                labels = np.zeros(len(members), dtype=np.int64)
         next_group = _assign(groups, outlier, members, labels, next_group)
     return groups, outlier
 
@@ -105,6 +118,8 @@ def group_graph(
 
     Pairs scoring at least ``scorer.link`` may share a story. HDBSCAN's distance is
     1 − cosine between rows of the graph (second order) or between the article vectors.
+    With P(same story) as the score, small linked groups are grouped by average linkage
+    on P instead (see :func:`group_linked`).
     Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance matrix;
     larger ones a k-nearest-neighbour graph over their candidate pairs.
     """
@@ -117,4 +132,5 @@ def group_graph(
             return knn_distance_graph(rows, graph, members, scorer.hours, rounded_distance)
         return cosine_distance(row_cosine_block(rows, members))
 
-    return group_linked(linked, distance_of, settings)
+    probability = (sparse_block(graph), scorer.link) if scorer.second_order else None
+    return group_linked(linked, distance_of, settings, probability)
