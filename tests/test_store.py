@@ -363,6 +363,7 @@ def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path
 
 
 def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_average():
+    """Where the old rule merged every stored story of a local story into the oldest."""
     from scipy.sparse import csr_matrix
 
     from clustering.store.assign import decide
@@ -389,3 +390,7 @@ def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_avera
     scores[:2, 2] = scores[2, :2] = 0.6
     plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
     assert (plan.targets, plan.merges) == ({0: "st000001"}, [("st000002", "st000001")])
+    # The local clustering put them together: weak averages still join, but never merge.
+    scores[3:, :3] = scores[:3, 3:] = 0.3
+    plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
+    assert (plan.status, plan.targets, plan.merges) == (["joined"] * 2, {0: "st000001"}, [])

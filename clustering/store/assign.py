@@ -1,14 +1,14 @@
 """Where new articles go in a story store: the batch clusterer, run on their neighbourhood.
 
 New articles and their nearest stored neighbours (by vector, within a time window) are
-clustered together with the same evidence and HDBSCAN as batch clustering. That local
-clustering proposes; the pair scores decide, by average link (see :func:`decide`): a local
-story's new articles join the stored story among its members they are most strongly
-linked to on average, if that average reaches the link threshold (P ≥ ``min_probability``),
-else they open a new story. Two stored stories merge (into the older id) only when their
-own members average that threshold too: an article that links to two events is not
-evidence that they are one, so merges need no undoing and no story ever splits. Stored
-articles never move except by a merge, so ids stay stable.
+clustered together with the same evidence and HDBSCAN as batch clustering. A local story
+without stored members opens a new story; one with stored members joins the stored story
+it is most strongly linked to on average (see :func:`decide`). Several stored stories in
+one local story merge (into the older id) only when the average link holds between the
+stories themselves and to the new articles, not through a single bridging article: a
+merge is never undone, so the rule keeps the early wrong merge from being made instead
+of splitting stories later. Stored articles never move except by a merge, so ids stay
+stable.
 """
 
 from __future__ import annotations
@@ -164,10 +164,10 @@ def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: 
     ``labels`` are the local stories of the stored articles (the first ``len(old_story)``,
     whose stored stories ``old_story`` gives) and then of the new ones; ``scores`` their
     pair scores, ``link`` the score from which two articles may share a story. A local
-    story's new articles join the stored story (among those with members in the same local
-    story) with the highest average score to them, if that average is at least ``link``;
-    another such story merges into it only when the two stories' members there average at
-    least ``link`` too. A single strong pair cannot bridge two events.
+    story's new articles join, of the stored stories with members in it, the one whose
+    members there have the highest average score to them (ties: the older). Another of
+    those stories merges into that one only when both its average to the new articles and
+    the two stories' average to each other reach ``link``: one strong pair is no bridge.
     """
     count = len(old_story)
     old_labels, new_labels = labels[:count], labels[count:]
@@ -181,16 +181,13 @@ def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: 
         }
         news = count + np.flatnonzero(new_labels == label)
         strength = {story: _mean(scores, news, rows) for story, rows in members.items()}
-        linked = sorted(
-            (story for story, value in strength.items() if value >= link),
-            key=lambda story: (-strength[story], story_number(story)),
-        )
-        if not linked:
+        ranked = sorted(strength, key=lambda story: (-strength[story], story_number(story)))
+        if not ranked:
             continue
-        best[int(label)] = linked[0]
-        for other in linked[1:]:
-            if _mean(scores, members[linked[0]], members[other]) >= link:
-                sets.union([linked[0], other])
+        best[int(label)] = ranked[0]
+        for other in ranked[1:]:
+            if min(strength[other], _mean(scores, members[ranked[0]], members[other])) >= link:
+                sets.union([ranked[0], other])
     plan = Plan()
     plan.merges = sorted(
         ((s, sets.find(s)) for s in set(best.values()) | set(old_story) if sets.find(s) != s),
