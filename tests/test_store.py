@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,13 +69,32 @@ def test_an_outlier_that_gains_a_partner_becomes_a_story(tmp_path):
         assert store.articles()["outlier"].tolist() == [False, False]
 
 
-def test_a_bridging_article_merges_two_stories_into_the_older(tmp_path):
+def test_one_article_close_to_two_unlinked_stories_joins_one_and_merges_nothing(tmp_path):
     with _store(tmp_path / "s.db") as store:
         store.add(_articles(("a", "a0 first story")))
         store.add(_articles(("b", "a40 second story")))
         assert store.articles()["story"].tolist() == ["st000001", "st000002"]
+        # c links to a and to b (20 degrees each), but a and b score 0 with each other:
+        # a single bridge is no evidence that they are one story.
         result = store.add(_articles(("c", "a20 bridges both")))
+        assert result.merges == []
+        assert _assigned(result) == [("c", "st000001", "joined")]
+        assert store.articles()["story"].tolist() == ["st000001", "st000002", "st000001"]
+        assert store.history()["event"].tolist() == ["assign"] * 3
+
+
+def test_an_article_between_two_linked_stories_merges_them_into_the_older(tmp_path):
+    def dated(ident, title, day):
+        return {"id": ident, "title": title, "published": f"2021-07-0{day}"}
+
+    with _store(tmp_path / "s.db") as store:
+        # Four days apart: outside the store's 72-hour window, so never compared on adding.
+        store.add(articles_from_records([dated("a", "a0 first report", 1)]).articles)
+        store.add(articles_from_records([dated("b", "a5 later report", 5)]).articles)
+        assert store.articles()["story"].tolist() == ["st000001", "st000002"]
+        result = store.add(articles_from_records([dated("c", "a3 in between", 3)]).articles)
         assert result.merges == [("st000002", "st000001")]
+        assert _assigned(result) == [("c", "st000001", "joined")]
         assert store.articles()["story"].tolist() == ["st000001"] * 3
         events = store.history()[["event", "article", "story", "other"]].fillna("-")
         assert events.iloc[-2:].values.tolist() == [
@@ -362,3 +382,37 @@ def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
     assert [model for model, _ in kept] == [e5.name] * 3
     made = e5.encode([head_text(title, "") for title in titles])
     assert sorted(bytes(v) for _, v in kept) == sorted(v.tobytes() for v in made)
+
+
+def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_average():
+    """Where the old rule merged every stored story of a local story into the oldest."""
+    from scipy.sparse import csr_matrix
+
+    from clustering.store.assign import decide
+
+    # Rows 0-1 are stored story st000001, row 2 st000002, rows 3-4 new; one local story.
+    scores = np.array(
+        [
+            [1.0, 0.9, 0.1, 0.7, 0.5],
+            [0.9, 1.0, 0.1, 0.6, 0.4],
+            [0.1, 0.1, 1.0, 0.8, 0.9],
+            [0.7, 0.6, 0.8, 1.0, 0.9],
+            [0.5, 0.4, 0.9, 0.9, 1.0],
+        ]
+    )
+    stories = np.array(["st000001", "st000001", "st000002"])
+    plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
+    # New to st000001 averages 0.55, to st000002 0.85; the two stories average 0.1.
+    assert (plan.groups, plan.status, plan.targets, plan.merges) == (
+        [0, 0],
+        ["joined", "joined"],
+        {0: "st000002"},
+        [],
+    )
+    scores[:2, 2] = scores[2, :2] = 0.6
+    plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
+    assert (plan.targets, plan.merges) == ({0: "st000001"}, [("st000002", "st000001")])
+    # The local clustering put them together: weak averages still join, but never merge.
+    scores[3:, :3] = scores[:3, 3:] = 0.3
+    plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
+    assert (plan.status, plan.targets, plan.merges) == (["joined"] * 2, {0: "st000001"}, [])

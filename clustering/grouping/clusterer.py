@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from clustering.errors import SettingsError
 from clustering.evidence.cascade import (
@@ -68,7 +69,10 @@ class StoryClusterer(StoryEstimator):
     ``second_model=None`` turns the second model off (faster, weaker on small batches and
     uncovered languages); a larger ``second_up_to`` gives more articles the e5 vector.
 
-    Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`.
+    Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
+    and ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
+    matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
+    articles may share a story).
     """
 
     def __init__(
@@ -168,10 +172,11 @@ class StoryClusterer(StoryEstimator):
             vectors = embed_articles(canonical, embedder, progress)
         else:
             vectors = vectors[order]
-        groups, outlier, closeness = self._group(canonical, vectors, embedder)
-        stories, story_index = build_stories(groups, outlier, canonical, closeness)
+        groups, outlier, graph, self.link_ = self._group(canonical, vectors, embedder)
+        stories, story_index = build_stories(groups, outlier, canonical, sparse_block(graph))
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
+        self.scores_: csr_matrix = graph[inverse][:, inverse].tocsr()
         return stories, story_index[inverse], vectors[inverse]
 
     def scorer(
@@ -269,8 +274,8 @@ class StoryClusterer(StoryEstimator):
 
     def _group(
         self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder
-    ) -> tuple[np.ndarray, np.ndarray, Closeness]:
-        """Group, outlier flag and pairwise closeness, in the order of ``vectors``."""
+    ) -> tuple[np.ndarray, np.ndarray, csr_matrix, float]:
+        """Group, outlier flag, candidate graph and link score, in the order of ``vectors``."""
         scorer = self.scorer(articles, vectors, embedder)
         settings = HDBSCANSettings(
             self.min_cluster_size,
@@ -280,4 +285,4 @@ class StoryClusterer(StoryEstimator):
         )
         graph = candidate_graph(scorer, self.window_hours)
         groups, outlier = group_graph(graph, scorer, settings)
-        return groups, outlier, sparse_block(graph)
+        return groups, outlier, graph, scorer.link

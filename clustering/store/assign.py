@@ -2,9 +2,13 @@
 
 New articles and their nearest stored neighbours (by vector, within a time window) are
 clustered together with the same evidence and HDBSCAN as batch clustering. A local story
-with stored members joins their story; one whose stored members come from several stories
-merges them into the oldest (the new articles bridge them); one without stored members
-opens a new story. Stored articles never move except by a merge, so ids stay stable.
+without stored members opens a new story; one with stored members joins the stored story
+it is most strongly linked to on average (see :func:`decide`). Several stored stories in
+one local story merge (into the older id) only when the average link holds between the
+stories themselves and to the new articles, not through a single bridging article: a
+merge is never undone, so the rule keeps the early wrong merge from being made instead
+of splitting stories later. Stored articles never move except by a merge, so ids stay
+stable.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 from threadpoolctl import ThreadpoolController
 
 from clustering.grouping.clusterer import StoryClusterer
@@ -142,35 +147,63 @@ class Assigner:
             local = pd.concat(
                 [stored.drop(columns="story"), batch[list(ARTICLE_COLUMNS)]], ignore_index=True
             )
-            labels = (
-                self.clusterer_for(CachedEmbedder(embedder, connection=db))
-                .fit(local, embeddings=np.concatenate([stored_vectors, vectors]))
-                .labels_
+            fitted = self.clusterer_for(CachedEmbedder(embedder, connection=db)).fit(
+                local, embeddings=np.concatenate([stored_vectors, vectors])
             )
-        old_labels, new_labels = labels[: len(stored)], labels[len(stored) :]
-        old_story = stored["story"].to_numpy(dtype=str)
-        sets: UnionFind[str] = UnionFind(story_number)
-        joined: dict[int, set[str]] = {}
-        for label in np.unique(new_labels):
-            linked = set(old_story[old_labels == label])
-            if linked:
-                joined[int(label)] = linked
-                sets.union(linked)
-        plan = Plan()
-        merged = {story for stories in joined.values() for story in stories}
-        plan.merges = sorted(
-            ((s, sets.find(s)) for s in merged if sets.find(s) != s),
-            key=lambda pair: (story_number(pair[0]), story_number(pair[1])),
+        return decide(
+            fitted.labels_, stored["story"].to_numpy(dtype=str), fitted.scores_, fitted.link_
         )
-        for label in new_labels:
-            group = int(label)
-            plan.groups.append(group)
-            if group in joined:
-                plan.targets[group] = sets.find(next(iter(joined[group])))
-                plan.status.append("joined")
-            else:
-                plan.status.append("new")
-        return plan
+
+
+def _mean(scores: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
+    """Average pair score between two sets of rows (pairs not kept score 0)."""
+    return float(scores[rows][:, cols].sum()) / (len(rows) * len(cols))
+
+
+def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: float) -> Plan:
+    """The plan from a neighbourhood's local labels and pair scores.
+
+    ``labels`` are the local stories of the stored articles (the first ``len(old_story)``,
+    whose stored stories ``old_story`` gives) and then of the new ones; ``scores`` their
+    pair scores, ``link`` the score from which two articles may share a story. A local
+    story's new articles join, of the stored stories with members in it, the one whose
+    members there have the highest average score to them (ties: the older). Another of
+    those stories merges into that one only when both its average to the new articles and
+    the two stories' average to each other reach ``link``: one strong pair is no bridge.
+    """
+    count = len(old_story)
+    old_labels, new_labels = labels[:count], labels[count:]
+    sets: UnionFind[str] = UnionFind(story_number)
+    best: dict[int, str] = {}
+    for label in np.unique(new_labels):
+        here = old_labels == label
+        members = {
+            story: np.flatnonzero(here & (old_story == story))
+            for story in sorted(set(old_story[here]), key=story_number)
+        }
+        news = count + np.flatnonzero(new_labels == label)
+        strength = {story: _mean(scores, news, rows) for story, rows in members.items()}
+        ranked = sorted(strength, key=lambda story: (-strength[story], story_number(story)))
+        if not ranked:
+            continue
+        best[int(label)] = ranked[0]
+        for other in ranked[1:]:
+            if min(strength[other], _mean(scores, members[ranked[0]], members[other])) >= link:
+                sets.union([ranked[0], other])
+    plan = Plan()
+    plan.merges = sorted(
+        ((s, sets.find(s)) for s in set(best.values()) | set(old_story) if sets.find(s) != s),
+        key=lambda pair: (story_number(pair[0]), story_number(pair[1])),
+    )
+    for label in new_labels:
+        group = int(label)
+        plan.groups.append(group)
+        if group in best:
+            plan.targets[group] = sets.find(best[group])
+            plan.status.append("joined")
+        else:
+            plan.status.append("new")
+    return plan
 
 
 def _load(db: sqlite3.Connection, seqs: np.ndarray) -> pd.DataFrame:
