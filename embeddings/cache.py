@@ -65,7 +65,13 @@ class CachedEmbedder:
         self.misses = 0
 
     def sharing(self, embedder: Embedder) -> CachedEmbedder:
-        """``embedder`` cached where this one keeps its vectors."""
+        """``embedder`` cached where this one keeps its vectors, through every layer.
+
+        A cache in a connection over a cached embedder (a story store over the disk cache)
+        gives the same two layers for ``embedder``.
+        """
+        if isinstance(self.embedder, CachedEmbedder):
+            embedder = self.embedder.sharing(embedder)
         return CachedEmbedder(embedder, self.directory, self.connection)
 
     @contextmanager

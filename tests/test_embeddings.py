@@ -151,3 +151,14 @@ def test_cache_in_a_connection_leaves_the_transaction_to_its_owner(tmp_path):
     again.encode(["a"])
     assert (again.hits, again.misses, len(inner.calls)) == (1, 0, 2)
     assert not (tmp_path / "vectors.sqlite").exists()
+
+
+def test_a_shared_cache_keeps_every_layer(tmp_path):
+    connection = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    outer = CachedEmbedder(CachedEmbedder(CountingEmbedder(), tmp_path), connection=connection)
+    inner = CountingEmbedder()
+    inner.name = "counting-fake@2"
+    outer.sharing(inner).encode(["a"])
+    assert connection.execute("SELECT count(*) FROM vectors").fetchone() == (1,)
+    CachedEmbedder(inner, tmp_path).encode(["a"])  # from the disk layer, not embedded again
+    assert inner.calls == [["a"]]

@@ -1,7 +1,7 @@
 """Where new articles go in a story store: the batch clusterer, run on their neighbourhood.
 
 New articles and their nearest stored neighbours (by vector, within a time window) are
-clustered together with the same evidence and HDBSCAN as batch clustering. A local story
+clustered together with the same evidence and grouping as batch clustering. A local story
 without stored members opens a new story; one with stored members joins the stored story
 it is most strongly linked to on average (see :func:`decide`). Several stored stories in
 one local story merge (into the older id) only when the average link holds between the
