@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test test-fast install lint bench bench-report train train-background \
+.PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
 	train-pair-model train-centring \
 	chromium notebook clean
 
@@ -28,6 +28,10 @@ test: $(STAMP)
 # The quick loop: leaves out tests marked data, browser or slow (markers in pyproject.toml).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not data and not browser and not slow"
+
+# The property tests (marked fuzz) with the long Hypothesis profile; CI runs them quickly.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m fuzz
 
 # Jupyter on the exploration notebook (installs the 'notebook' extra first).
 notebook: $(STAMP)
