@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from clustering.reading.articles import RawArticle
 from clustering.reading.feeds import is_feed_source, read_feed
 from clustering.reading.loaders import load_articles
 from tests.conftest import SEEDS
+from tests.local_http import serve
 
 BAKU_HTML = "<p>The ministers <b>met</b> in Baku on Friday.</p><p>They signed a plan.</p>"
 BAKOU_HTML = "<p>Les ministres de la Défense se sont rencontrés vendredi à Bakou.</p>"
@@ -164,13 +164,8 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """The base URL of a feed server on 127.0.0.1, serving ``ROUTES`` (anything else: 404)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve(_Handler) as url:
+        yield url
 
 
 def _expected(articles: list[RawArticle], feed: str) -> list[RawArticle]:

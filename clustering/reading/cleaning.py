@@ -1,4 +1,6 @@
-"""Text cleaning: Unicode NFC, no control characters, and no boilerplate lines.
+"""Text cleaning: mojibake repaired, Unicode NFC, no control characters, no boilerplate lines.
+
+Mojibake (UTF-8 decoded once too often: "prÃ©sident", "gÃ¼nlÃ¼k") is repaired by ftfy.
 
 Boilerplate is what a page wraps around the news: copyright and credit footers, newsletter
 and "subscribe" promotions, share and follow links, agency end markers, "1 hour ago" stamps,
@@ -11,11 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import ftfy
+
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _RIGHTS = re.compile(
     "|".join(
         [
-            r"©",
+            r"(?<![^\W\d_])©",  # not after a letter: "Ã©" is mojibake for "é"
             r"\(c\)\s*\d{4}",
             r"copyright",
             r"all rights reserved",
@@ -130,8 +134,9 @@ def _is_label(line: str) -> bool:
 
 
 def normalize_text(text: str) -> str:
-    """NFC, control characters removed, spaces folded within lines, at most one blank line."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Mojibake repaired, NFC, no control characters, spaces folded, at most one blank line."""
+    text = unicodedata.normalize("NFC", ftfy.fix_encoding(text))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(
         char
         for char in text

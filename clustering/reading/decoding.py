@@ -1,4 +1,11 @@
-"""Bytes to text: a BOM, UTF-8, then the legacy code page whose text reads best.
+"""Bytes to text: a BOM, a declared charset, UTF-8, then the legacy code page that reads best.
+
+A charset is declared by an HTTP ``Content-Type`` header (given by the caller) or, in a
+document that starts with markup, by an HTML ``<meta>`` tag or the XML declaration (read
+with w3lib, which follows the WHATWG labels: ``latin-1`` means cp1252). A declaration the
+bytes do not fit is ignored. UTF-8 with a few stray bytes (a cp1252 quote pasted into a
+UTF-8 article) stays UTF-8: each stray byte is read as cp1252, or U+FFFD where cp1252 has
+no character.
 
 Legacy candidates are Windows code pages for Western and Turkish Latin, Central European,
 Cyrillic and Arabic script. Among those that decode, the winner has the fewest mojibake
@@ -12,6 +19,8 @@ import codecs
 import re
 import unicodedata
 from itertools import pairwise
+
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from clustering.reading.language import identify
 
@@ -40,6 +49,8 @@ class DecodeError(ValueError):
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+#: The bytes that are not UTF-8, as Python's ``surrogateescape`` error handler keeps them.
+_STRAYS = re.compile("[\udc80-\udcff]+")
 _CONTROL_LIMIT = 0.01
 
 
@@ -81,20 +92,33 @@ def is_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` into ``(text, encoding)``; raise :class:`DecodeError` if impossible."""
-    if is_binary(data):
-        raise DecodeError("binary file, not text")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise DecodeError(f"cannot decode text: broken {encoding} after its BOM") from exc
+def _declared(data: bytes, content_type: str | None) -> str | None:
+    """The charset the HTTP header declares, else the one the markup at the start declares."""
+    declared = http_content_type_encoding(content_type)
+    if declared is None and data.lstrip()[:1] == b"<":
+        declared = html_body_declared_encoding(data)
+    return declared
+
+
+def _stray_byte(match: re.Match[str]) -> str:
+    return bytes(ord(char) - 0xDC00 for char in match.group()).decode("cp1252", "replace")
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 when its valid non-ASCII characters outnumber its stray bytes."""
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        text = data.decode("utf-8", "surrogateescape")
+    strays = sum(len(run) for run in _STRAYS.findall(text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    if non_ascii - strays <= strays:
+        return None
+    return _STRAYS.sub(_stray_byte, text)
+
+
+def _legacy(data: bytes) -> tuple[str, str]:
+    """The legacy code page whose decoding reads best."""
     best: tuple[float, str, str] | None = None
     for encoding in LEGACY_ENCODINGS:
         try:
@@ -110,3 +134,27 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         tried = ", ".join(("utf-8", "utf-16", *LEGACY_ENCODINGS))
         raise DecodeError(f"cannot decode text (tried {tried})")
     return best[1], best[2]
+
+
+def decode_bytes(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` into ``(text, encoding)``; raise :class:`DecodeError` if impossible.
+
+    ``content_type`` is the HTTP ``Content-Type`` header the bytes came with, if any.
+    """
+    if is_binary(data):
+        raise DecodeError("binary file, not text")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"cannot decode text: broken {encoding} after its BOM") from exc
+    declared = _declared(data, content_type)
+    # Past a BOM, a declared UTF-16 or UTF-32 is wrong (WHATWG): such bytes would hold NULs.
+    if declared is not None and not declared.startswith(("utf-8", "utf-16", "utf-32")):
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass
+    text = _mostly_utf8(data)
+    return (text, "utf-8") if text is not None else _legacy(data)
