@@ -78,19 +78,19 @@ def prepare(raw: RawArticle) -> dict[str, object]:
     """Clean one article into a table row, or raise :class:`InputError`."""
     title = " ".join(normalize_text(_clean_field(raw.title)).split())
     text = clean_text(_clean_field(raw.text))
+    lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")
     try:
-        published = parse_date(raw.published)
+        published = parse_date(raw.published, lang)
+        if published is None and text:
+            published, text = leading_date(text, lang)
     except DateError as exc:
         raise raw.error(str(exc)) from exc
-    if published is None and text:
-        published, text = leading_date(text)
     if not title and text:
         title, text = split_title(text)
     elif title and (text == title or text.startswith(title + "\n")):
         text = text[len(title) :].lstrip()
     if not title and not text:
         raise raw.error("row has neither title nor text" if raw.line else "no readable article")
-    lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")
     return {
         "id": raw.id,
         "title": title,
