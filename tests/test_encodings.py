@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from clustering import load_articles
 from clustering.reading.cleaning import clean_text
-from clustering.reading.decoding import decode_bytes
+from clustering.reading.decoding import DecodeError, decode_bytes, is_binary
 from clustering.reading.feeds import read_feed
 from tests.local_http import serve
 
@@ -93,6 +96,35 @@ def test_a_declaration_the_bytes_do_not_fit_is_ignored():
     assert decode_bytes(page.encode("cp1251")) == (page, "cp1251")
     page = _page('<meta charset="utf-16">', RUSSIAN)
     assert decode_bytes(page.encode("utf-8")) == (page, "utf-8")
+
+
+@pytest.mark.parametrize("label", ["rot13", "hex", "unicode_escape", "charmap", "undefined"])
+def test_a_python_codec_that_is_no_charset_is_ignored(label):
+    page = _page(f'<meta charset="{label}">', "Caf\\x41 " + RUSSIAN)
+    assert decode_bytes(page.encode("utf-8")) == (page, "utf-8")
+    assert decode_bytes(page.encode("utf-8"), f"text/html; charset={label}") == (page, "utf-8")
+
+
+_LABELS = ["koi8-r", "windows-1253", "shift_jis", "utf-16", "utf-7", "rot13", "hex", "charmap"]
+
+
+@pytest.mark.fuzz
+@given(body=st.binary(max_size=300), label=st.sampled_from([None, *_LABELS]), header=st.booleans())
+def test_any_bytes_decode_or_raise_decode_error(body, label, header):
+    data = (f'<meta charset="{label}">'.encode() if label else b"") + body
+    try:
+        text, encoding = decode_bytes(data, f"text/html; charset={label}" if header else None)
+    except DecodeError:
+        return
+    assert isinstance(text, str) and codecs.lookup(encoding)
+
+
+@pytest.mark.fuzz
+@given(text=st.text(max_size=300))
+def test_any_utf8_text_comes_back_whole(text):
+    data = text.encode("utf-8")
+    assume(not is_binary(data) and not text.startswith(("\ufeff", "<")))
+    assert decode_bytes(data) == (text, "utf-8")
 
 
 def test_markup_inside_a_jsonl_field_declares_nothing(tmp_path):

@@ -44,6 +44,17 @@ _BINARY_MAGIC = (
 )
 
 
+#: Python codecs a declaration may name that are no charset of a document: the escapes, and
+#: UTF-8 (read leniently below) or UTF-16/32 past a BOM (WHATWG: such bytes would hold NULs).
+_NOT_CHARSETS = frozenset(
+    {
+        *("unicode-escape", "raw-unicode-escape", "charmap", "idna", "punycode", "undefined"),
+        *("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"),
+        *("utf-32", "utf-32-le", "utf-32-be"),
+    }
+)
+
+
 class DecodeError(ValueError):
     """The bytes are binary or in no encoding samestory reads."""
 
@@ -150,11 +161,10 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> tuple[str, str
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"cannot decode text: broken {encoding} after its BOM") from exc
     declared = _declared(data, content_type)
-    # Past a BOM, a declared UTF-16 or UTF-32 is wrong (WHATWG): such bytes would hold NULs.
-    if declared is not None and not declared.startswith(("utf-8", "utf-16", "utf-32")):
+    if declared is not None and declared not in _NOT_CHARSETS:
         try:
             return data.decode(declared), declared
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):  # LookupError: a codec of bytes (hex, zlib …)
             pass
     text = _mostly_utf8(data)
     return (text, "utf-8") if text is not None else _legacy(data)
