@@ -19,13 +19,9 @@ import pandas as pd
 from clustering.errors import InputError
 from clustering.reading.articles import RawArticle, prepare, to_frame
 from clustering.reading.feeds import is_feed_source, read_feed
-from clustering.reading.markup import (
-    html_to_page,
-    looks_like_html,
-    looks_like_markdown,
-    markdown_to_text,
-)
+from clustering.reading.markup import looks_like_html, looks_like_markdown, markdown_to_text
 from clustering.reading.records import TABLE_SUFFIXES, read_records, read_text
+from clustering.reading.webpage import read_page
 
 DOCUMENT_SUFFIXES = {
     ".txt": "text",
@@ -62,7 +58,7 @@ def read_document(path: Path) -> RawArticle:
     if not content.strip():
         raise InputError(str(path), "no readable article (empty file)")
     if kind == "html" or (kind == "text" and looks_like_html(content)):
-        page = html_to_page(content)
+        page = read_page(content)
         raw.title, raw.text, raw.published = page.title, page.text, page.published
         raw.lang, raw.url, raw.source = page.lang, page.url, page.source
     elif kind == "markdown" or looks_like_markdown(content):

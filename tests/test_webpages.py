@@ -1,0 +1,124 @@
+"""Real-looking news pages: the article alone, with the headline, date and URL they declare.
+
+Each page in tests/data/pages has navigation, a cookie banner, ads, a related list, a
+newsletter box, comments and a JSON-LD date; its ``.txt`` twin is the body as written, and
+pages.json holds the expected metadata and boilerplate strings that must be gone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clustering import load_articles
+from clustering.cli import main
+from clustering.errors import InputError
+
+PAGES = Path(__file__).parent / "data" / "pages"
+EXPECTED = json.loads((PAGES / "pages.json").read_text(encoding="utf-8"))
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_page_gives_its_article(name):
+    expected = EXPECTED[name]
+    row = load_articles([PAGES / name]).articles.iloc[0]
+    assert row["title"] == expected["title"]
+    assert row["published"] == pd.Timestamp(expected["published"])
+    assert (row["url"], row["source"], row["lang"]) == (
+        expected["url"],
+        expected["source"],
+        expected["lang"],
+    )
+    assert _paragraphs(row["text"]) == _paragraphs(
+        (PAGES / name).with_suffix(".txt").read_text(encoding="utf-8")
+    )
+    for boilerplate in expected["boilerplate"]:
+        assert boilerplate not in row["text"] and boilerplate not in row["title"]
+
+
+def test_templates_and_languages_are_varied():
+    templates = {name.split("-")[0] for name in EXPECTED}
+    languages = {entry["lang"] for entry in EXPECTED.values()}
+    assert len(templates) >= 3 and len(languages) >= 3 and "ru" in languages
+
+
+def test_stories_on_one_template_apart_and_messy_page_joins_clean_text(runner, tmp_path):
+    for name in EXPECTED:
+        shutil.copy(PAGES / name, tmp_path / name)
+    flood = EXPECTED["harbour-flood.html"]
+    clean = (PAGES / "harbour-flood.txt").read_text(encoding="utf-8")
+    (tmp_path / "flood-clean.txt").write_text(f"{flood['title']}\n\n{clean}", encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(tmp_path), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    story = {row["id"]: row["story"] for row in map(json.loads, result.stdout.splitlines())}
+    assert story["harbour-flood.html"] == story["flood-clean.txt"]
+    assert len(set(story.values())) == len(EXPECTED)
+
+
+def test_fragment_falls_back_to_plain_markup(tmp_path):
+    (tmp_path / "snippet.html").write_text("<p>Floods <b>hit</b> the north.</p>", encoding="utf-8")
+    row = load_articles([tmp_path / "snippet.html"]).articles.iloc[0]
+    assert (row["title"], row["text"]) == ("Floods hit the north.", "")
+
+
+_TAGS = st.sampled_from(
+    ["html", "head", "body", "p", "div", "article", "nav", "script", "time", "h1", "title", "li"]
+)
+_PIECES = st.one_of(
+    _TAGS.map(lambda tag: f"<{tag}>"),
+    _TAGS.map(lambda tag: f"</{tag}>"),
+    st.sampled_from(
+        [
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": ',
+            '"datePublished": "2026-02-30T25:61:00+99:00"}</script>',
+            '<meta property="og:title" content="',
+            '<link rel="canonical" href="javascript:x">',
+            '<time datetime="9999-12-31">',
+            "<!--",
+            "<![CDATA[",
+            "&#0;&#xD800;&bogus;",
+            '"',
+            "<",
+            ">",
+        ]
+    ),
+    st.text(max_size=40),
+)
+
+
+@pytest.mark.fuzz
+@given(st.lists(_PIECES, max_size=30).map("".join), st.binary(max_size=12))
+def test_garbled_html_is_an_article_or_skipped(tmp_path_factory, markup, junk):
+    path = tmp_path_factory.mktemp("fuzz") / "page.html"
+    path.write_bytes(markup.encode("utf-8") + junk)
+    result = load_articles([path], skip_bad=True, allow_empty=True)
+    assert len(result.articles) + len(result.skipped) == 1
+    try:
+        strict = load_articles([path])
+    except InputError as exc:
+        assert exc.path == str(path)
+    else:
+        assert list(strict.articles["id"]) == ["page.html"]
+
+
+def test_unreadable_json_ld_date_gives_way_to_the_meta_date(tmp_path):
+    page = (PAGES / "harbour-flood.html").read_text(encoding="utf-8")
+    page = page.replace('"datePublished": "2026-02-10T23:40:00+00:00"', '"datePublished": "soon"')
+    page = page.replace(
+        '<meta property="og:type"',
+        '<meta property="article:published_time" content="2026-02-10T22:00:00Z">\n'
+        '<meta property="og:type"',
+    )
+    (tmp_path / "flood.html").write_text(page, encoding="utf-8")
+    row = load_articles([tmp_path / "flood.html"]).articles.iloc[0]
+    assert row["published"] == pd.Timestamp("2026-02-10 22:00")
