@@ -122,3 +122,13 @@ def test_unreadable_json_ld_date_gives_way_to_the_meta_date(tmp_path):
     (tmp_path / "flood.html").write_text(page, encoding="utf-8")
     row = load_articles([tmp_path / "flood.html"]).articles.iloc[0]
     assert row["published"] == pd.Timestamp("2026-02-10 22:00")
+
+
+def test_a_cookie_class_on_the_page_itself_keeps_the_article(tmp_path):
+    page = (PAGES / "harbour-flood.html").read_text(encoding="utf-8")
+    page = page.replace('<body class="template-story">', '<body class="has-cookie-banner">')
+    (tmp_path / "flood.html").write_text(page, encoding="utf-8")
+    row = load_articles([tmp_path / "flood.html"]).articles.iloc[0]
+    assert _paragraphs(row["text"]) == _paragraphs(
+        (PAGES / "harbour-flood.txt").read_text(encoding="utf-8")
+    )

@@ -57,7 +57,7 @@ def _lower(expression: str) -> str:
 
 
 _CLASS_AND_ID = _lower("concat(@class, ' ', @id)")
-_PRUNE = [f".//*[contains({_CLASS_AND_ID}, '{mark}')]" for mark in _BOILERPLATE_MARKS]
+_PRUNE = " | ".join(f"//*[contains({_CLASS_AND_ID}, '{mark}')]" for mark in _BOILERPLATE_MARKS)
 _DATE_KEYS = ("article:published_time", "datepublished", "pubdate", "publishdate", "dc.date.issued")
 _DATE_XPATH = (
     " | ".join(
@@ -76,35 +76,51 @@ def read_page(markup: str) -> Page:
     tree = trafilatura.load_html(markup)
     if tree is None:
         return html_to_page(markup)
-    structured = _json_ld_article(tree)
+    declared = _declared(tree)
+    _prune(tree)
     doc = trafilatura.bare_extraction(
-        markup,
+        tree,
         with_metadata=True,
         include_comments=False,
         favor_precision=True,
         date_extraction_params=dict(_DATE_PARAMS),
-        prune_xpath=_PRUNE,
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
-        return _fallback(markup, tree, structured)
+        page = html_to_page(markup)
+        page.title = declared.title or page.title
+        page.published = declared.published or page.published
+        page.url = declared.url or page.url
+        return page
     sitename = doc.sitename or None
-    title = _text(structured.get("headline")) or _strip_site(doc.title or "", sitename)
+    title = declared.title or _strip_site(doc.title or "", sitename)
     return Page(
         text=_after_headline(doc.text or "", title),
         title=title,
-        lang=_lang(tree),
-        published=_declared_date(tree, structured) or doc.date or None,
-        url=_canonical(tree) or doc.url or None,
+        lang=declared.lang,
+        published=declared.published or doc.date or None,
+        url=declared.url or doc.url or None,
         source=sitename,
     )
 
 
-def _fallback(markup: str, tree: HtmlElement, structured: dict[str, object]) -> Page:
-    page = html_to_page(markup)
-    page.title = _text(structured.get("headline")) or page.title
-    page.published = _declared_date(tree, structured) or page.published
-    page.url = _canonical(tree) or page.url
-    return page
+def _declared(tree: HtmlElement) -> Page:
+    """What the page declares in JSON-LD, ``<link rel=canonical>``, ``lang`` and date meta."""
+    structured = _json_ld_article(tree)
+    return Page(
+        text="",
+        title=_text(structured.get("headline")) or "",
+        lang=_first(tree, "/html/@lang") or _first(tree, '//meta[@property="og:locale"]/@content'),
+        published=_declared_date(tree, structured),
+        url=_canonical(tree),
+    )
+
+
+def _prune(tree: HtmlElement) -> None:
+    """Drop the boxes :data:`_BOILERPLATE_MARKS` name, unless one holds most of the page."""
+    limit = len(tree.text_content()) / 3
+    for element in tree.xpath(_PRUNE):
+        if element.getparent() is not None and len(element.text_content()) < limit:
+            element.drop_tree()
 
 
 def _text(value: object) -> str | None:
@@ -156,10 +172,6 @@ def _first(tree: HtmlElement, xpath: str) -> str | None:
 def _canonical(tree: HtmlElement) -> str | None:
     url = _first(tree, '//link[contains(concat(" ", @rel, " "), " canonical ")]/@href')
     return url if url and url.startswith(("http://", "https://")) else None
-
-
-def _lang(tree: HtmlElement) -> str | None:
-    return _first(tree, "/html/@lang") or _first(tree, '//meta[@property="og:locale"]/@content')
 
 
 def _strip_site(title: str, sitename: str | None) -> str:
