@@ -52,17 +52,36 @@ def test_templates_and_languages_are_varied():
     assert len(templates) >= 3 and len(languages) >= 3 and "ru" in languages
 
 
+def _clean_flood(folder: Path) -> Path:
+    """The flood story as a plain text file: its headline, a blank line, its written body."""
+    path = folder / "flood-clean.txt"
+    body = (PAGES / "harbour-flood.txt").read_text(encoding="utf-8")
+    path.write_text(f"{EXPECTED['harbour-flood.html']['title']}\n\n{body}", encoding="utf-8")
+    return path
+
+
 def test_stories_on_one_template_apart_and_messy_page_joins_clean_text(runner, tmp_path):
     for name in EXPECTED:
         shutil.copy(PAGES / name, tmp_path / name)
-    flood = EXPECTED["harbour-flood.html"]
-    clean = (PAGES / "harbour-flood.txt").read_text(encoding="utf-8")
-    (tmp_path / "flood-clean.txt").write_text(f"{flood['title']}\n\n{clean}", encoding="utf-8")
+    _clean_flood(tmp_path)
     result = runner.invoke(main, ["cluster", str(tmp_path), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     story = {row["id"]: row["story"] for row in map(json.loads, result.stdout.splitlines())}
     assert story["harbour-flood.html"] == story["flood-clean.txt"]
     assert len(set(story.values())) == len(EXPECTED)
+
+
+def _probability(runner, left: Path, right: Path) -> float:
+    result = runner.invoke(main, ["compare", str(left), str(right), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return float(json.loads(result.stdout)["same_story_probability"])
+
+
+def test_one_template_scores_below_one_story_in_two_versions(runner, tmp_path):
+    """The issue's case: on main two stories on one template scored 0.87, the story 0.69."""
+    same = _probability(runner, PAGES / "harbour-flood.html", _clean_flood(tmp_path))
+    different = _probability(runner, PAGES / "harbour-flood.html", PAGES / "harbour-strike.html")
+    assert same > 0.9 and different < 0.5
 
 
 def test_fragment_falls_back_to_plain_markup(tmp_path):
