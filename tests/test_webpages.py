@@ -151,3 +151,14 @@ def test_a_cookie_class_on_the_page_itself_keeps_the_article(tmp_path):
     assert _paragraphs(row["text"]) == _paragraphs(
         (PAGES / "harbour-flood.txt").read_text(encoding="utf-8")
     )
+
+
+def test_a_page_of_navigation_only_is_no_article(tmp_path):
+    (tmp_path / "menu.html").write_text(
+        '<html><head><title></title></head><body><nav><a href="/">Home</a> '
+        '<a href="/news">News</a></nav><script>var x = 1;</script></body></html>',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_articles([tmp_path / "menu.html"])
+    assert str(caught.value) == f"{tmp_path / 'menu.html'}: no readable article"

@@ -116,10 +116,16 @@ def _declared(tree: HtmlElement) -> Page:
 
 
 def _prune(tree: HtmlElement) -> None:
-    """Drop the boxes :data:`_BOILERPLATE_MARKS` name, unless one holds most of the page."""
+    """Drop ``<nav>`` and the boxes of :data:`_BOILERPLATE_MARKS`, but none holding most text.
+
+    A ``has-cookie-banner`` class on ``<body>`` must not take the article with it.
+    """
     limit = len(tree.text_content()) / 3
     for element in tree.xpath(_PRUNE):
         if element.getparent() is not None and len(element.text_content()) < limit:
+            element.drop_tree()
+    for element in tree.xpath("//nav"):
+        if element.getparent() is not None:
             element.drop_tree()
 
 
