@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -23,12 +24,19 @@ from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
+from clustering.reading.feeds import is_url
+from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.reading.loaders import load_articles
+from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL, make_embedder
 
 EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
+
+#: The clock and the sleep of ``watch`` (tests put a virtual clock in their place).
+_clock: Callable[[], float] = time.monotonic
+_sleep: Callable[[float], None] = time.sleep
 
 
 def _store_option(command: Callable[..., None]) -> Callable[..., None]:
@@ -50,16 +58,40 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _fetch_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--max-feed-bytes`` and ``--fetch-timeout``, passed on as one :class:`Fetcher`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, max_feed_bytes: int, fetch_timeout: float, **kwargs: Any) -> None:
+        fetcher = Fetcher(max_feed_bytes, fetch_timeout, clock=_clock, sleep=_sleep)
+        command(*args, fetcher=fetcher, **kwargs)
+
+    wrapper = click.option(
+        "--fetch-timeout",
+        type=click.FloatRange(min=0.0, min_open=True),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        help="Seconds one feed URL may take in all: connecting, redirects, headers and body.",
+    )(wrapper)
+    return click.option(
+        "--max-feed-bytes",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_BYTES,
+        show_default=True,
+        help="Refuse a feed URL whose body (after gzip decoding) is larger.",
+    )(wrapper)
+
+
 def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = None) -> StoryStore:
     embedder = make_embedder(model, cache=not no_cache)
     return open_store(store_path, embedder, load_pair_model(pair_model, embedder))
 
 
 def _add_sources(
-    store: StoryStore, sources: tuple[str, ...], skip_bad: bool
+    store: StoryStore, sources: tuple[str, ...], skip_bad: bool, fetcher: Fetcher
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
-    loaded = load_articles(sources, skip_bad=True, allow_empty=True)
+    loaded = load_articles(sources, skip_bad=True, allow_empty=True, fetcher=fetcher)
     _report(loaded.skipped, skip_bad)
     return store.add(loaded.articles), bool(loaded.skipped) and not skip_bad
 
@@ -89,6 +121,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @pair_model_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
+@_fetch_options
 def add(
     sources: tuple[str, ...],
     store_path: str,
@@ -97,6 +130,7 @@ def add(
     pair_model: str | None,
     skip_bad: bool,
     fmt: str,
+    fetcher: Fetcher,
 ) -> None:
     """Add the articles in SOURCES to the story store and print their stories.
 
@@ -106,7 +140,7 @@ def add(
     others are still added; the exit code is then 2.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
-        result, failed = _add_sources(store, sources, skip_bad)
+        result, failed = _add_sources(store, sources, skip_bad, fetcher)
     _print_result(result, fmt)
     if failed:
         raise click.exceptions.Exit(2)
@@ -152,10 +186,11 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: str) -
     type=click.FloatRange(min=0.0),
     default=60.0,
     show_default=True,
-    help="Seconds between polls.",
+    help=f"Seconds between polls; URLs at most every {MIN_URL_INTERVAL:g} s.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
+@_fetch_options
 def watch(
     sources: tuple[str, ...],
     store_path: str,
@@ -164,20 +199,45 @@ def watch(
     pair_model: str | None,
     interval: float,
     count: int | None,
+    fetcher: Fetcher,
 ) -> None:
     """Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.
 
-    Prints each new article's story; a source that fails is reported and polled again
-    next time.
+    Prints each new article's story. A source that fails is reported and polled again
+    after 2, 4, 8… intervals (at most an hour). A URL is asked for its ETag and
+    Last-Modified since the last poll, so an unchanged feed costs one short answer; these
+    are kept in memory, for this process only. The exit code is 2 when a source failed on
+    every one of its polls; the other sources' articles are stored all the same.
     """
+    if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
+        click.echo(f"Note: URLs are polled at most every {MIN_URL_INTERVAL:g} s.", err=True)
+    schedule = PollSchedule(sources, interval, start=_clock())
     polls = 0
     try:
         with errors(), _open(store_path, model, no_cache, pair_model) as store:
             while count is None or polls < count:
-                result, _ = _add_sources(store, sources, skip_bad=False)
-                _print_result(result, "table", only_changes=True)
+                _sleep(max(0.0, schedule.next_due() - _clock()))
+                _poll(store, schedule, fetcher)
                 polls += 1
-                if count is None or polls < count:
-                    time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
+    failed = schedule.always_failed()
+    for source, tries in failed.items():
+        click.echo(f"Error: {source}: failed on every poll ({tries} of {tries})", err=True)
+    if failed:
+        raise click.exceptions.Exit(2)
+
+
+def _poll(store: StoryStore, schedule: PollSchedule, fetcher: Fetcher) -> None:
+    """Poll the sources that are due, one by one, and add what each holds to the store.
+
+    A source fails when it yields errors and no article (a feed unchanged since the last
+    poll yields neither).
+    """
+    started = _clock()
+    for source in schedule.due(started):
+        loaded = load_articles([source], skip_bad=True, allow_empty=True, fetcher=fetcher)
+        _report(loaded.skipped, skip_bad=False)
+        schedule.record(source, ok=not loaded.skipped or not loaded.articles.empty, started=started)
+        if not loaded.articles.empty:
+            _print_result(store.add(loaded.articles), "table", only_changes=True)
