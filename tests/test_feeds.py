@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clustering.cli import main
 from clustering.errors import InputError
@@ -307,6 +309,19 @@ def test_feed_file_errors(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feed.xml").write_text(content, encoding="utf-8")
     assert _error("feed.xml") == f"feed.xml: {message}"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        (b"utf\x008", "embedded null character"),
+        (b"utf\x808", "'utf-8' codec can't decode byte 0x80 in position 3: invalid start byte"),
+    ],
+)
+def test_a_garbled_encoding_declaration_is_one_error(tmp_path, monkeypatch, encoding, reason):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feed.rss").write_bytes(RSS.encode("utf-8").replace(b"utf-8", encoding, 1))
+    assert _error("feed.rss") == f"feed.rss: cannot decode feed ({reason})"
 
 
 def test_missing_feed_file(tmp_path, monkeypatch):
@@ -708,3 +723,52 @@ def test_add_takes_the_fetch_limits(fetch_base, runner, tmp_path):
     host = fetch_base.removeprefix("http://")
     assert result.exit_code == 2
     assert result.stderr == f"Error: {url}: cannot reach {host}: timed out after 0.3 s\n"
+
+
+# --- Property: garbled feeds give articles or one-line errors, nothing lost ------------------
+
+
+def _garble(document: bytes, edits: list[tuple[float, int, bytes]], keep: float) -> bytes:
+    """``document`` with bytes replaced, inserted or deleted at relative places, then cut."""
+    data = bytearray(document)
+    for where, kind, piece in edits:
+        at = int(where * len(data))
+        if kind == 0:
+            data[at : at + len(piece)] = piece
+        elif kind == 1:
+            data[at:at] = piece
+        else:
+            del data[at : at + 1 + len(piece)]
+    return bytes(data[: max(1, int(keep * len(data)))])
+
+
+_EDITS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 2), st.binary(max_size=6)), max_size=6)
+GARBLED_FEEDS = st.one_of(
+    st.builds(
+        _garble,
+        st.sampled_from([RSS.encode("utf-8"), ATOM.encode("utf-8"), RSS.encode("utf-16")]),
+        _EDITS,
+        st.one_of(st.just(1.0), st.floats(0, 1)),
+    ),
+    st.binary(max_size=300),
+)
+
+
+@pytest.mark.fuzz
+@given(content=GARBLED_FEEDS)
+def test_garbled_feeds_give_articles_or_errors(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("fuzz") / "feed.rss"
+    path.write_bytes(content)
+    try:
+        entries = len(read_feed(path))
+    except InputError as exc:
+        assert exc.path == str(path) and exc.line is None and "\n" not in exc.message
+        entries = 0
+    loaded = load_articles([path], skip_bad=True, allow_empty=True)
+    lines = [int(p.rpartition(":")[2]) for p in loaded.articles["path"]]
+    lines += [error.line for error in loaded.skipped if error.line is not None]
+    if entries == 0:
+        assert lines == [] and [e.path for e in loaded.skipped] == [str(path)]
+    else:  # every entry is an article or a skipped line, exactly once
+        assert all(e.path == str(path) for e in loaded.skipped)
+        assert sorted(lines) == list(range(1, entries + 1))

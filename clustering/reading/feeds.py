@@ -17,6 +17,7 @@ that cannot be read raises :class:`InputError` naming the source, with one of th
 - ``invalid URL (…)``, ``no such file or directory``, ``cannot read file (…)``;
 - ``not a feed (empty)``, ``not a feed (an HTML page)``, ``not a feed (root element <NAME>)``
   or ``not a feed`` for content that is no RSS or Atom document;
+- ``cannot decode feed (MESSAGE)`` when the declared encoding is garbled beyond use;
 - ``malformed feed XML (MESSAGE)``, with the XML parser's message (``mismatched tag``,
   ``not well-formed (invalid token)``, …), when the XML is broken and no entry could be
   recovered from it;
@@ -92,7 +93,10 @@ def read_feed(source: str | os.PathLike[str], fetcher: Fetcher | None = None) ->
 
 
 def _entries(name: str, data: bytes, headers: Mapping[str, str]) -> list[RawArticle]:
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
+    except (ValueError, LookupError) as exc:  # e.g. an encoding name with a NUL byte in it
+        raise InputError(name, f"cannot decode feed ({one_line(exc)})") from exc
     if not parsed.entries:
         raise InputError(name, _no_entries_reason(data, parsed))
     feed = parsed.feed
