@@ -772,3 +772,12 @@ def test_garbled_feeds_give_articles_or_errors(tmp_path_factory, content):
     else:  # every entry is an article or a skipped line, exactly once
         assert all(e.path == str(path) for e in loaded.skipped)
         assert sorted(lines) == list(range(1, entries + 1))
+
+
+@pytest.mark.parametrize("command", ["cluster", "report"])
+def test_cluster_and_report_take_the_fetch_limits(fetch_base, runner, tmp_path, command):
+    url = f"{fetch_base}/gzip-bomb"
+    args = [command, url, "--max-feed-bytes", "1000000", "-o", str(tmp_path / "out")]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {url}: feed larger than 1,000,000 bytes\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ import pandas as pd
 
 from clustering.cli.common import (
     errors,
+    fetch_options,
     format_option,
     load_pair_model,
     open_store,
@@ -25,7 +25,7 @@ from clustering.output.formats import FORMATS, render
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
-from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
+from clustering.reading.fetch import Fetcher
 from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
@@ -58,28 +58,9 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-def _fetch_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``--max-feed-bytes`` and ``--fetch-timeout``, passed on as one :class:`Fetcher`."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, max_feed_bytes: int, fetch_timeout: float, **kwargs: Any) -> None:
-        fetcher = Fetcher(max_feed_bytes, fetch_timeout, clock=_clock, sleep=_sleep)
-        command(*args, fetcher=fetcher, **kwargs)
-
-    wrapper = click.option(
-        "--fetch-timeout",
-        type=click.FloatRange(min=0.0, min_open=True),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
-        help="Seconds one feed URL may take in all: connecting, redirects, headers and body.",
-    )(wrapper)
-    return click.option(
-        "--max-feed-bytes",
-        type=click.IntRange(min=1),
-        default=DEFAULT_MAX_BYTES,
-        show_default=True,
-        help="Refuse a feed URL whose body (after gzip decoding) is larger.",
-    )(wrapper)
+def _watch_fetcher(max_bytes: int, timeout: float) -> Fetcher:
+    """A fetcher that spaces requests on ``watch``'s clock."""
+    return Fetcher(max_bytes, timeout, clock=_clock, sleep=_sleep)
 
 
 def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = None) -> StoryStore:
@@ -121,7 +102,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @pair_model_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
-@_fetch_options
+@fetch_options()
 def add(
     sources: tuple[str, ...],
     store_path: str,
@@ -190,7 +171,7 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: str) -
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
-@_fetch_options
+@fetch_options(_watch_fetcher)
 def watch(
     sources: tuple[str, ...],
     store_path: str,
