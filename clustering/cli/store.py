@@ -184,11 +184,13 @@ def watch(
 ) -> None:
     """Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.
 
-    Prints each new article's story. A source that fails is reported and polled again
-    after 2, 4, 8… intervals (at most an hour). A URL is asked for its ETag and
-    Last-Modified since the last poll, so an unchanged feed costs one short answer; these
-    are kept in memory, for this process only. The exit code is 2 when a source failed on
-    every one of its polls; the other sources' articles are stored all the same.
+    Prints each new article's story. URLs are polled at most every minute, requests to one
+    host are a second apart, and each request carries the ETag and Last-Modified of the
+    feed's last good read, so an unchanged feed costs one short 304 answer (these are kept
+    in memory for this process, not in the store). A source that fails is reported and
+    polled again after 2, 4, 8… intervals (at most an hour). The exit code is 2 when a
+    source failed on every one of its polls; the other sources' articles are stored all
+    the same.
     """
     if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
         click.echo(f"Note: URLs are polled at most every {MIN_URL_INTERVAL:g} s.", err=True)
