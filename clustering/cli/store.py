@@ -205,8 +205,7 @@ def watch(
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
     failed = schedule.always_failed()
-    for source, tries in failed.items():
-        click.echo(f"Error: {source}: failed on every poll ({tries} of {tries})", err=True)
+    _report([InputError(s, f"failed on every poll ({n} of {n})") for s, n in failed.items()], False)
     if failed:
         raise click.exceptions.Exit(2)
 
