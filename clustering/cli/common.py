@@ -19,6 +19,7 @@ from clustering.grouping.result import ClusterResult
 from clustering.output.files import output_problem, write_atomically
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
+from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
 from clustering.store.store import StoreError, StoryStore
@@ -284,17 +285,46 @@ def write_output(output: str, text: str) -> None:
         raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
 
 
+def fetch_options(
+    make: Callable[[int, float], Fetcher] = Fetcher,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--max-feed-bytes`` and ``--fetch-timeout``, passed on as ``fetcher=make(bytes, s)``."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, max_feed_bytes: int, fetch_timeout: float, **kwargs: Any) -> None:
+            command(*args, fetcher=make(max_feed_bytes, fetch_timeout), **kwargs)
+
+        wrapper = click.option(
+            "--fetch-timeout",
+            type=click.FloatRange(min=0.0, min_open=True),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds one feed URL may take in all: connecting, redirects, headers, body.",
+        )(wrapper)
+        return click.option(
+            "--max-feed-bytes",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_BYTES,
+            show_default=True,
+            help="Refuse a feed URL whose body (after gzip decoding) is larger.",
+        )(wrapper)
+
+    return decorate
+
+
 def cluster_inputs(
     paths: tuple[str, ...],
     skip_bad: bool,
     settings: ClusterSettings,
     engine: str = "local",
     scheduler: str | None = None,
+    fetcher: Fetcher | None = None,
 ) -> ClusterResult:
     """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs.
 
     ``engine`` "dask" embeds and clusters on Dask workers (at ``scheduler``, or a
-    LocalCluster).
+    LocalCluster). Feed URLs are fetched by ``fetcher``.
     """
     with errors(), progress_bar() as progress:
         if engine == "dask":
@@ -302,6 +332,7 @@ def cluster_inputs(
                 paths,
                 scheduler=scheduler,
                 skip_bad=skip_bad,
+                fetcher=fetcher,
                 model=settings.model,
                 cache=not settings.no_cache,
                 cache_dir=settings.cache_dir,
@@ -313,6 +344,7 @@ def cluster_inputs(
                 paths,
                 embedder=settings.embedder(),
                 skip_bad=skip_bad,
+                fetcher=fetcher,
                 progress=progress,
                 **settings.clusterer_params(),
             )

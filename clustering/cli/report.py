@@ -9,11 +9,13 @@ from clustering.cli.common import (
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    fetch_options,
     open_store,
     output_option,
     write_output,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
+from clustering.reading.fetch import Fetcher
 
 
 @click.command()
@@ -30,6 +32,7 @@ from clustering.output.report import DEFAULT_TITLE, render_report
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
 @cluster_options
+@fetch_options()
 def report(
     paths: tuple[str, ...],
     store_path: str | None,
@@ -37,6 +40,7 @@ def report(
     title: str,
     skip_bad: bool,
     settings: ClusterSettings,
+    fetcher: Fetcher,
 ) -> None:
     """Write an HTML report of the stories in PATHS (or in a --store).
 
@@ -49,7 +53,7 @@ def report(
         with open_store(store_path, settings.embedder()) as store:
             result = store.result()
     elif paths:
-        result = cluster_inputs(paths, skip_bad, settings)
+        result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher)
     else:
         raise UsageFailure("give PATHS or --store FILE.db")
     write_output(output, render_report(result, title=title))
