@@ -475,15 +475,25 @@ def test_readers_do_not_wait_for_a_writer(runner, tmp_path):
     started = time.monotonic()
     exported = _cli(runner, "export", "--store", db)
     listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
+    reported = _cli(runner, "report", "--store", db, "-o", tmp_path / "r.html")
     with StoryStore(db, AngleEmbedder(), read_only=True) as store:
         assert len(store.history()) == 3  # the writer's uncommitted row is not seen
         with pytest.raises(StoreError, match=r"s\.db: opened read-only, so nothing can be added$"):
             store.add(_articles(("4", "a0 more floods")))
     assert time.monotonic() - started < 20
     writer.execute("ROLLBACK")
-    assert (exported.exit_code, listed.exit_code) == (0, 0), exported.output + listed.output
+    assert (exported.exit_code, listed.exit_code, reported.exit_code) == (0, 0, 0), (
+        exported.output + listed.output + reported.output
+    )
     assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == ["1", "2", "3"]
     assert len(listed.stdout.splitlines()) == 3
+    (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
+    added = _cli(runner, "add", "--store", db, tmp_path / "new.txt")
+    assert (added.exit_code, added.stderr) == (
+        2,
+        f"Error: {db} holds vectors of angle-fake, a model samestory cannot make by name: "
+        "add to it from Python with that embedder\n",
+    )
 
 
 def _without_write_access(args, cwd):

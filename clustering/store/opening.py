@@ -22,17 +22,12 @@ from embeddings import (
 _ST_PREFIX = "sentence-transformers:"
 
 
-def model_name(family: str) -> str:
-    """The ``--model`` value that makes embedders of ``family`` (a store's recorded model)."""
+def model_name(family: str) -> str | None:
+    """The ``--model`` value that makes embedders of ``family``; None for a custom model."""
     for name in list_models():
         if model_family(get_embedder(name)) == family:
             return name
-    if family.startswith(_ST_PREFIX):
-        return family
-    raise StoreError(
-        f"the store holds vectors of {family}, a model samestory cannot make by name: "
-        "open it from Python with that embedder"
-    )
+    return family if family.startswith(_ST_PREFIX) else None
 
 
 class RecordedModel(EmbedderBase):
@@ -62,15 +57,19 @@ def store_embedder(
     """
     path = Path(path)
     recorded = recorded_model(path)
-    if recorded is None and read_only:
+    if read_only and not path.exists():
         raise StoreError(f"{path}: no such story store")
-    if model is None and recorded and read_only:
-        try:
-            model = model_name(recorded)
-        except StoreError:
+    if model is None and recorded:
+        model = model_name(recorded)
+        if model is None and read_only:
             return RecordedModel(recorded)  # its vectors are stored: enough to read
+        if model is None:
+            raise StoreError(
+                f"{path} holds vectors of {recorded}, a model samestory cannot make by name: "
+                "add to it from Python with that embedder"
+            )
     if model is None:
-        model = model_name(recorded) if recorded else DEFAULT_MODEL
+        model = DEFAULT_MODEL
     embedder = get_embedder(model)
     if recorded is None:
         embedder.encode([])  # loads a model that needs loading: fails on a typo
