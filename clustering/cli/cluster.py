@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from clustering.cli.common import (
@@ -13,6 +11,7 @@ from clustering.cli.common import (
     cluster_options,
     format_option,
     output_option,
+    write_output,
 )
 from clustering.output.formats import FORMATS, render
 
@@ -44,7 +43,7 @@ from clustering.output.formats import FORMATS, render
 def cluster(
     paths: tuple[str, ...],
     fmt: str,
-    output: Any,
+    output: str,
     skip_bad: bool,
     engine: str,
     scheduler: str | None,
@@ -58,4 +57,4 @@ def cluster(
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
     result = cluster_inputs(paths, skip_bad, settings, engine, scheduler)
-    output.write(render(result.articles, result.stories, fmt))
+    write_output(output, render(result.articles, result.stories, fmt))

@@ -16,6 +16,8 @@ from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
+from clustering.output.files import output_problem, write_atomically
+from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
@@ -31,6 +33,10 @@ class UsageFailure(click.ClickException):
     """A one-line ``Error: …`` and exit code 2, for bad input and unusable models."""
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        """The message with control characters escaped: input cannot drive the terminal."""
+        return printable(self.message)
 
 
 @contextmanager
@@ -226,12 +232,11 @@ def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
 def report_skipped(skipped: list[InputError], kept: int) -> None:
     """List the inputs ``--skip-bad`` left out, on stderr."""
     for problem in skipped:
-        click.echo(f"Skipped: {problem}", err=True)
+        click.echo(f"Skipped: {printable(str(problem))}", err=True)
     if skipped:
         click.echo(f"{len(skipped)} inputs skipped, {kept} articles kept", err=True)
 
 
-#: ``-o/--output FILE``, standard output by default.
 def format_option(
     choices: Sequence[str], default: str, help: str | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -246,13 +251,39 @@ def format_option(
     )
 
 
+def _check_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``-o`` checked before any work: a path that cannot be written is one line, exit 2."""
+    problem = None if value == "-" else output_problem(value)
+    if problem:
+        raise UsageFailure(f"{value}: cannot write: {problem}")
+    return value
+
+
+#: ``-o/--output FILE``, standard output by default; give the value to :func:`write_output`.
 output_option = click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(path_type=str),
     default="-",
-    help="Write here instead of standard output.",
+    callback=_check_output,
+    help="Write here instead of standard output (the whole file or, on error, nothing).",
 )
+
+
+def write_output(output: str, text: str) -> None:
+    """``text`` to standard output (``-``) or atomically to the file ``output``.
+
+    A file that cannot be written (full disk, no permission) is a :class:`UsageFailure`
+    and leaves any previous file as it was.
+    """
+    if output == "-":
+        with click.open_file("-", "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
 
 
 def cluster_inputs(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 from click.core import ParameterSource
 
@@ -14,6 +12,7 @@ from clustering.cli.common import (
     cluster_options,
     open_store,
     output_option,
+    write_output,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
 
@@ -35,7 +34,7 @@ from clustering.output.report import DEFAULT_TITLE, render_report
 def report(
     paths: tuple[str, ...],
     store_path: str | None,
-    output: Any,
+    output: str,
     title: str,
     skip_bad: bool,
     settings: ClusterSettings,
@@ -59,4 +58,4 @@ def report(
         result = cluster_inputs(paths, skip_bad, settings)
     else:
         raise UsageFailure("give PATHS or --store FILE.db")
-    output.write(render_report(result, title=title))
+    write_output(output, render_report(result, title=title))

@@ -16,9 +16,12 @@ from clustering.cli.common import (
     open_store,
     output_option,
     pair_model_option,
+    write_output,
 )
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
+from clustering.output.spreadsheet import csv_text
+from clustering.output.terminal import printable
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
@@ -63,7 +66,7 @@ def _add_sources(
 
 def _report(problems: list[InputError], skip_bad: bool) -> None:
     for problem in problems:
-        click.echo(f"{'Skipped' if skip_bad else 'Error'}: {problem}", err=True)
+        click.echo(f"{'Skipped' if skip_bad else 'Error'}: {printable(str(problem))}", err=True)
 
 
 def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> None:
@@ -77,7 +80,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
             )
         return
     for a in rows:
-        click.echo(f"{a.id}\t{a.story}\t{a.status}")
+        click.echo(f"{printable(a.id)}\t{a.story}\t{a.status}")
 
 
 @click.command()
@@ -126,20 +129,21 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @_store_option
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
-def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: Any) -> None:
+def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
     """One row per stored article: id, story, outlier, first_seen (and more)."""
     with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
         table = store.articles()
     table = table[list(EXPORT_FIELDS)].copy()
     for column in ("first_seen", "published"):
         table[column] = [iso_or_none(v) for v in table[column]]
-    if fmt == "csv":
-        output.write(table.to_csv(index=False))
-        return
-    for row in table.to_dict("records"):
-        record = json_ready(row)
+    records = [json_ready(row) for row in table.to_dict("records")]
+    for record in records:
         record["outlier"] = bool(record["outlier"])
-        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if fmt == "csv":
+        text = csv_text(EXPORT_FIELDS, ([r[name] for name in EXPORT_FIELDS] for r in records))
+    else:
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    write_output(output, text)
 
 
 @click.command()

@@ -468,9 +468,10 @@ class StoryStore:
             articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
         columns = ArticleColumns.of(articles)
         groups = articles.groupby("story", sort=True).indices
-        # Only stories of three or more need the evidence to pick their centre.
+        # Stories of two or more need the evidence: to pick their centre (three or more)
+        # and for each member's confidence.
         shared = np.concatenate(
-            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 2)]
+            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 1)]
         )
         position = np.full(len(articles), -1, dtype=np.int64)
         position[shared] = np.arange(len(shared))
@@ -483,7 +484,7 @@ class StoryStore:
         )
 
         def closeness(indices: np.ndarray) -> object:
-            if among is None or len(indices) < 3:  # a tie: the smallest id represents
+            if among is None or len(indices) < 2:
                 return np.ones((len(indices), len(indices)))
             return among(position[indices])
 
