@@ -22,7 +22,9 @@ from clustering.pipeline import cluster_paths
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
-from clustering.store.store import StoreError, StoryStore
+from clustering.store.database import StoreError
+from clustering.store.opening import store_embedder
+from clustering.store.store import StoryStore
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
 
 _PROGRESS_MIN = 200
@@ -43,7 +45,7 @@ def errors() -> Iterator[None]:
     """Turn library errors about input, models and engines into :class:`UsageFailure`."""
     try:
         yield
-    except (InputError, SettingsError, EmbedderError, EngineError) as exc:
+    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
@@ -352,15 +354,25 @@ def cluster_inputs(
     return result
 
 
-def open_store(path: str, embedder: Embedder, pair_model: PairModel | None = None) -> StoryStore:
-    """Open the story store at ``path``; a store that cannot be used is a :class:`UsageFailure`.
+def open_store(
+    path: str,
+    model: str | None,
+    cache: bool,
+    pair_model: str | None = None,
+    read_only: bool = False,
+    cache_dir: str | None = None,
+) -> StoryStore:
+    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
 
-    With ``pair_model``, new articles are clustered with it instead of the shipped one.
+    With ``pair_model`` (a file), new articles are clustered with it instead of the
+    shipped one. A store that cannot be used is a :class:`UsageFailure`.
     """
-    assigner = None
-    if pair_model is not None:
-        assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=pair_model))
-    try:
-        return StoryStore(path, embedder, assigner)
-    except StoreError as exc:
-        raise UsageFailure(str(exc)) from exc
+    with errors():
+        embedder = store_embedder(
+            path, model, read_only=read_only, cache=cache, cache_dir=cache_dir
+        )
+        loaded = load_pair_model(pair_model, embedder)
+        assigner = None
+        if loaded is not None:
+            assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=loaded))
+        return StoryStore(path, embedder, assigner, read_only=read_only)

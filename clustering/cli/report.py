@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from clustering.cli.common import (
     ClusterSettings,
@@ -50,7 +51,12 @@ def report(
     if paths and store_path:
         raise UsageFailure("give PATHS or --store FILE.db, not both")
     if store_path:
-        with open_store(store_path, settings.embedder()) as store:
+        source = click.get_current_context().get_parameter_source("model")
+        model = None if source is ParameterSource.DEFAULT else settings.model
+        opened = open_store(
+            store_path, model, not settings.no_cache, read_only=True, cache_dir=settings.cache_dir
+        )
+        with opened as store:
             result = store.result()
     elif paths:
         result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher)

@@ -14,7 +14,6 @@ from clustering.cli.common import (
     errors,
     fetch_options,
     format_option,
-    load_pair_model,
     open_store,
     output_option,
     pair_model_option,
@@ -30,7 +29,7 @@ from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
-from embeddings import DEFAULT_MODEL, make_embedder
+from embeddings import DEFAULT_MODEL
 
 EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
 
@@ -45,16 +44,15 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
     command = click.option(
         "--model",
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="Embedding model; a store keeps the one it was made with.",
+        help=f"Embedding model [default: the store's own; {DEFAULT_MODEL} for a new store]. "
+        "A store keeps the one it was made with.",
     )(command)
     return click.option(
         "--store",
         "store_path",
         required=True,
         type=click.Path(dir_okay=False, path_type=str),
-        help="The SQLite story store (created when missing).",
+        help="The SQLite story store (add and watch create it when missing).",
     )(command)
 
 
@@ -63,9 +61,11 @@ def _watch_fetcher(max_bytes: int, timeout: float) -> Fetcher:
     return Fetcher(max_bytes, timeout, clock=_clock, sleep=_sleep)
 
 
-def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = None) -> StoryStore:
-    embedder = make_embedder(model, cache=not no_cache)
-    return open_store(store_path, embedder, load_pair_model(pair_model, embedder))
+def _open(
+    store_path: str, model: str | None, no_cache: bool, pair_model: str | None = None
+) -> StoryStore:
+    """The store opened for writing (created when missing) with its own model."""
+    return open_store(store_path, model, not no_cache, pair_model)
 
 
 def _add_sources(
@@ -106,7 +106,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 def add(
     sources: tuple[str, ...],
     store_path: str,
-    model: str,
+    model: str | None,
     no_cache: bool,
     pair_model: str | None,
     skip_bad: bool,
@@ -117,8 +117,10 @@ def add(
 
     SOURCES are anything `cluster` reads, plus RSS and Atom files and http(s) feed URLs.
     Each article joins a story, opens one, or may merge two it bridges; re-adding an
-    article (same id or same content) changes nothing. A bad source is reported and the
-    others are still added; the exit code is then 2.
+    article (same id and content, or a new id with stored content) changes nothing. A
+    stored id with a new title or text is a correction: the stored article is updated
+    and keeps its story. A bad source is reported and the others are still added; the
+    exit code is then 2.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
         result, failed = _add_sources(store, sources, skip_bad, fetcher)
@@ -131,9 +133,9 @@ def add(
 @_store_option
 @click.option("--since", type=click.DateTime(), help="Only stories with an article at or after.")
 @format_option(FORMATS, "table")
-def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -> None:
+def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt: str) -> None:
     """List the stories in the store, largest first."""
-    with errors(), _open(store_path, model, no_cache) as store:
+    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
         articles, found = store.stories(pd.Timestamp(since) if since else None)
     click.echo(render(articles, found, fmt), nl=False)
 
@@ -142,9 +144,9 @@ def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -
 @_store_option
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
-def export(store_path: str, model: str, no_cache: bool, fmt: str, output: str) -> None:
+def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
     """One row per stored article: id, story, outlier, first_seen (and more)."""
-    with errors(), _open(store_path, model, no_cache) as store:
+    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
         table = store.articles()
     table = table[list(EXPORT_FIELDS)].copy()
     for column in ("first_seen", "published"):
@@ -175,7 +177,7 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: str) -
 def watch(
     sources: tuple[str, ...],
     store_path: str,
-    model: str,
+    model: str | None,
     no_cache: bool,
     pair_model: str | None,
     interval: float,
