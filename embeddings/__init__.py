@@ -12,12 +12,13 @@ from embeddings.base import (
     install_hint,
     normalize,
 )
-from embeddings.cache import CachedEmbedder, default_cache_dir
+from embeddings.cache import CachedEmbedder, CacheWarning, default_cache_dir
 from embeddings.documents import DocumentEncoder, encode_in_batches, lead, split_document
 from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models, make_embedder
 
 __all__ = [
     "DEFAULT_MODEL",
+    "CacheWarning",
     "CachedEmbedder",
     "DocumentEncoder",
     "Embedder",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +23,11 @@ CREATE TABLE IF NOT EXISTS vectors (
 ) WITHOUT ROWID
 """
 _LOOKUP_CHUNK = 500
+_T = TypeVar("_T")
+
+
+class CacheWarning(UserWarning):
+    """The on-disk vector cache cannot be used; the run goes on without it."""
 
 
 def default_cache_dir() -> Path:
@@ -44,8 +50,13 @@ class CachedEmbedder:
     each distinct text once. ``hits`` and ``misses`` count texts served from and added to
     the cache since construction. The vectors live in ``directory``'s ``vectors.sqlite``,
     or, with ``connection``, in a ``vectors`` table of that database (a story store keeps
-    its articles' second-model vectors so); the caller then owns its transactions.
+    its articles' second-model vectors so); the caller then owns its transactions and
+    its errors. A disk cache that cannot be used gives one :class:`CacheWarning`, and
+    the texts are embedded without it.
     """
+
+    #: Seconds to wait for another process writing the disk cache before going on without it.
+    busy_timeout = 30.0
 
     def __init__(
         self,
@@ -63,6 +74,7 @@ class CachedEmbedder:
         self.path = self.directory / "vectors.sqlite"
         self.hits = 0
         self.misses = 0
+        self.broken = False
 
     def sharing(self, embedder: Embedder) -> CachedEmbedder:
         """``embedder`` cached where this one keeps its vectors, through every layer.
@@ -74,35 +86,48 @@ class CachedEmbedder:
             embedder = self.embedder.sharing(embedder)
         return CachedEmbedder(embedder, self.directory, self.connection)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _use(self, action: Callable[[sqlite3.Connection], _T]) -> _T | None:
+        """``action`` on the cache's database; None when the disk cache is unusable.
+
+        A disk cache that is not SQLite, damaged, read-only or locked beyond
+        :attr:`busy_timeout` gives one :class:`CacheWarning` and is not tried again.
+        """
         if self.connection is not None:
             self.connection.execute(_SCHEMA)
-            yield self.connection
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
+            return action(self.connection)
+        if self.broken:
+            return None
         try:
-            with connection:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(_SCHEMA)
-                yield connection
-        finally:
-            connection.close()
+            self.directory.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=self.busy_timeout)
+            try:
+                with connection:
+                    connection.execute("PRAGMA journal_mode=WAL")
+                    connection.execute(_SCHEMA)
+                    return action(connection)
+            finally:
+                connection.close()
+        except (sqlite3.Error, OSError) as exc:
+            self.broken = True
+            warnings.warn(
+                f"the vector cache {self.path} cannot be used ({exc}); going on without it",
+                CacheWarning,
+                stacklevel=3,
+            )
+            return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts``, from the cache where present."""
         digests = [content_digest(text) for text in texts]
-        with self._connect() as connection:
-            found = self._lookup(connection, sorted(set(digests)))
-            missing: dict[bytes, str] = {}
-            for digest, text in zip(digests, texts, strict=True):
-                if digest not in found and digest not in missing:
-                    missing[digest] = text
-            if missing:
-                fresh = np.asarray(self.embedder.encode(list(missing.values())), dtype=np.float32)
-                self._write(connection, list(missing), fresh)
-                found.update(zip(missing, fresh, strict=True))
+        found = self._use(lambda db: self._lookup(db, sorted(set(digests)))) or {}
+        missing: dict[bytes, str] = {}
+        for digest, text in zip(digests, texts, strict=True):
+            if digest not in found and digest not in missing:
+                missing[digest] = text
+        if missing:
+            fresh = np.asarray(self.embedder.encode(list(missing.values())), dtype=np.float32)
+            self._use(lambda db: self._write(db, list(missing), fresh))
+            found.update(zip(missing, fresh, strict=True))
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         if not texts:
@@ -111,9 +136,8 @@ class CachedEmbedder:
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Keep ``vectors`` made elsewhere as this model's vectors of ``texts``."""
-        with self._connect() as connection:
-            digests = [content_digest(text) for text in texts]
-            self._write(connection, digests, np.asarray(vectors, dtype=np.float32))
+        digests = [content_digest(text) for text in texts]
+        self._use(lambda db: self._write(db, digests, np.asarray(vectors, dtype=np.float32)))
 
     def _write(
         self, connection: sqlite3.Connection, digests: list[bytes], vectors: np.ndarray

@@ -14,7 +14,7 @@ from scipy.sparse import csr_matrix
 from clustering import StoryClusterer
 from clustering.evidence.distances import cosine_distance, second_order_distance
 from clustering.grouping.clusterer import as_article_table
-from clustering.grouping.hdbscan_step import HDBSCANSettings, group_linked
+from clustering.grouping.hdbscan_step import AverageLink, HDBSCANSettings, group_linked
 from clustering.grouping.stories import Story, build_stories
 from embeddings import normalize
 
@@ -38,7 +38,16 @@ def exact_stories(
         clusterer.cluster_selection_method,
         clusterer.cluster_selection_epsilon if scorer.second_order else 0.0,
     )
-    probability = (lambda m: scores[np.ix_(m, m)], scorer.link) if scorer.second_order else None
+    hours = scorer.hours
+    probability = (
+        AverageLink(
+            lambda m: scores[np.ix_(m, m)],
+            scorer.link,
+            lambda m: np.abs(hours[m][:, None] - hours[m][None, :]) > clusterer.window_hours,
+        )
+        if scorer.second_order
+        else None
+    )
     groups, outlier = group_linked(
         csr_matrix(scores >= scorer.link), lambda m: distance[np.ix_(m, m)], settings, probability
     )

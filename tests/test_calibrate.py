@@ -277,7 +277,12 @@ def test_add_uses_the_pair_model(runner, use_pair_model, tmp_path):
     assert sorted(stories.values()) == STORIES_WITH_MINE
     wrong = runner.invoke(main, [*args[:5], "--model", "e5", str(data)])
     assert wrong.exit_code == 2
+    assert wrong.stderr.startswith(f"Error: {store} holds vectors of use-multilingual-v3, not ")
+    other = tmp_path / "other.db"
+    wrong = runner.invoke(main, [*args[:2], str(other), *args[3:5], "--model", "e5", str(data)])
+    assert wrong.exit_code == 2
     assert wrong.stderr.startswith("Error: the pair model is for 'use' (512-d vectors), not 'e5'")
+    assert not other.exists()
 
 
 def test_missing_gold_column_is_one_error_line(runner, tmp_path):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
+import stat
+import tempfile
+from pathlib import Path
 
 import click
 import pytest
 
 from clustering.cli import main
+from clustering.output import files
 from clustering.output.formats import ARTICLE_FIELDS
 from tests.conftest import SEEDS
 
@@ -176,3 +182,160 @@ def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: second model 'e5' needs a shipped pair model")
     assert len(result.stderr.splitlines()) == 1
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+HOSTILE = [
+    {"id": "evil\x1b[2J\rrow", "title": '=HYPERLINK("http://evil.example","click") floods north'},
+    {"id": "calm", "title": "@SUM(A1) floods in the north", "desk": "-2+3"},
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "problem"),
+    [
+        ("missing/out.csv", "no such folder: missing"),
+        ("folder", "is a directory"),
+        ("locked/out.csv", "permission denied"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_before_any_work(
+    runner, tmp_path, monkeypatch, target, problem
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "locked").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: "locked" not in str(p) and real_access(p, m))
+    result = runner.invoke(main, ["cluster", "no-such-input", "-o", target])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {target}: cannot write: {problem}\n"
+
+
+def _fail_midway(monkeypatch) -> None:
+    """Every output file write stops with a full disk after its first few characters."""
+    real = tempfile.NamedTemporaryFile
+
+    def half_written(*args, **kwargs):
+        handle = real(*args, **kwargs)
+        write = handle.write
+
+        def write_half(text):
+            write(text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write_half
+        return handle
+
+    monkeypatch.setattr(files.tempfile, "NamedTemporaryFile", half_written)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["cluster", "--format", "csv"], ["report"]],
+    ids=["cluster", "report"],
+)
+def test_a_full_disk_leaves_the_previous_output_whole(runner, tmp_path, monkeypatch, command):
+    source = _jsonl(tmp_path / "in.jsonl", HOSTILE)
+    target = tmp_path / "out.file"
+    target.write_text("the good one\n", encoding="utf-8")
+    _fail_midway(monkeypatch)
+    result = runner.invoke(main, [command[0], str(source), *command[1:], "-o", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {target}: cannot write: No space left on device\n"
+    assert target.read_text(encoding="utf-8") == "the good one\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.file"]
+
+
+def test_output_files_replace_the_old_one_and_keep_its_permissions(runner, tmp_path):
+    target = tmp_path / "stories.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 5
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["stories.jsonl"]
+
+
+def test_cluster_csv_is_safe_to_open_and_keeps_the_input_columns(runner, tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", HOSTILE)
+    result = runner.invoke(main, ["cluster", str(source), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert rows[0] == [*ARTICLE_FIELDS, "desk"]
+    by_id = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert sorted(by_id) == ["calm", "evil\x1b[2J\rrow"]
+    assert by_id["calm"]["title"] == "'@SUM(A1) floods in the north"
+    assert by_id["calm"]["desk"] == "'-2+3"
+    assert by_id["evil\x1b[2J\rrow"]["title"].startswith("'=HYPERLINK(")
+    assert by_id["evil\x1b[2J\rrow"]["desk"] == ""
+
+
+def test_terminal_output_and_errors_escape_control_characters(runner, tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", HOSTILE)
+    table = runner.invoke(main, ["cluster", str(source)])
+    assert table.exit_code == 0, table.output
+    assert "\x1b" not in table.stdout and "\r" not in table.stdout
+    assert "evil\\x1b[2J\\rrow" in table.stdout
+    missing = runner.invoke(main, ["cluster", "nope\x1b[31m.txt"])
+    assert missing.exit_code == 2
+    assert missing.stderr == "Error: nope\\x1b[31m.txt: no such file or directory\n"
+
+
+def test_compare_shows_control_characters_escaped(runner, tmp_path):
+    first = tmp_path / "evil\x1b[2J.txt"
+    first.write_text("Floods hit the north of the country on Monday.", encoding="utf-8")
+    second = tmp_path / "calm.txt"
+    second.write_text("Floods in the north: thousands leave their homes.", encoding="utf-8")
+    result = runner.invoke(main, ["compare", str(first), str(second)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "evil\\x1b[2J.txt: Floods hit" in result.stdout
+
+
+def test_compare_pairs_csv_is_safe_to_open(runner, tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "a,b,note,score\n"
+        '"=HYPERLINK(""http://evil.example"") floods north",Floods in the north,@me,-0.5\n'
+        'Floods in the north,"Fire in the south\rnew row",+1 555,-2\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(
+        main, ["compare", "--pairs", str(pairs), "--left", "a", "--right", "b", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8"), newline="")))
+    assert rows[0] == ["a", "b", "note", "score", "similarity", "same_story_probability"]
+    assert len(rows) == 3
+    assert [row[:4] for row in rows[1:]] == [
+        ['\'=HYPERLINK("http://evil.example") floods north', "Floods in the north", "'@me", "-0.5"],
+        ["Floods in the north", "Fire in the south\rnew row", "'+1 555", "-2"],
+    ]
+    assert all(0.0 <= float(value) <= 1.0 for row in rows[1:] for value in row[4:])
+
+
+def test_export_csv_is_safe_and_written_whole(runner, tmp_path, monkeypatch):
+    db = str(tmp_path / "s.db")
+    source = _jsonl(tmp_path / "in.jsonl", HOSTILE)
+    assert runner.invoke(main, ["add", "--store", db, str(source)]).exit_code == 0
+    added = runner.invoke(main, ["add", "--store", db, str(source)])
+    assert "evil\\x1b[2J\\rrow\t" in added.stdout
+    assert "\x1b" not in added.stdout and "\r" not in added.stdout
+    out = tmp_path / "export.csv"
+    result = runner.invoke(main, ["export", "--store", db, "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8"), newline="")))
+    assert len(rows) == 1 + 2
+    assert sorted(row[rows[0].index("title")][:2] for row in rows[1:]) == ["'=", "'@"]
+    before = out.read_bytes()
+    _fail_midway(monkeypatch)
+    failed = runner.invoke(main, ["export", "--store", db, "--format", "jsonl", "-o", str(out)])
+    assert failed.exit_code == 2
+    assert failed.stderr == f"Error: {out}: cannot write: No space left on device\n"
+    assert out.read_bytes() == before

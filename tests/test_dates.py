@@ -227,7 +227,12 @@ def test_watch_stores_the_good_sources_past_a_bad_date(runner, tmp_path, monkeyp
     error = (
         "Error: bad.jsonl:1: date '9999-12-31' is more than a year ahead: not a publication date"
     )
-    assert result.stderr.splitlines() == [error, error]
+    assert result.stderr.splitlines() == [
+        error,
+        error,
+        "Error: bad.jsonl: failed on every poll (2 of 2)",
+    ]
+    assert result.exit_code == 2
     assert result.stdout == "one.txt\tst000001\tnew\n"
     exported = runner.invoke(main, ["export", "--store", "s.db"])
     assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == ["one.txt"]

@@ -162,3 +162,142 @@ def test_a_shared_cache_keeps_every_layer(tmp_path):
     assert connection.execute("SELECT count(*) FROM vectors").fetchone() == (1,)
     CachedEmbedder(inner, tmp_path).encode(["a"])  # from the disk layer, not embedded again
     assert inner.calls == [["a"]]
+
+
+def _damaged_cache(directory):
+    """A cache whose second page (the vectors table's b-tree) is overwritten."""
+    cached = CachedEmbedder(CountingEmbedder(), directory)
+    cached.encode([f"text {i}" * 50 for i in range(40)])
+    path = directory / "vectors.sqlite"
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda d: (d / "vectors.sqlite").write_text("not a cache"), "file is not a database"),
+        (_damaged_cache, "database disk image is malformed"),
+    ],
+    ids=["not-sqlite", "damaged"],
+)
+def test_an_unusable_cache_warns_once_and_the_run_goes_on(tmp_path, make, problem):
+    from embeddings import CacheWarning
+
+    make(tmp_path)
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, tmp_path)
+    with pytest.warns(CacheWarning) as caught:
+        first = cached.encode(["a", "bb"])
+        second = cached.encode(["a"])
+    assert [str(w.message) for w in caught] == [
+        f"the vector cache {tmp_path / 'vectors.sqlite'} cannot be used ({problem}); "
+        "going on without it"
+    ]
+    np.testing.assert_array_equal(first, inner.encode(["a", "bb"]))
+    np.testing.assert_array_equal(second, first[:1])
+    assert inner.calls[:2] == [["a", "bb"], ["a"]]
+
+
+def test_a_locked_cache_warns_once_and_the_run_goes_on(tmp_path):
+    from embeddings import CacheWarning
+
+    CachedEmbedder(CountingEmbedder(), tmp_path).encode(["a"])
+    writer = sqlite3.connect(tmp_path / "vectors.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, tmp_path)
+    cached.busy_timeout = 0.1
+    try:
+        with pytest.warns(CacheWarning) as caught:
+            vectors = cached.encode(["a", "bb"])
+            cached.encode(["ccc"])
+    finally:
+        writer.execute("ROLLBACK")
+    assert [str(w.message) for w in caught] == [
+        f"the vector cache {tmp_path / 'vectors.sqlite'} cannot be used (database is locked); "
+        "going on without it"
+    ]
+    np.testing.assert_array_equal(vectors, inner.encode(["a", "bb"]))
+    assert inner.calls[:2] == [["bb"], ["ccc"]]  # "a" still came from the cache
+
+
+_READ_ONLY_RUN = """
+import sys, warnings
+sys.path.insert(0, {root!r})
+from embeddings import CachedEmbedder
+from tests.test_embeddings import CountingEmbedder
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    cached = CachedEmbedder(CountingEmbedder(), sys.argv[1])
+    vectors = [cached.encode(["a", "bb"]).round(4).tolist() for _ in range(2)]
+print([str(w.message) for w in caught])
+print(vectors[0] == vectors[1] == CountingEmbedder().encode(["a", "bb"]).round(4).tolist())
+"""
+
+
+@pytest.mark.slow  # starts Python without the right to write the cache
+@pytest.mark.parametrize("existing", [True, False], ids=["read-only-file", "cannot-create"])
+def test_a_read_only_cache_warns_once_and_the_run_goes_on(tmp_path, existing):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    directory = folder / ("cache" if existing else "new")
+    if existing:
+        CachedEmbedder(CountingEmbedder(), directory).encode(["a"])
+        (directory / "vectors.sqlite").chmod(0o444)
+        directory.chmod(0o555)
+    folder.chmod(0o555)
+    command = [sys.executable, "-c", _READ_ONLY_RUN.format(root=str(ROOT)), str(directory)]
+    if os.geteuid() == 0:  # root writes anywhere unless it drops the capability
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        folder.chmod(0o755)
+        if existing:
+            directory.chmod(0o755)
+    assert run.returncode == 0, run.stderr
+    messages, same = run.stdout.splitlines()
+    path = directory / "vectors.sqlite"
+    problem = (
+        "attempt to write a readonly database"
+        if existing
+        else f"[Errno 13] Permission denied: '{directory}'"
+    )
+    assert messages == repr(
+        [f"the vector cache {path} cannot be used ({problem}); going on without it"]
+    )
+    assert same == "True"
+
+
+@pytest.mark.slow  # runs samestory cluster in a process of its own
+def test_the_cli_warns_of_an_unusable_cache_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "vectors.sqlite").write_text("not a cache")
+    (tmp_path / "one.txt").write_text("Floods hit the northern province after days of rain.")
+    env = {**os.environ, "SAMESTORY_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "clustering.cli", "cluster", "one.txt", "--second-model"]
+    run = subprocess.run(
+        [*command, "none"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == (
+        f"Warning: the vector cache {tmp_path / 'vectors.sqlite'} cannot be used "
+        "(file is not a database); going on without it\n"
+    )
+    assert run.stdout.splitlines()[2].endswith("one.txt")

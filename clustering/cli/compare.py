@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
 import click
 import pandas as pd
@@ -18,12 +17,14 @@ from clustering.cli.common import (
     output_option,
     pair_model_option,
     progress_bar,
+    write_output,
 )
 from clustering.errors import InputError
 from clustering.evidence.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
 from clustering.evidence.explain import PairExplanation
 from clustering.grouping.clusterer import StoryClusterer
-from clustering.output.pairs import read_pairs, write_pairs
+from clustering.output.pairs import pairs_csv, read_pairs
+from clustering.output.terminal import printable
 from clustering.pipeline import pair_probabilities
 from clustering.reading.loaders import load_articles
 from embeddings import DEFAULT_MODEL
@@ -48,7 +49,10 @@ def render_explanation(explanation: PairExplanation) -> list[str]:
 
 
 def render_comparison(comparison: Comparison, explanation: PairExplanation | None = None) -> str:
-    """The evidence as a small aligned block, P(same story) and its evidence first."""
+    """The evidence as a small aligned block, P(same story) and its evidence first.
+
+    Control characters of ids and titles are shown escaped.
+    """
     entities = ", ".join(f"{a} = {b}" if a != b else a for a, b in comparison.shared_entities)
     gap = comparison.time_gap_hours
     langs = ", ".join(lang or "unknown" for lang in comparison.languages)
@@ -64,7 +68,7 @@ def render_comparison(comparison: Comparison, explanation: PairExplanation | Non
         f"A                     {first}: {comparison.titles[0]}",
         f"B                     {second}: {comparison.titles[1]}",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _one_article(path: str) -> pd.DataFrame:
@@ -106,7 +110,7 @@ def compare(
     left_lang: str | None,
     right_lang: str | None,
     fmt: str,
-    output: Any,
+    output: str,
     pair_model: str | None,
     settings: ModelSettings,
 ) -> None:
@@ -140,7 +144,7 @@ def compare(
                 )
             default = replace(settings, model=DEFAULT_MODEL).embedder()
             probability = pair_probabilities(table, default)
-            write_pairs(table, scores.similarity, output, probability)
+            write_output(output, pairs_csv(table, scores.similarity, probability))
             return
         both = pd.concat([_one_article(path) for path in articles], ignore_index=True)
         embedder = settings.embedder()
@@ -152,9 +156,9 @@ def compare(
             payload["same_story_probability"] = explanation.probability
             payload["pair_model"] = explanation.model
             payload["evidence"] = explanation.table().to_dict("records")
-        output.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        write_output(output, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        output.write(render_comparison(comparison, explanation))
+        write_output(output, render_comparison(comparison, explanation))
 
 
 def _explanation(

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
+from click.core import ParameterSource
 
 from clustering.cli.common import (
     ClusterSettings,
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    fetch_options,
     open_store,
     output_option,
+    write_output,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
+from clustering.reading.fetch import Fetcher
 
 
 @click.command()
@@ -31,13 +33,15 @@ from clustering.output.report import DEFAULT_TITLE, render_report
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
 @cluster_options
+@fetch_options()
 def report(
     paths: tuple[str, ...],
     store_path: str | None,
-    output: Any,
+    output: str,
     title: str,
     skip_bad: bool,
     settings: ClusterSettings,
+    fetcher: Fetcher,
 ) -> None:
     """Write an HTML report of the stories in PATHS (or in a --store).
 
@@ -47,10 +51,15 @@ def report(
     if paths and store_path:
         raise UsageFailure("give PATHS or --store FILE.db, not both")
     if store_path:
-        with open_store(store_path, settings.embedder()) as store:
+        source = click.get_current_context().get_parameter_source("model")
+        model = None if source is ParameterSource.DEFAULT else settings.model
+        opened = open_store(
+            store_path, model, not settings.no_cache, read_only=True, cache_dir=settings.cache_dir
+        )
+        with opened as store:
             result = store.result()
     elif paths:
-        result = cluster_inputs(paths, skip_bad, settings)
+        result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher)
     else:
         raise UsageFailure("give PATHS or --store FILE.db")
-    output.write(render_report(result, title=title))
+    write_output(output, render_report(result, title=title))

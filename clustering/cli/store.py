@@ -12,20 +12,30 @@ import pandas as pd
 
 from clustering.cli.common import (
     errors,
+    fetch_options,
     format_option,
-    load_pair_model,
     open_store,
     output_option,
     pair_model_option,
+    write_output,
 )
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
+from clustering.output.spreadsheet import csv_text
+from clustering.output.terminal import printable
+from clustering.reading.feeds import is_url
+from clustering.reading.fetch import Fetcher
 from clustering.reading.loaders import load_articles
+from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
-from embeddings import DEFAULT_MODEL, make_embedder
+from embeddings import DEFAULT_MODEL
 
 EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
+
+#: The clock and the sleep of ``watch`` (tests put a virtual clock in their place).
+_clock: Callable[[], float] = time.monotonic
+_sleep: Callable[[float], None] = time.sleep
 
 
 def _store_option(command: Callable[..., None]) -> Callable[..., None]:
@@ -34,36 +44,42 @@ def _store_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
     command = click.option(
         "--model",
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="Embedding model; a store keeps the one it was made with.",
+        help=f"Embedding model [default: the store's own; {DEFAULT_MODEL} for a new store]. "
+        "A store keeps the one it was made with.",
     )(command)
     return click.option(
         "--store",
         "store_path",
         required=True,
         type=click.Path(dir_okay=False, path_type=str),
-        help="The SQLite story store (created when missing).",
+        help="The SQLite story store (add and watch create it when missing).",
     )(command)
 
 
-def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = None) -> StoryStore:
-    embedder = make_embedder(model, cache=not no_cache)
-    return open_store(store_path, embedder, load_pair_model(pair_model, embedder))
+def _watch_fetcher(max_bytes: int, timeout: float) -> Fetcher:
+    """A fetcher that spaces requests on ``watch``'s clock."""
+    return Fetcher(max_bytes, timeout, clock=_clock, sleep=_sleep)
+
+
+def _open(
+    store_path: str, model: str | None, no_cache: bool, pair_model: str | None = None
+) -> StoryStore:
+    """The store opened for writing (created when missing) with its own model."""
+    return open_store(store_path, model, not no_cache, pair_model)
 
 
 def _add_sources(
-    store: StoryStore, sources: tuple[str, ...], skip_bad: bool
+    store: StoryStore, sources: tuple[str, ...], skip_bad: bool, fetcher: Fetcher
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
-    loaded = load_articles(sources, skip_bad=True, allow_empty=True)
+    loaded = load_articles(sources, skip_bad=True, allow_empty=True, fetcher=fetcher)
     _report(loaded.skipped, skip_bad)
     return store.add(loaded.articles), bool(loaded.skipped) and not skip_bad
 
 
 def _report(problems: list[InputError], skip_bad: bool) -> None:
     for problem in problems:
-        click.echo(f"{'Skipped' if skip_bad else 'Error'}: {problem}", err=True)
+        click.echo(f"{'Skipped' if skip_bad else 'Error'}: {printable(str(problem))}", err=True)
 
 
 def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> None:
@@ -77,7 +93,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
             )
         return
     for a in rows:
-        click.echo(f"{a.id}\t{a.story}\t{a.status}")
+        click.echo(f"{printable(a.id)}\t{a.story}\t{a.status}")
 
 
 @click.command()
@@ -86,24 +102,28 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @pair_model_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
+@fetch_options()
 def add(
     sources: tuple[str, ...],
     store_path: str,
-    model: str,
+    model: str | None,
     no_cache: bool,
     pair_model: str | None,
     skip_bad: bool,
     fmt: str,
+    fetcher: Fetcher,
 ) -> None:
     """Add the articles in SOURCES to the story store and print their stories.
 
     SOURCES are anything `cluster` reads, plus RSS and Atom files and http(s) feed URLs.
     Each article joins a story, opens one, or may merge two it bridges; re-adding an
-    article (same id or same content) changes nothing. A bad source is reported and the
-    others are still added; the exit code is then 2.
+    article (same id and content, or a new id with stored content) changes nothing. A
+    stored id with a new title or text is a correction: the stored article is updated
+    and keeps its story. A bad source is reported and the others are still added; the
+    exit code is then 2.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
-        result, failed = _add_sources(store, sources, skip_bad)
+        result, failed = _add_sources(store, sources, skip_bad, fetcher)
     _print_result(result, fmt)
     if failed:
         raise click.exceptions.Exit(2)
@@ -113,9 +133,9 @@ def add(
 @_store_option
 @click.option("--since", type=click.DateTime(), help="Only stories with an article at or after.")
 @format_option(FORMATS, "table")
-def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -> None:
+def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt: str) -> None:
     """List the stories in the store, largest first."""
-    with errors(), _open(store_path, model, no_cache) as store:
+    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
         articles, found = store.stories(pd.Timestamp(since) if since else None)
     click.echo(render(articles, found, fmt), nl=False)
 
@@ -124,20 +144,21 @@ def stories(store_path: str, model: str, no_cache: bool, since: Any, fmt: str) -
 @_store_option
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
-def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -> None:
+def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
     """One row per stored article: id, story, outlier, first_seen (and more)."""
-    with errors(), _open(store_path, model, no_cache) as store:
+    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
         table = store.articles()
     table = table[list(EXPORT_FIELDS)].copy()
     for column in ("first_seen", "published"):
         table[column] = [iso_or_none(v) for v in table[column]]
-    if fmt == "csv":
-        output.write(table.to_csv(index=False))
-        return
-    for row in table.to_dict("records"):
-        record = json_ready(row)
+    records = [json_ready(row) for row in table.to_dict("records")]
+    for record in records:
         record["outlier"] = bool(record["outlier"])
-        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if fmt == "csv":
+        text = csv_text(EXPORT_FIELDS, ([r[name] for name in EXPORT_FIELDS] for r in records))
+    else:
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    write_output(output, text)
 
 
 @click.command()
@@ -148,32 +169,59 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -
     type=click.FloatRange(min=0.0),
     default=60.0,
     show_default=True,
-    help="Seconds between polls.",
+    help=f"Seconds between polls; URLs at most every {MIN_URL_INTERVAL:g} s.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
+@fetch_options(_watch_fetcher)
 def watch(
     sources: tuple[str, ...],
     store_path: str,
-    model: str,
+    model: str | None,
     no_cache: bool,
     pair_model: str | None,
     interval: float,
     count: int | None,
+    fetcher: Fetcher,
 ) -> None:
     """Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.
 
-    Prints each new article's story; a source that fails is reported and polled again
-    next time.
+    Prints each new article's story. URLs are polled at most every minute, requests to one
+    host are a second apart, and each request carries the ETag and Last-Modified of the
+    feed's last good read, so an unchanged feed costs one short 304 answer (these are kept
+    in memory for this process, not in the store). A source that fails is reported and
+    polled again after 2, 4, 8… intervals (at most an hour). The exit code is 2 when a
+    source failed on every one of its polls; the other sources' articles are stored all
+    the same.
     """
+    if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
+        click.echo(f"Note: URLs are polled at most every {MIN_URL_INTERVAL:g} s.", err=True)
+    schedule = PollSchedule(sources, interval, start=_clock())
     polls = 0
     try:
         with errors(), _open(store_path, model, no_cache, pair_model) as store:
             while count is None or polls < count:
-                result, _ = _add_sources(store, sources, skip_bad=False)
-                _print_result(result, "table", only_changes=True)
+                _sleep(max(0.0, schedule.next_due() - _clock()))
+                _poll(store, schedule, fetcher)
                 polls += 1
-                if count is None or polls < count:
-                    time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
+    failed = schedule.always_failed()
+    _report([InputError(s, f"failed on every poll ({n} of {n})") for s, n in failed.items()], False)
+    if failed:
+        raise click.exceptions.Exit(2)
+
+
+def _poll(store: StoryStore, schedule: PollSchedule, fetcher: Fetcher) -> None:
+    """Poll the sources that are due, one by one, and add what each holds to the store.
+
+    A source fails when it yields errors and no article (a feed unchanged since the last
+    poll yields neither).
+    """
+    started = _clock()
+    for source in schedule.due(started):
+        loaded = load_articles([source], skip_bad=True, allow_empty=True, fetcher=fetcher)
+        _report(loaded.skipped, skip_bad=False)
+        schedule.record(source, ok=not loaded.skipped or not loaded.articles.empty, started=started)
+        if not loaded.articles.empty:
+            _print_result(store.add(loaded.articles), "table", only_changes=True)

@@ -25,18 +25,23 @@ from scipy.spatial.distance import squareform
 AVERAGE_LINK_UP_TO = 50
 
 
-def average_link_labels(scores: np.ndarray, link: float, min_cluster_size: int) -> np.ndarray:
+def average_link_labels(
+    scores: np.ndarray, link: float, min_cluster_size: int, apart: np.ndarray | None = None
+) -> np.ndarray:
     """Labels (-1 for noise) of items from their pair scores (square, 1 on the diagonal).
 
     Groups are merged while the mean score between two of them is at least ``link``;
     groups smaller than ``min_cluster_size`` are noise. Pairs missing from the block count
-    as 0. Labels are numbered by first member.
+    as 0. Pairs marked in ``apart`` (published too far apart to be compared) never share a
+    group: two groups holding such a pair are not merged. Labels are numbered by first member.
     """
     n = len(scores)
     if n < 2:
         return np.full(n, -1)
     distance = 1.0 - np.asarray(scores, dtype=np.float64)
     distance = np.clip(np.maximum(distance, distance.T), 0.0, 1.0)
+    if apart is not None:  # a mean over at most n * n pairs stays above 1 with this one
+        distance[apart | apart.T] = float(n * n + 1)
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(distance, checks=False), method="average")
     flat = fcluster(tree, t=1.0 - link, criterion="distance")

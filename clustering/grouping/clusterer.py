@@ -284,5 +284,5 @@ class StoryClusterer(StoryEstimator):
             self.cluster_selection_epsilon if scorer.second_order else 0.0,
         )
         graph = candidate_graph(scorer, self.window_hours)
-        groups, outlier = group_graph(graph, scorer, settings)
+        groups, outlier = group_graph(graph, scorer, settings, self.window_hours)
         return groups, outlier, graph, scorer.link

@@ -27,6 +27,19 @@ DistanceOf = Callable[[np.ndarray], np.ndarray | csr_matrix]
 
 
 @dataclass(frozen=True)
+class AverageLink:
+    """What average linkage on P needs, for some items.
+
+    Their P block, the link threshold, and which of their pairs were published too far
+    apart to share a story.
+    """
+
+    block: DistanceOf
+    link: float
+    apart: Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
 class HDBSCANSettings:
     """The HDBSCAN parameters samestory exposes."""
 
@@ -78,16 +91,15 @@ def group_linked(
     linked: csr_matrix,
     distance_of: DistanceOf,
     settings: HDBSCANSettings,
-    probability: tuple[DistanceOf, float] | None = None,
+    probability: AverageLink | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per item.
 
     ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
     within each connected group of linked items (asked per group from ``distance_of``); a
     group it does not split is one story, and its noise points are outliers, one group each.
-    With ``probability`` (the P block of some items, and the link threshold), groups of up
-    to :data:`AVERAGE_LINK_UP_TO` items are grouped by average linkage on P instead (see
-    :mod:`clustering.grouping.average_link`).
+    With ``probability``, groups of up to :data:`AVERAGE_LINK_UP_TO` items are grouped by
+    average linkage on P instead (see :mod:`clustering.grouping.average_link`).
     """
     n = linked.shape[0]
     groups = np.full(n, -1, dtype=np.int64)
@@ -100,9 +112,11 @@ def group_linked(
         np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
     ):
         if probability is not None and len(members) <= AVERAGE_LINK_UP_TO:
-            block = probability[0](members)
+            block = probability.block(members)
             dense = block.toarray() if isinstance(block, csr_matrix) else np.asarray(block)
-            labels = average_link_labels(dense, probability[1], settings.min_cluster_size)
+            labels = average_link_labels(
+                dense, probability.link, settings.min_cluster_size, probability.apart(members)
+            )
         else:
             labels = settings.labels(members, distance_of, allow_single_cluster=False)
             if (labels < 0).all() and len(members) >= settings.min_cluster_size:
@@ -112,14 +126,15 @@ def group_linked(
 
 
 def group_graph(
-    graph: csr_matrix, scorer: PairScorer, settings: HDBSCANSettings
+    graph: csr_matrix, scorer: PairScorer, settings: HDBSCANSettings, window_hours: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per article, from its candidate graph.
 
     Pairs scoring at least ``scorer.link`` may share a story. HDBSCAN's distance is
     1 − cosine between rows of the graph (second order) or between the article vectors.
     With P(same story) as the score, small linked groups are grouped by average linkage
-    on P instead (see :func:`group_linked`).
+    on P instead (see :func:`group_linked`), where two articles dated more than
+    ``window_hours`` apart never share a story.
     Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance matrix;
     larger ones a k-nearest-neighbour graph over their candidate pairs.
     """
@@ -132,5 +147,11 @@ def group_graph(
             return knn_distance_graph(rows, graph, members, scorer.hours, rounded_distance)
         return cosine_distance(row_cosine_block(rows, members))
 
-    probability = (sparse_block(graph), scorer.link) if scorer.second_order else None
+    def apart(members: np.ndarray) -> np.ndarray:
+        hours = scorer.hours[members]
+        return np.abs(hours[:, None] - hours[None, :]) > window_hours  # False if undated
+
+    probability = (
+        AverageLink(sparse_block(graph), scorer.link, apart) if scorer.second_order else None
+    )
     return group_linked(linked, distance_of, settings, probability)

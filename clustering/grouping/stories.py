@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import issparse
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,12 @@ class Story:
     ``outlier`` marks a story of one article that HDBSCAN could not place; ``representative``
     is the most central member: the highest mean P(same story) with the other members (or
     cosine, without a pair model), ties to the smallest id.
+
+    ``confidence`` holds, for each member in the order of ``members``, its score with the
+    representative from the same evidence that picked it: P(same story) (the cosine
+    without a pair model), 1.0 for the representative itself, 0.0 for a pair the
+    evidence did not keep (P below 0.01, or published too far apart to be compared).
+    A story of one article has none (an empty tuple), nor has a hand-made story.
     """
 
     id: str
@@ -27,6 +34,7 @@ class Story:
     languages: tuple[str, ...]
     first_published: pd.Timestamp | None
     last_published: pd.Timestamp | None
+    confidence: tuple[float, ...] = ()
 
     @property
     def size(self) -> int:
@@ -54,13 +62,28 @@ def story_order(story: Story) -> tuple[int, bool, float, str]:
     )
 
 
-def _representative(indices: np.ndarray, closeness: Closeness, ids: np.ndarray) -> int:
+def confidence_by_id(stories: Iterable[Story]) -> dict[str, float]:
+    """Each article's :attr:`Story.confidence`, by id (articles without one are left out)."""
+    return {
+        member: value
+        for story in stories
+        for member, value in zip(story.members, story.confidence, strict=False)
+    }
+
+
+def _representative(
+    indices: np.ndarray, closeness: Closeness, ids: np.ndarray
+) -> tuple[int, tuple[float, ...]]:
+    """The position in ``indices`` of the most central article, and each one's score with it."""
     if len(indices) == 1:
-        return int(indices[0])
+        return 0, ()
     block = closeness(indices)  # dense, or sparse with the pairs kept
     centrality = (np.asarray(block.sum(axis=1)).ravel() - 1.0) / (len(indices) - 1)
     best = np.flatnonzero(np.isclose(centrality, centrality.max(), rtol=0, atol=1e-9))
-    return int(min(indices[best], key=lambda i: ids[i]))
+    centre = int(min(best, key=lambda i: ids[indices[i]]))
+    row = block[centre]
+    scores = np.asarray(row.toarray() if issparse(row) else row, dtype=np.float64).ravel()
+    return centre, tuple(float(score) for score in scores)
 
 
 @dataclass(frozen=True)
@@ -99,7 +122,8 @@ def make_story(
     indices = indices[np.argsort(ids[indices], kind="stable")]
     times = columns.published[indices]
     times = times[~np.isnat(times)]
-    centre = _representative(indices, closeness, ids)
+    centre, confidence = _representative(indices, closeness, ids)
+    centre = int(indices[centre])
     langs = {str(lang) for lang in columns.langs[indices] if isinstance(lang, str)}
     return Story(
         id=story_id,
@@ -110,6 +134,7 @@ def make_story(
         languages=tuple(sorted(langs)),
         first_published=_timestamp(times.min()) if len(times) else None,
         last_published=_timestamp(times.max()) if len(times) else None,
+        confidence=confidence,
     )
 
 

@@ -1,20 +1,45 @@
-"""Rendering stories as a terminal table, JSON, JSONL or CSV (text out, no printing)."""
+"""Rendering stories as a terminal table, JSON, JSONL or CSV (text out, no printing).
+
+The one-row-per-article formats (jsonl, csv) carry :data:`ARTICLE_FIELDS`, then every
+column of the input that samestory does not use itself, in the order first seen. An
+input column named like one of :data:`ARTICLE_FIELDS` (``story``, say) gives way to
+samestory's own. CSV cells are safe to open in a spreadsheet
+(:mod:`clustering.output.spreadsheet`) and the table escapes control characters
+(:mod:`clustering.output.terminal`).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
-from clustering.grouping.stories import Story
+from clustering.grouping.stories import Story, confidence_by_id
+from clustering.output.spreadsheet import csv_text
+from clustering.output.terminal import printable
+from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.values import iso_or_none, json_ready
 
 FORMATS = ("table", "json", "jsonl", "csv")
-#: Columns of the one-row-per-article formats (jsonl, csv).
-ARTICLE_FIELDS = ("id", "story", "outlier", "lang", "title", "published", "source", "url", "path")
+#: Columns of the one-row-per-article formats (jsonl, csv), before the passed-through ones.
+#: ``confidence`` is the article's P(same story) with its story's representative
+#: (see :attr:`Story.confidence <clustering.grouping.stories.Story.confidence>`).
+ARTICLE_FIELDS = (
+    "id",
+    "story",
+    "outlier",
+    "confidence",
+    "lang",
+    "title",
+    "published",
+    "source",
+    "url",
+    "path",
+)
+#: Decimals of the confidence in jsonl, csv and json.
+CONFIDENCE_DECIMALS = 4
 _TITLE_WIDTH = 60
 
 
@@ -47,15 +72,42 @@ def _ordered(articles: pd.DataFrame, stories: list[Story]) -> pd.DataFrame:
     return keyed.sort_values(["_rank", "id"], kind="stable").drop(columns="_rank")
 
 
+def passed_through(articles: pd.DataFrame) -> list[str]:
+    """The columns of ``articles`` that samestory does not use: they pass to jsonl and csv."""
+    own = {*ARTICLE_COLUMNS, *ARTICLE_FIELDS, "story_size"}
+    return [str(name) for name in articles.columns if name not in own]
+
+
+def _plain(value: object) -> object:
+    """A value JSON can hold: timestamps as ISO 8601, numpy values as Python ones."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return str(value)
+
+
 def article_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str, object]]:
-    """One JSON-ready dict per article, in story order."""
+    """One JSON-ready dict per article, in story order.
+
+    Each has :data:`ARTICLE_FIELDS`, then the passed-through columns.
+    """
+    confidence = confidence_by_id(stories)
+    extra = passed_through(articles)
     records = []
-    for row in _ordered(articles, stories).itertuples(index=False):
-        record = {name: getattr(row, name) for name in ARTICLE_FIELDS}
+    for row in _ordered(articles, stories).to_dict("records"):
+        record = {name: row.get(name) for name in ARTICLE_FIELDS}
         record["outlier"] = bool(record["outlier"])
         record["published"] = iso_or_none(record["published"])
+        known = confidence.get(str(record["id"]))
+        record["confidence"] = None if known is None else round(known, CONFIDENCE_DECIMALS)
+        record.update((name, row[name]) for name in extra)
         records.append(json_ready(record))
     return records
+
+
+def _json(record: object, indent: int | None = None) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=indent, default=_plain)
 
 
 def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str, object]]:
@@ -87,10 +139,11 @@ def render_table(articles: pd.DataFrame, stories: list[Story]) -> str:
     header = f"{'story':<{wide}} {'size':>4}  {'outlier':<7}  {'languages':<12} {title} members"
     lines = [header, "-" * _width(header)]
     for story in stories:
-        langs = ",".join(story.languages) or "-"
+        langs = printable(",".join(story.languages)) or "-"
         lines.append(
-            f"{story.id:<{wide}} {story.size:>4}  {'yes' if story.outlier else '':<7}  {langs:<12} "
-            f"{_fit(story.title, _TITLE_WIDTH)} {', '.join(story.members)}"
+            f"{printable(story.id):<{wide}} {story.size:>4}  {'yes' if story.outlier else '':<7}  "
+            f"{langs:<12} {_fit(printable(story.title), _TITLE_WIDTH)} "
+            f"{printable(', '.join(story.members))}"
         )
     real = len(stories) - sum(story.outlier for story in stories)
     lines.append(
@@ -106,15 +159,11 @@ def render(articles: pd.DataFrame, stories: list[Story], fmt: str) -> str:
         return render_table(articles, stories)
     if fmt == "json":
         payload = {"articles": len(articles), "stories": story_records(articles, stories)}
-        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        return _json(payload, indent=2) + "\n"
+    records = article_records(articles, stories)
     if fmt == "jsonl":
-        return "".join(
-            json.dumps(r, ensure_ascii=False) + "\n" for r in article_records(articles, stories)
-        )
+        return "".join(_json(record) + "\n" for record in records)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=ARTICLE_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(article_records(articles, stories))
-        return buffer.getvalue()
+        columns = [*ARTICLE_FIELDS, *passed_through(articles)]
+        return csv_text(columns, ([record[name] for name in columns] for record in records))
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -6,16 +6,15 @@ a cell is not a web page). Every column of the input is kept in the output.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
 from clustering.errors import InputError
+from clustering.output.spreadsheet import csv_text
 from clustering.reading.cleaning import normalize_text
 from clustering.reading.records import Record, read_table
 from clustering.reading.values import is_missing
@@ -89,26 +88,26 @@ def read_pairs(
     )
 
 
-def write_pairs(
+def pairs_csv(
     table: PairTable,
     similarity: Sequence[float] | np.ndarray,
-    handle: TextIO,
     probability: Sequence[float] | np.ndarray | None = None,
-) -> None:
+) -> str:
     """The rows as CSV with every input column and the scores (4 decimals).
 
     :data:`SIMILARITY_COLUMN` always, :data:`PROBABILITY_COLUMN` when ``probability`` is
-    given; a NaN score is an empty cell (a pair that could not be scored).
+    given; a NaN score is an empty cell (a pair that could not be scored). Cells are
+    safe to open in a spreadsheet (:func:`~clustering.output.spreadsheet.csv_text`).
     """
     added = [SIMILARITY_COLUMN, *([] if probability is None else [PROBABILITY_COLUMN])]
     columns = [*table.columns, *(name for name in added if name not in table.columns)]
     scores = {SIMILARITY_COLUMN: similarity}
     if probability is not None:
         scores[PROBABILITY_COLUMN] = probability
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(columns)
+    rows = []
     for k, row in enumerate(table.rows):
-        cells = {name: _cell(row.get(name)) for name in table.columns}
+        cells = {name: row.get(name) for name in table.columns}
         for name, values in scores.items():
             cells[name] = "" if np.isnan(values[k]) else f"{values[k]:.4f}"
-        writer.writerow([cells[name] for name in columns])
+        rows.append([cells[name] for name in columns])
+    return csv_text(columns, rows)

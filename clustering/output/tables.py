@@ -6,7 +6,7 @@ import pandas as pd
 
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import story_order
+from clustering.grouping.stories import confidence_by_id, story_order
 from clustering.store.store import StoryStore
 
 #: Columns of :func:`story_table`, in order.
@@ -78,16 +78,22 @@ def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataF
 
 
 def article_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
-    """The article table with ``story``, ``outlier`` and ``story_size`` columns.
+    """The article table with ``story``, ``outlier``, ``story_size`` and ``confidence`` columns.
 
-    Rows follow the stories in :func:`~clustering.grouping.stories.story_order`, then article id.
+    ``confidence`` is each article's P(same story) with its story's representative (see
+    :attr:`Story.confidence <clustering.grouping.stories.Story.confidence>`; NaN for a
+    story of one article). Rows follow the stories in
+    :func:`~clustering.grouping.stories.story_order`, then article id.
     """
     result = as_result(source)
     ordered = sorted(result.stories, key=story_order)
     rank = {story.id: number for number, story in enumerate(ordered)}
     size = {story.id: story.size for story in ordered}
+    ids = result.articles["id"].astype(str)
     table = result.articles.assign(
-        story_size=result.articles["story"].map(size), _rank=result.articles["story"].map(rank)
+        story_size=result.articles["story"].map(size),
+        confidence=ids.map(confidence_by_id(ordered)).astype(float),
+        _rank=result.articles["story"].map(rank),
     )
     table = table.sort_values(["_rank", "id"], kind="stable").drop(columns="_rank")
     return table.reset_index(drop=True)

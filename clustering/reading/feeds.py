@@ -1,18 +1,23 @@
 """Articles from RSS and Atom feeds: local files or http(s) URLs, parsed by feedparser.
 
 A feed source is an ``http://`` or ``https://`` URL, or a file ending in ``.rss``, ``.atom``
-or ``.xml``. URLs are fetched once with urllib (User-Agent ``samestory``, a timeout, no
-retries); feedparser only ever parses the bytes. Each entry is one article whose ``line`` is
-its 1-based position in the feed. A feed that cannot be read raises :class:`InputError`
-naming the source, with one of these messages:
+or ``.xml``. URLs are fetched by a :class:`~clustering.reading.fetch.Fetcher` (limits,
+gzip, conditional GET, http(s)-only redirects, no retries); feedparser only ever parses the
+bytes. Each entry is one article whose ``line`` is its 1-based position in the feed. A feed
+that cannot be read raises :class:`InputError` naming the source, with one of these messages:
 
-- ``cannot reach HOST: REASON``, REASON being ``connection refused``, ``connection reset``,
-  ``host name lookup failed``, ``timed out after T s``, ``TLS error (…)`` or the system's
-  own wording for other network errors;
+- ``cannot reach HOST: REASON``, HOST being the one that failed (after redirects) and
+  REASON ``connection refused``, ``connection reset``, ``host name lookup failed``,
+  ``timed out after T s`` (the whole fetch: a server that drips bytes is cut off too),
+  ``TLS error (…)`` or the system's own wording for other network errors;
 - ``HTTP CODE PHRASE`` for an HTTP error status, e.g. ``HTTP 404 Not Found``;
+- ``redirected to URL (only http and https are followed)``;
+- ``feed larger than N bytes`` (the fetcher's ``max_bytes``, counted after gzip decoding),
+  ``corrupt gzip content (…)``, ``unsupported Content-Encoding 'NAME'``;
 - ``invalid URL (…)``, ``no such file or directory``, ``cannot read file (…)``;
 - ``not a feed (empty)``, ``not a feed (an HTML page)``, ``not a feed (root element <NAME>)``
   or ``not a feed`` for content that is no RSS or Atom document;
+- ``cannot decode feed (MESSAGE)`` when the declared encoding is garbled beyond use;
 - ``malformed feed XML (MESSAGE)``, with the XML parser's message (``mismatched tag``,
   ``not well-formed (invalid token)``, …), when the XML is broken and no entry could be
   recovered from it;
@@ -26,30 +31,23 @@ it could still read is accepted.
 from __future__ import annotations
 
 import calendar
-import http.client
 import io
 import os
 import re
-import socket
-import ssl
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import xml.sax
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from http import HTTPStatus
 from pathlib import Path
 
 import feedparser
 
 from clustering.errors import InputError
 from clustering.reading.articles import RawArticle
+from clustering.reading.fetch import Fetcher, one_line
 from clustering.reading.records import read_bytes
 
 FEED_SUFFIXES = (".rss", ".atom", ".xml")
-USER_AGENT = "samestory"
 _URL_PREFIXES = ("http://", "https://")
 #: The first element of an XML or HTML document, after a BOM, declarations and comments.
 _ROOT = re.compile(
@@ -73,16 +71,32 @@ def is_feed_source(path_or_url: str | os.PathLike[str]) -> bool:
     return is_url(source) or (source.lower().endswith(FEED_SUFFIXES) and not Path(source).is_dir())
 
 
-def read_feed(source: str | os.PathLike[str], timeout: float = 20.0) -> list[RawArticle]:
+def read_feed(source: str | os.PathLike[str], fetcher: Fetcher | None = None) -> list[RawArticle]:
     """The entries of the feed at a URL or in a file, as raw articles.
 
-    Raises :class:`InputError` naming the source when it cannot be fetched or is not a feed
-    with entries (messages in the module docstring).
+    URLs are fetched by ``fetcher`` (a new default one without it). When the fetcher has seen
+    the feed before and the server answers ``304 Not Modified``, there is nothing new: the
+    list is empty. Raises :class:`InputError` naming the source when it cannot be fetched or
+    is not a feed with entries (messages in the module docstring).
     """
     given = os.fspath(source)
-    name = given if is_url(given) else str(Path(given))
-    data, headers = _fetch(name, timeout) if is_url(name) else (_read_file(name), {})
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    if not is_url(given):
+        name = str(Path(given))
+        return _entries(name, _read_file(name), {})
+    fetcher = fetcher or Fetcher()
+    fetched = fetcher.fetch(given)
+    if fetched is None:
+        return []
+    articles = _entries(given, fetched.data, fetched.headers)
+    fetcher.remember(fetched)  # only a feed that could be read is worth a 304 next time
+    return articles
+
+
+def _entries(name: str, data: bytes, headers: Mapping[str, str]) -> list[RawArticle]:
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
+    except (ValueError, LookupError) as exc:  # e.g. an encoding name with a NUL byte in it
+        raise InputError(name, f"cannot decode feed ({one_line(exc)})") from exc
     if not parsed.entries:
         raise InputError(name, _no_entries_reason(data, parsed))
     feed = parsed.feed
@@ -99,58 +113,6 @@ def _read_file(name: str) -> bytes:
     return read_bytes(path)
 
 
-def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str]]:
-    """The body and the (lower-cased) headers of a URL's response."""
-    try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read()
-            headers = {key.lower(): value for key, value in response.headers.items()}
-            headers["content-location"] = response.url  # the base for relative links
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise InputError(url, f"HTTP {exc.code} {_phrase(exc.code, exc.reason)}") from exc
-    except urllib.error.URLError as exc:
-        raise InputError(url, _unreachable(url, exc.reason, timeout)) from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise InputError(url, _unreachable(url, exc, timeout)) from exc
-    except ValueError as exc:
-        raise InputError(url, f"invalid URL ({_one_line(exc)})") from exc
-    return data, headers
-
-
-def _phrase(code: int, reason: object) -> str:
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return _one_line(reason)
-
-
-def _unreachable(url: str, reason: object, timeout: float) -> str:
-    host = urllib.parse.urlsplit(url).netloc or url
-    if isinstance(reason, TimeoutError):
-        why = f"timed out after {timeout:g} s"
-    elif isinstance(reason, ConnectionRefusedError):
-        why = "connection refused"
-    elif isinstance(reason, ConnectionResetError):
-        why = "connection reset"
-    elif isinstance(reason, socket.gaierror):
-        why = "host name lookup failed"
-    elif isinstance(reason, ssl.SSLError):
-        detail = getattr(reason, "verify_message", None) or reason.reason or reason
-        why = f"TLS error ({_one_line(detail)})"
-    elif isinstance(reason, OSError) and reason.strerror:
-        why = reason.strerror
-    else:
-        why = _one_line(reason)
-    return f"cannot reach {host}: {why}"
-
-
-def _one_line(value: object) -> str:
-    text = " ".join(str(value if value is not None else "").split())
-    return text or type(value).__name__
-
-
 def _no_entries_reason(data: bytes, parsed: Mapping[str, object]) -> str:
     """Why a parsed document gave no entries, most specific first."""
     if not data.strip():
@@ -161,7 +123,7 @@ def _no_entries_reason(data: bytes, parsed: Mapping[str, object]) -> str:
         return "not a feed (an HTML page)"
     error = parsed.get("bozo_exception")
     if isinstance(error, xml.sax.SAXParseException):
-        return f"malformed feed XML ({_one_line(error.getMessage())})"
+        return f"malformed feed XML ({one_line(error.getMessage())})"
     if not parsed.get("version"):
         return f"not a feed (root element <{name}>)" if name else "not a feed"
     return "feed has no entries"

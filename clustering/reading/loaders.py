@@ -19,13 +19,10 @@ import pandas as pd
 from clustering.errors import InputError
 from clustering.reading.articles import RawArticle, prepare, to_frame
 from clustering.reading.feeds import is_feed_source, read_feed
-from clustering.reading.markup import (
-    html_to_page,
-    looks_like_html,
-    looks_like_markdown,
-    markdown_to_text,
-)
+from clustering.reading.fetch import Fetcher
+from clustering.reading.markup import looks_like_html, looks_like_markdown, markdown_to_text
 from clustering.reading.records import TABLE_SUFFIXES, read_records, read_text
+from clustering.reading.webpage import read_page
 
 DOCUMENT_SUFFIXES = {
     ".txt": "text",
@@ -62,7 +59,7 @@ def read_document(path: Path) -> RawArticle:
     if not content.strip():
         raise InputError(str(path), "no readable article (empty file)")
     if kind == "html" or (kind == "text" and looks_like_html(content)):
-        page = html_to_page(content)
+        page = read_page(content)
         raw.title, raw.text, raw.published = page.title, page.text, page.published
         raw.lang, raw.url, raw.source = page.lang, page.url, page.source
     elif kind == "markdown" or looks_like_markdown(content):
@@ -136,13 +133,16 @@ def _directory_files(path: Path) -> list[Path]:
     return files
 
 
-def _items(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawArticle | InputError]:
+def _items(
+    paths: Iterable[str | os.PathLike[str]], fetcher: Fetcher | None = None
+) -> Iterator[RawArticle | InputError]:
     """Every article or error the inputs hold, in input order; a whole bad input is one error."""
+    fetcher = fetcher or Fetcher()
     for given in paths:
         path = Path(given)
         try:
             if is_feed_source(given):
-                yield from read_feed(given)
+                yield from read_feed(given, fetcher)
                 continue
             if not path.exists():
                 raise InputError(str(path), "no such file or directory")
@@ -193,10 +193,16 @@ def collect(
 
 
 def load_articles(
-    paths: Iterable[str | os.PathLike[str]], skip_bad: bool = False, allow_empty: bool = False
+    paths: Iterable[str | os.PathLike[str]],
+    skip_bad: bool = False,
+    allow_empty: bool = False,
+    fetcher: Fetcher | None = None,
 ) -> LoadResult:
-    """Read files and directories into the article table (see the module docstring)."""
-    return collect(_items(list(paths)), skip_bad=skip_bad, allow_empty=allow_empty)
+    """Read files, directories and feeds into the article table (see the module docstring).
+
+    Feed URLs are fetched by ``fetcher`` (one with the default limits without it).
+    """
+    return collect(_items(list(paths), fetcher), skip_bad=skip_bad, allow_empty=allow_empty)
 
 
 def articles_from_records(

@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
+from clustering.reading.fetch import Fetcher
 from clustering.reading.loaders import load_articles
 from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
@@ -215,16 +216,18 @@ def cluster_paths_on_dask(
     scheduler: str | None = None,
     n_workers: int = 2,
     skip_bad: bool = False,
+    fetcher: Fetcher | None = None,
     **options: Any,
 ) -> ClusterResult:
     """Read ``paths`` and cluster their articles on Dask (see :func:`cluster_on_dask`).
 
     ``scheduler`` is a Dask scheduler address; without one a LocalCluster of ``n_workers``
-    processes runs for this call. Raises :class:`InputError` for bad input unless
-    ``skip_bad``, and :class:`EngineError` when Dask cannot run.
+    processes runs for this call. Feed URLs are fetched here by ``fetcher``. Raises
+    :class:`InputError` for bad input unless ``skip_bad``, and :class:`EngineError` when
+    Dask cannot run.
     """
     _distributed()
-    loaded = load_articles(paths, skip_bad=skip_bad)
+    loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher)
     with dask_client(scheduler, n_workers) as client:
         fitted = cluster_on_dask(client, loaded.articles, **options)
     return ClusterResult(fitted.articles_, fitted.stories_, loaded.skipped)

@@ -134,7 +134,12 @@ def merge_windows(
     for number, story in enumerate(stories):
         known = centres.get(story.members)
         if known is not None:
-            stories[number] = replace(story, representative=known.representative, title=known.title)
+            stories[number] = replace(
+                story,
+                representative=known.representative,
+                title=known.title,
+                confidence=known.confidence,
+            )
     covered = sorted(ident for story in stories for ident in story.members)
     if covered != sorted(ids):
         raise RuntimeError("merged windows lost or repeated an article: this is a bug")

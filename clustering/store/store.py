@@ -2,9 +2,10 @@
 
 One file holds the articles with their vectors (and, in table ``vectors``, the second
 model's head vectors the evidence cascade made for them), the stories, and the history of
-every assignment and merge. Each :meth:`StoryStore.add` is one ``BEGIN IMMEDIATE`` transaction
-in WAL mode, so a killed process leaves all or none of its batch, and concurrent writers
-wait for each other (busy timeout) instead of failing.
+every assignment, correction and merge. Each :meth:`StoryStore.add` is one ``BEGIN
+IMMEDIATE`` transaction in WAL mode, so a killed process leaves all or none of its batch,
+and concurrent writers wait for each other (busy timeout) instead of failing. Opening,
+versions and durability: :mod:`clustering.store.database`.
 """
 
 from __future__ import annotations
@@ -25,64 +26,25 @@ from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
 from clustering.reading.values import is_missing, iso_or_none, text_or_none
 from clustering.store.assign import Assigner, Plan
+from clustering.store.database import (
+    StoreError,
+    check_meta,
+    connect,
+    meta,
+    model_family,
+    translated,
+)
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder
 from embeddings.articles import embed_articles
 from embeddings.cache import content_digest
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    created TEXT NOT NULL,
-    merged_into TEXT REFERENCES stories(id)
-);
-CREATE TABLE IF NOT EXISTS articles (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    digest BLOB NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    published TEXT,
-    hours REAL,
-    lang TEXT,
-    source TEXT,
-    url TEXT,
-    path TEXT,
-    first_seen TEXT NOT NULL,
-    story TEXT NOT NULL REFERENCES stories(id),
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_hours ON articles(hours);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story);
-CREATE TABLE IF NOT EXISTS copies (
-    id TEXT PRIMARY KEY,
-    original TEXT NOT NULL REFERENCES articles(id),
-    published TEXT,
-    source TEXT,
-    url TEXT,
-    path TEXT,
-    first_seen TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS history (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    article TEXT,
-    story TEXT NOT NULL,
-    other TEXT
-);
-"""
 _EPOCH = pd.Timestamp("1970-01-01")
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used (another model, a damaged file)."""
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """What happened to one input article: ``new`` story, ``joined`` one, or ``duplicate``."""
+    """What happened to one input article: ``new`` story, ``joined``, ``updated``, ``duplicate``."""
 
     id: str
     story: str
@@ -113,11 +75,41 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
 
 
+def _fields(record: pd.Series) -> tuple[object, ...]:
+    """An article's stored title, text, published, hours, lang, source, url and path."""
+    hours = _hours(record["published"])
+    return (
+        str(record["title"]),
+        str(record["text"]),
+        iso_or_none(record["published"]),
+        None if np.isnan(hours) else hours,
+        *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
+    )
+
+
+def _vector(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+@dataclass
+class _Rows:
+    """The rows of a batch by what adding them does (see :meth:`StoryStore._sort`)."""
+
+    fresh: list[int] = field(default_factory=list)
+    copies: list[int] = field(default_factory=list)
+    updates: list[int] = field(default_factory=list)
+    clashing: set[int] = field(default_factory=set)
+    uncopied: list[int] = field(default_factory=list)
+
+
 class StoryStore:
     """Stories kept in a SQLite file; see the module docstring.
 
-    ``embedder`` makes the vectors (its name is recorded: a store keeps one model);
-    ``assigner`` decides where new articles go (see :class:`~clustering.store.assign.Assigner`).
+    ``embedder`` makes the vectors (a store keeps one model: its family and dimension are
+    recorded); ``assigner`` decides where new articles go (see
+    :class:`~clustering.store.assign.Assigner`). ``read_only`` opens an existing store
+    without write access and without waiting for writers; :meth:`add` is then refused.
+    Every problem with the file is a one-line :class:`StoreError`.
     """
 
     def __init__(
@@ -125,21 +117,26 @@ class StoryStore:
         path: str | os.PathLike[str],
         embedder: Embedder,
         assigner: Assigner | None = None,
-        busy_timeout: float = 60.0,
+        busy_timeout: float | None = None,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.embedder = embedder
         self.assigner = assigner or Assigner()
-        self._connection = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
-        self._connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        with self._transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            self._check_model()
+        self.read_only = read_only
+        self._connection = connect(self.path, read_only, busy_timeout)
+        try:
+            with translated(self.path):
+                if read_only:
+                    check_meta(self._connection, self.path, "model", model_family(embedder))
+                else:
+                    with self._transaction() as db:
+                        check_meta(db, self.path, "model", model_family(embedder), write=True)
+        except BaseException:
+            self._connection.close()
+            raise
         self._index = TimeIndex()
+        self._revision: str | None = None
 
     def close(self) -> None:
         """Close the database connection."""
@@ -161,72 +158,152 @@ class StoryStore:
             raise
         self._connection.execute("COMMIT")
 
-    def _check_model(self) -> None:
-        row = self._connection.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
-        if row is None:
-            self._connection.execute("INSERT INTO meta VALUES ('model', ?)", (self.embedder.name,))
-        elif row[0] != self.embedder.name:
-            raise StoreError(f"{self.path} holds vectors of {row[0]}, not {self.embedder.name}")
+    def _refresh_index(self, db: sqlite3.Connection) -> None:
+        """Read new rows into the index; rebuild it after a correction changed a vector."""
+        revision = meta(db, "revision")
+        if revision != self._revision:
+            self._index, self._revision = TimeIndex(), revision
+        self._index.refresh(db)
 
     def add(self, articles: pd.DataFrame) -> AddResult:
         """Add articles (the article table), assign each to a story, and record it all.
 
-        An article whose id or content is already stored (or earlier in the same batch)
-        changes nothing and is reported as ``duplicate`` of the story that holds it.
+        An article whose id and content are already stored changes nothing and is a
+        ``duplicate`` of the story that holds it; so is a new id with stored content (kept
+        as a copy of that article). A stored id with another title or text is a correction:
+        the stored article takes the new content, date and vector and keeps its id and its
+        story (status ``updated``). Within one batch, the last version of an id counts.
         """
-        articles = articles.reset_index(drop=True)
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so nothing can be added")
+        with translated(self.path):
+            return self._add(articles.reset_index(drop=True))
+
+    def _add(self, articles: pd.DataFrame) -> AddResult:
         digests = [
             article_digest(t, x) for t, x in zip(articles["title"], articles["text"], strict=True)
         ]
-        fresh, _ = self._fresh(articles, digests)
-        vectors = embed_articles(articles.iloc[fresh], self.embedder) if fresh else None
-        planned: list[int] = fresh
+        rows = self._sort(articles, digests)
+        vectors = self._embed(articles, [*rows.fresh, *rows.updates], {})
         with self._transaction() as db:
-            fresh, copies = self._fresh(articles, digests)
+            rows = self._sort(articles, digests)  # another writer may have stored some meanwhile
+            vectors = self._embed(articles, [*rows.fresh, *rows.updates], vectors)
+            for vector in vectors.values():
+                check_meta(db, self.path, "dimension", str(len(vector)), write=True)
+                break
             result = AddResult()
-            status: dict[int, str] = {}
-            if fresh:
-                seen = _now()
-                batch = articles.iloc[fresh].reset_index(drop=True)
-                if fresh != planned or vectors is None:  # another writer stored some meanwhile
-                    vectors = embed_articles(batch, self.embedder)
+            seen = _now()
+            self._update(db, articles, rows, digests, vectors, seen)
+            status = dict.fromkeys(rows.updates, "updated")
+            uncopied = [(str(articles["id"][row]),) for row in rows.uncopied]
+            db.executemany("DELETE FROM copies WHERE id = ?", uncopied)
+            if rows.fresh:
+                batch = articles.iloc[rows.fresh].reset_index(drop=True)
+                batch_vectors = np.stack([vectors[row] for row in rows.fresh])
                 hours = np.array([_hours(p) for p in batch["published"]])
-                self._index.refresh(db)
-                plan = self.assigner.plan(batch, vectors, hours, self._index, db, self.embedder)
-                result.merges = self._apply(
-                    db, plan, batch, vectors, hours, [digests[i] for i in fresh], seen
+                self._refresh_index(db)
+                plan = self.assigner.plan(
+                    batch, batch_vectors, hours, self._index, db, self.embedder
                 )
-                status = dict(zip(fresh, plan.status, strict=True))
-            self._add_copies(db, articles, [digests[row] for row in copies], copies)
+                result.merges = self._apply(
+                    db, plan, batch, batch_vectors, hours, [digests[i] for i in rows.fresh], seen
+                )
+                status.update(zip(rows.fresh, plan.status, strict=True))
+            self._add_copies(db, articles, [digests[row] for row in rows.copies], rows.copies)
             stored = self._stories_of(db, list(articles["id"]), digests)
             for row, (ident, digest) in enumerate(zip(articles["id"], digests, strict=True)):
                 story = stored.get(str(ident)) or stored[digest.hex()]
                 result.assignments.append(
                     Assignment(str(ident), story, status.get(row, "duplicate"))
                 )
-        self._index.refresh(self._connection)
+        self._refresh_index(self._connection)
         return result
 
-    def _fresh(self, articles: pd.DataFrame, digests: list[bytes]) -> tuple[list[int], list[int]]:
-        """Rows new to the store and to the batch before them, and rows that are copies.
+    def _embed(
+        self, articles: pd.DataFrame, rows: list[int], known: dict[int, np.ndarray]
+    ) -> dict[int, np.ndarray]:
+        """The vectors of ``rows`` of ``articles``, embedding those ``known`` lacks."""
+        missing = [row for row in rows if row not in known]
+        if not missing:
+            return known
+        made = embed_articles(articles.iloc[missing], self.embedder)
+        return {**known, **dict(zip(missing, made, strict=True))}
+
+    def _sort(self, articles: pd.DataFrame, digests: list[bytes]) -> _Rows:
+        """Which rows are new, copies, corrections of a stored article, or change nothing.
 
         A copy has a new id but the content of a stored (or earlier) article: it is kept
-        under its own id as a copy of that article and changes no story.
+        under its own id as a copy of that article and changes no story. A stored copy's
+        id with content of its own is no longer a copy (``uncopied``) and is added anew.
         """
         ids = [str(i) for i in articles["id"]]
-        known_ids = self._existing("id", ids) | self._existing("id", ids, "copies")
+        stored = self._stored_content(ids)
+        copied = self._existing("id", ids, "copies")
         known_digests = self._existing("digest", digests)
-        fresh, copies, seen_ids, seen_digests = [], [], set(), set()
+        last = {ident: row for row, ident in enumerate(ids)}
+        out, seen_digests = _Rows(), set()
         for row, (ident, digest) in enumerate(zip(ids, digests, strict=True)):
-            if ident in known_ids or ident in seen_ids:
+            if last[ident] != row or stored.get(ident) == digest:
                 continue
-            seen_ids.add(ident)
+            if ident in stored and ident not in copied:
+                out.updates.append(row)
+                if digest in known_digests or digest in seen_digests:
+                    out.clashing.add(row)
+                seen_digests.add(digest)
+                continue
+            if ident in copied:
+                out.uncopied.append(row)
             if digest in known_digests or digest in seen_digests:
-                copies.append(row)
+                out.copies.append(row)
                 continue
             seen_digests.add(digest)
-            fresh.append(row)
-        return fresh, copies
+            out.fresh.append(row)
+        return out
+
+    def _stored_content(self, ids: list[str]) -> dict[str, bytes]:
+        """The content digest stored under each of ``ids`` (an article's or a copy's)."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = (
+                f"SELECT id, title, text FROM articles WHERE id IN ({marks}) UNION ALL "
+                "SELECT c.id, a.title, a.text FROM copies c JOIN articles a ON a.id = c.original "
+                f"WHERE c.id IN ({marks})"
+            )
+            for ident, title, text in self._connection.execute(query, [*chunk, *chunk]):
+                found[ident] = article_digest(title, text)
+        return found
+
+    def _update(
+        self,
+        db: sqlite3.Connection,
+        articles: pd.DataFrame,
+        rows: _Rows,
+        digests: list[bytes],
+        vectors: dict[int, np.ndarray],
+        seen: pd.Timestamp,
+    ) -> None:
+        """Write the corrections: new content, date and vector; the story stays."""
+        for row in rows.updates:
+            record = articles.iloc[row]
+            ident = str(record["id"])
+            digest = digests[row]
+            if row in rows.clashing:  # the content of another article: keep the key unique
+                digest = content_digest(f"{ident}\n{digest.hex()}")
+            db.execute(
+                "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
+                "lang = ?, source = ?, url = ?, path = ?, vector = ? WHERE id = ?",
+                (digest, *_fields(record), _vector(vectors[row]), ident),
+            )
+            db.execute(
+                "INSERT INTO history (at, event, article, story) "
+                "SELECT ?, 'update', id, story FROM articles WHERE id = ?",
+                (seen.isoformat(), ident),
+            )
+        if rows.updates:
+            revision = int(meta(db, "revision") or 0) + 1
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (str(revision),))
 
     def _existing(
         self, column: str, values: Sequence[object], table: str = "articles"
@@ -293,24 +370,16 @@ class StoryStore:
             if story is None:
                 story = new_stories[group] = self._new_story(db, at)
             record = batch.iloc[row]
-            published = record["published"]
             db.execute(
                 "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, "
                 "url, path, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     str(record["id"]),
                     digests[row],
-                    str(record["title"]),
-                    str(record["text"]),
-                    iso_or_none(published),
-                    None if np.isnan(hours[row]) else float(hours[row]),
-                    text_or_none(record["lang"]),
-                    text_or_none(record["source"]),
-                    text_or_none(record["url"]),
-                    text_or_none(record["path"]),
+                    *_fields(record),
                     at,
                     story,
-                    np.asarray(vectors[row], dtype=np.float32).tobytes(),
+                    _vector(vectors[row]),
                 ),
             )
             db.execute(
@@ -345,13 +414,14 @@ class StoryStore:
 
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
         """Articles and copies with their stories, in the order stored, and their vectors."""
-        rows = self._connection.execute(
-            "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, a.path, "
-            "a.first_seen, a.story, a.vector FROM articles a "
-            "UNION ALL SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
-            "c.path, c.first_seen, a.story, a.vector FROM copies c JOIN articles a "
-            "ON a.id = c.original ORDER BY 1, 2"
-        ).fetchall()
+        with translated(self.path):
+            rows = self._connection.execute(
+                "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
+                "a.path, a.first_seen, a.story, a.vector FROM articles a UNION ALL "
+                "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
+                "c.path, c.first_seen, a.story, a.vector FROM copies c JOIN articles a "
+                "ON a.id = c.original ORDER BY 1, 2"
+            ).fetchall()
         names = [
             "seq",
             "id",
@@ -398,9 +468,10 @@ class StoryStore:
             articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
         columns = ArticleColumns.of(articles)
         groups = articles.groupby("story", sort=True).indices
-        # Only stories of three or more need the evidence to pick their centre.
+        # Stories of two or more need the evidence: to pick their centre (three or more)
+        # and for each member's confidence.
         shared = np.concatenate(
-            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 2)]
+            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 1)]
         )
         position = np.full(len(articles), -1, dtype=np.int64)
         position[shared] = np.arange(len(shared))
@@ -413,7 +484,7 @@ class StoryStore:
         )
 
         def closeness(indices: np.ndarray) -> object:
-            if among is None or len(indices) < 3:  # a tie: the smallest id represents
+            if among is None or len(indices) < 2:
                 return np.ones((len(indices), len(indices)))
             return among(position[indices])
 
@@ -426,6 +497,8 @@ class StoryStore:
 
     def history(self) -> pd.DataFrame:
         """Every assignment and merge, oldest first."""
-        return pd.read_sql_query(
-            "SELECT at, event, article, story, other FROM history ORDER BY seq", self._connection
-        )
+        with translated(self.path):
+            rows = self._connection.execute(
+                "SELECT at, event, article, story, other FROM history ORDER BY seq"
+            ).fetchall()
+        return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])

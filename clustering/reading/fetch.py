@@ -1,0 +1,331 @@
+"""Fetching feeds over http(s) with urllib: limits, conditional GET, gzip, safe redirects.
+
+One :class:`Fetcher` serves a whole run, or a whole ``watch``:
+
+- **Limits.** A fetch may take ``timeout`` seconds in all (connecting, redirects, headers
+  and body; a server that drips one byte at a time is cut off too) and its body, once
+  decoded, may hold ``max_bytes`` bytes.
+- **gzip.** Requests say ``Accept-Encoding: gzip``; a gzip or deflate body is decoded,
+  within ``max_bytes`` (a small gzip bomb cannot fill memory).
+- **Redirects** are followed to http(s) URLs only; an error names the host that failed.
+- **Conditional GET.** After :meth:`Fetcher.remember`, the next request for that URL sends
+  its ``ETag`` and ``Last-Modified``; a ``304 Not Modified`` gives ``None``. They are kept in
+  memory, for as long as the fetcher lives (one process), never on disk.
+- **Politeness.** Two requests to one host are at least ``host_spacing`` seconds apart.
+
+Every failure is an :class:`InputError` naming the URL (messages in :mod:`feeds`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.client
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import TracebackType
+from typing import IO, Any
+
+from clustering.errors import InputError
+
+USER_AGENT = "samestory"
+DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_HOST_SPACING = 1.0
+_CHUNK = 1 << 16
+_ZLIB_AUTO = 32 + zlib.MAX_WBITS  # gzip or zlib header, whichever is there
+_DECODED = {"gzip", "x-gzip", "deflate"}
+_VALIDATORS = {"etag": "If-None-Match", "last-modified": "If-Modified-Since"}
+
+
+@dataclass
+class Fetched:
+    """A feed's decoded body and its response headers (lower-cased names)."""
+
+    url: str
+    data: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Fetcher:
+    """Fetches URLs within limits, politely, remembering validators for conditional GET."""
+
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        timeout: float = DEFAULT_TIMEOUT,
+        host_spacing: float = DEFAULT_HOST_SPACING,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.host_spacing = host_spacing
+        self._clock = clock
+        self._sleep = sleep
+        self._validators: dict[str, dict[str, str]] = {}
+        self._last_request: dict[str, float] = {}
+
+    def fetch(self, url: str) -> Fetched | None:
+        """The body of ``url``, or None when the server says it is unchanged (304)."""
+        host = _host(url)
+        self._wait_for(host)
+        try:
+            return _Transfer(self, url).run()
+        finally:
+            self._last_request[host] = self._clock()
+
+    def remember(self, fetched: Fetched) -> None:
+        """Send ``fetched``'s ETag and Last-Modified with the next request for its URL."""
+        sent = {_VALIDATORS[k]: v for k, v in fetched.headers.items() if k in _VALIDATORS}
+        if sent:
+            self._validators[fetched.url] = sent
+
+    def validators(self, url: str) -> dict[str, str]:
+        """The conditional-GET headers the next request for ``url`` will send."""
+        return dict(self._validators.get(url, {}))
+
+    def _wait_for(self, host: str) -> None:
+        last = self._last_request.get(host)
+        if last is not None:
+            wait = last + self.host_spacing - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+
+
+class _Watchdog:
+    """Shuts down every connection of one fetch once its time is up, waking blocked reads."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def guard(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Guarded:
+    """Mixin: a connection whose socket the fetch's watchdog can shut down."""
+
+    sock: Any
+
+    def __init__(self, *args: Any, watchdog: _Watchdog, **kwargs: Any) -> None:
+        self._watchdog = watchdog
+        super().__init__(*args, **kwargs)
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._watchdog.guard(self.sock)
+
+
+class _HTTPConnection(_Guarded, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Guarded, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._connection = functools.partial(_HTTPConnection, watchdog=watchdog)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._tls = ssl.create_default_context()
+        self._connection = functools.partial(_HTTPSConnection, watchdog=watchdog)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req, context=self._tls)
+
+
+class _NotHTTP(Exception):
+    """A redirect to a URL whose scheme is not http or https."""
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http(s) only, remembering the URL last asked for."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.current = url
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            fp.close()
+            raise _NotHTTP(newurl)
+        self.current = newurl
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _Transfer:
+    """One fetch of one URL, under one watchdog."""
+
+    def __init__(self, fetcher: Fetcher, url: str) -> None:
+        self.fetcher = fetcher
+        self.url = url
+        self.redirects = _Redirects(url)
+
+    def run(self) -> Fetched | None:
+        sent = self.fetcher.validators(self.url)
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **sent}
+        timeout = self.fetcher.timeout
+        with _Watchdog(timeout) as watchdog:
+            opener = urllib.request.build_opener(
+                _HTTPHandler(watchdog), _HTTPSHandler(watchdog), self.redirects
+            )
+            try:
+                request = urllib.request.Request(self.url, headers=headers)
+                with opener.open(request, timeout=timeout) as response:
+                    data = self._body(response)
+                    result = Fetched(self.url, data, _headers(response))
+            except InputError:
+                raise
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                if exc.code == HTTPStatus.NOT_MODIFIED and sent:
+                    return None
+                raise self._error(f"HTTP {exc.code} {_phrase(exc.code, exc.reason)}") from exc
+            except _NotHTTP as exc:
+                message = f"redirected to {exc} (only http and https are followed)"
+                raise self._error(message) from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                if watchdog.expired:
+                    raise self._timed_out() from exc
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                raise self._error(_unreachable(self.redirects.current, reason, timeout)) from exc
+            except ValueError as exc:
+                raise self._error(f"invalid URL ({one_line(exc)})") from exc
+            if watchdog.expired:  # a body cut short by the watchdog reads as a short one
+                raise self._timed_out()
+        return result
+
+    def _body(self, response: http.client.HTTPResponse) -> bytes:
+        """The decoded body, refusing more than ``max_bytes`` before or after decoding."""
+        limit = self.fetcher.max_bytes
+        coding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        if coding not in _DECODED | {"identity", ""}:
+            raise self._error(f"unsupported Content-Encoding {coding!r}")
+        decoder = zlib.decompressobj(_ZLIB_AUTO) if coding in _DECODED else None
+        body, received = bytearray(), 0
+        try:
+            while chunk := response.read(_CHUNK):
+                received += len(chunk)
+                if decoder is None:
+                    body += chunk
+                while decoder is not None and chunk and len(body) <= limit:
+                    body += decoder.decompress(chunk, limit + 1 - len(body))
+                    chunk = decoder.unconsumed_tail
+                if len(body) > limit or received > limit:
+                    raise self._error(f"feed larger than {limit:,} bytes")
+        except zlib.error as exc:
+            raise self._error(f"corrupt {coding} content ({one_line(exc)})") from exc
+        if decoder is not None and not decoder.eof:
+            raise self._error(f"corrupt {coding} content (cut short)")
+        return bytes(body)
+
+    def _error(self, message: str) -> InputError:
+        return InputError(self.url, message)
+
+    def _timed_out(self) -> InputError:
+        host = urllib.parse.urlsplit(self.redirects.current).netloc
+        return self._error(f"cannot reach {host}: timed out after {self.fetcher.timeout:g} s")
+
+
+def _host(url: str) -> str:
+    """The host name of ``url`` (lower-case), or the URL itself when it cannot be split."""
+    try:
+        return (urllib.parse.urlsplit(url).hostname or url).lower()
+    except ValueError:
+        return url
+
+
+def _headers(response: http.client.HTTPResponse) -> dict[str, str]:
+    """The headers that still describe the decoded body, and its URL as the base for links."""
+    headers = {key.lower(): value for key, value in response.headers.items()}
+    headers.pop("content-encoding", None)
+    headers.pop("content-length", None)
+    headers["content-location"] = response.url
+    return headers
+
+
+def _phrase(code: int, reason: object) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return one_line(reason)
+
+
+def _unreachable(url: str, reason: object, timeout: float) -> str:
+    host = urllib.parse.urlsplit(url).netloc or url
+    if isinstance(reason, TimeoutError):
+        why = f"timed out after {timeout:g} s"
+    elif isinstance(reason, ConnectionRefusedError):
+        why = "connection refused"
+    elif isinstance(reason, ConnectionResetError):
+        why = "connection reset"
+    elif isinstance(reason, socket.gaierror):
+        why = "host name lookup failed"
+    elif isinstance(reason, ssl.SSLError):
+        detail = getattr(reason, "verify_message", None) or reason.reason or reason
+        why = f"TLS error ({one_line(detail)})"
+    elif isinstance(reason, OSError) and reason.strerror:
+        why = reason.strerror
+    else:
+        why = one_line(reason)
+    return f"cannot reach {host}: {why}"
+
+
+def one_line(value: object) -> str:
+    """``value`` as text on one line (whitespace runs become a space), never empty."""
+    text = " ".join(str(value if value is not None else "").split())
+    return text or type(value).__name__
