@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from clustering.errors import SettingsError
 from clustering.evidence.cascade import (
@@ -20,8 +20,9 @@ from clustering.evidence.explain import PairExplanation, explain_pair
 from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of, with_body
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
+from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
-from clustering.grouping.graph import candidate_graph, scorer_closeness, sparse_block
+from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.stories import Closeness, build_stories
 from embeddings import (
@@ -70,9 +71,12 @@ class StoryClusterer(StoryEstimator):
     uncovered languages); a larger ``second_up_to`` gives more articles the e5 vector.
 
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
-    and ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
+    ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
     matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
-    articles may share a story).
+    articles may share a story), and ``copies_`` (each article's copy-group point, as an
+    input position; itself when it has no earlier copy). Copies of one text (see
+    :mod:`clustering.grouping.copies`) are one point: a copy's row and column of
+    ``scores_`` are empty, and its point's stand for them.
     """
 
     def __init__(
@@ -160,7 +164,11 @@ class StoryClusterer(StoryEstimator):
         return SecondVectors(rows, embed_heads(articles, rows, second), means[rows])
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
-        """Stories, labels and vectors; articles are processed sorted by id."""
+        """Stories, labels and vectors; articles are processed sorted by id.
+
+        Copies (see :mod:`clustering.grouping.copies`) are one point of the graph; each
+        copy then gets its point's story. A group of copies is never an outlier.
+        """
         n = len(articles)
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
         canonical = articles.iloc[order].reset_index(drop=True)
@@ -172,11 +180,28 @@ class StoryClusterer(StoryEstimator):
             vectors = embed_articles(canonical, embedder, progress)
         else:
             vectors = vectors[order]
-        groups, outlier, graph, self.link_ = self._group(canonical, vectors, embedder)
-        stories, story_index = build_stories(groups, outlier, canonical, sparse_block(graph))
+        copies = find_copies(canonical, hours_of(canonical["published"]))
+        points = copies.points
+        groups, outlier, graph, self.link_ = self._group(
+            canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts
+        )
+        point_of = copies.point_of
+        single = copies.counts[point_of] == 1
+        stories, story_index = build_stories(
+            groups[point_of],
+            outlier[point_of] & single,
+            canonical,
+            lambda rows: graph[point_of[rows]][:, point_of[rows]],
+            copies.representative,
+        )
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
-        self.scores_: csr_matrix = graph[inverse][:, inverse].tocsr()
+        self.copies_ = order[copies.representative][inverse]
+        spread = graph.tocoo()
+        full = coo_matrix(
+            (spread.data, (points[spread.row], points[spread.col])), shape=(n, n)
+        ).tocsr()
+        self.scores_: csr_matrix = full[inverse][:, inverse].tocsr()
         return stories, story_index[inverse], vectors[inverse]
 
     def scorer(
@@ -273,9 +298,12 @@ class StoryClusterer(StoryEstimator):
         )
 
     def _group(
-        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder
+        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, counts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, csr_matrix, float]:
-        """Group, outlier flag, candidate graph and link score, in the order of ``vectors``."""
+        """Group, outlier flag, candidate graph and link score, in the order of ``vectors``.
+
+        ``counts`` says how many copies each article stands for.
+        """
         scorer = self.scorer(articles, vectors, embedder)
         settings = HDBSCANSettings(
             self.min_cluster_size,
@@ -284,5 +312,5 @@ class StoryClusterer(StoryEstimator):
             self.cluster_selection_epsilon if scorer.second_order else 0.0,
         )
         graph = candidate_graph(scorer, self.window_hours)
-        groups, outlier = group_graph(graph, scorer, settings, self.window_hours)
+        groups, outlier = group_graph(graph, scorer, settings, self.window_hours, counts)
         return groups, outlier, graph, scorer.link

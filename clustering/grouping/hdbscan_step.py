@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import hdbscan
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, diags
 from scipy.sparse.csgraph import connected_components
 
 from clustering.evidence.distances import cosine_distance, rounded_distance
@@ -92,16 +92,21 @@ def group_linked(
     distance_of: DistanceOf,
     settings: HDBSCANSettings,
     probability: AverageLink | None = None,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per item.
 
     ``linked`` says which pairs may share a story at all. HDBSCAN runs on the distances
     within each connected group of linked items (asked per group from ``distance_of``); a
     group it does not split is one story, and its noise points are outliers, one group each.
-    With ``probability``, groups of up to :data:`AVERAGE_LINK_UP_TO` items are grouped by
-    average linkage on P instead (see :mod:`clustering.grouping.average_link`).
+    With ``probability``, groups of up to :data:`AVERAGE_LINK_UP_TO` articles are grouped
+    by average linkage on P instead (see :mod:`clustering.grouping.average_link`).
+    ``counts`` says how many articles each item stands for (copies, see
+    :mod:`clustering.grouping.copies`): the bound counts articles, and average linkage runs
+    on the articles, so copies weigh as they did.
     """
     n = linked.shape[0]
+    counts = np.ones(n, dtype=np.int64) if counts is None else counts
     groups = np.full(n, -1, dtype=np.int64)
     outlier = np.zeros(n, dtype=bool)
     if n == 0:
@@ -111,22 +116,32 @@ def group_linked(
     for members in np.split(
         np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
     ):
-        if probability is not None and len(members) <= AVERAGE_LINK_UP_TO:
+        articles = int(counts[members].sum())
+        if probability is not None and articles <= AVERAGE_LINK_UP_TO:
             block = probability.block(members)
             dense = block.toarray() if isinstance(block, csr_matrix) else np.asarray(block)
-            labels = average_link_labels(
-                dense, probability.link, settings.min_cluster_size, probability.apart(members)
+            each = np.repeat(np.arange(len(members)), counts[members])  # copies side by side
+            found = average_link_labels(
+                dense[np.ix_(each, each)],
+                probability.link,
+                settings.min_cluster_size,
+                probability.apart(members)[np.ix_(each, each)],
             )
+            labels = found[np.searchsorted(each, np.arange(len(members)))]
         else:
             labels = settings.labels(members, distance_of, allow_single_cluster=False)
-            if (labels < 0).all() and len(members) >= settings.min_cluster_size:
+            if (labels < 0).all() and articles >= settings.min_cluster_size:
                 labels = np.zeros(len(members), dtype=np.int64)
         next_group = _assign(groups, outlier, members, labels, next_group)
     return groups, outlier
 
 
 def group_graph(
-    graph: csr_matrix, scorer: PairScorer, settings: HDBSCANSettings, window_hours: float
+    graph: csr_matrix,
+    scorer: PairScorer,
+    settings: HDBSCANSettings,
+    window_hours: float,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per article, from its candidate graph.
 
@@ -137,8 +152,17 @@ def group_graph(
     ``window_hours`` apart never share a story.
     Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance matrix;
     larger ones a k-nearest-neighbour graph over their candidate pairs.
+
+    ``counts`` says how many articles each item stands for (see
+    :mod:`clustering.grouping.copies`): in the rows of P each item's column weighs
+    ``sqrt(count)``, so the second-order cosines are those the copies would give.
     """
-    rows = row_normalized(graph) if scorer.second_order else csr_matrix(scorer.vectors)
+    weighted = graph
+    if counts is not None and (counts > 1).any():
+        weighted = graph @ diags(np.sqrt(counts.astype(graph.dtype)))
+    rows = (
+        row_normalized(csr_matrix(weighted)) if scorer.second_order else csr_matrix(scorer.vectors)
+    )
     # Every kept pair may link when the floor is the link (cosine); else a boolean graph.
     linked = graph if scorer.link <= scorer.floor else graph >= scorer.link
 
@@ -154,4 +178,4 @@ def group_graph(
     probability = (
         AverageLink(sparse_block(graph), scorer.link, apart) if scorer.second_order else None
     )
-    return group_linked(linked, distance_of, settings, probability)
+    return group_linked(linked, distance_of, settings, probability, counts)

@@ -72,18 +72,31 @@ def confidence_by_id(stories: Iterable[Story]) -> dict[str, float]:
 
 
 def _representative(
-    indices: np.ndarray, closeness: Closeness, ids: np.ndarray
+    indices: np.ndarray, closeness: Closeness, ids: np.ndarray, copy_of: np.ndarray | None
 ) -> tuple[int, tuple[float, ...]]:
-    """The position in ``indices`` of the most central article, and each one's score with it."""
+    """The most central of some articles (its position), and each one's score with it.
+
+    Ties go to the smallest id. With ``copy_of`` (each article's copy-group point, see
+    :mod:`.copies`), a copy scores as its point and a point counts once per copy, so
+    ``closeness`` is asked about points only: a story of 20,000 copies is one cell.
+    """
     if len(indices) == 1:
         return 0, ()
-    block = closeness(indices)  # dense, or sparse with the pairs kept
-    centrality = (np.asarray(block.sum(axis=1)).ravel() - 1.0) / (len(indices) - 1)
+    if copy_of is None:
+        points, point_of, counts = indices, np.arange(len(indices)), None
+    else:
+        points, point_of, counts = np.unique(
+            copy_of[indices], return_inverse=True, return_counts=True
+        )
+    block = closeness(points)  # dense, or sparse with the pairs kept
+    totals = block.sum(axis=1) if counts is None else block @ counts.astype(np.float64)
+    centrality = (np.asarray(totals).ravel() - 1.0) / (len(indices) - 1)
     best = np.flatnonzero(np.isclose(centrality, centrality.max(), rtol=0, atol=1e-9))
-    centre = int(min(best, key=lambda i: ids[indices[i]]))
-    row = block[centre]
+    candidates = np.flatnonzero(np.isin(point_of, best))
+    centre = int(min(candidates, key=lambda i: ids[indices[i]]))
+    row = block[point_of[centre]]
     scores = np.asarray(row.toarray() if issparse(row) else row, dtype=np.float64).ravel()
-    return centre, tuple(float(score) for score in scores)
+    return centre, tuple(float(scores[point]) for point in point_of)
 
 
 @dataclass(frozen=True)
@@ -116,13 +129,17 @@ def make_story(
     outlier: bool,
     columns: ArticleColumns,
     closeness: Closeness,
+    copy_of: np.ndarray | None = None,
 ) -> Story:
-    """The :class:`Story` of the articles at ``indices``; ``closeness`` picks the centre."""
+    """The :class:`Story` of the articles at ``indices``; ``closeness`` picks the centre.
+
+    ``copy_of`` gives each article its copy group's point (see :func:`_representative`).
+    """
     ids = columns.ids
     indices = indices[np.argsort(ids[indices], kind="stable")]
     times = columns.published[indices]
     times = times[~np.isnat(times)]
-    centre, confidence = _representative(indices, closeness, ids)
+    centre, confidence = _representative(indices, closeness, ids, copy_of)
     centre = int(indices[centre])
     langs = {str(lang) for lang in columns.langs[indices] if isinstance(lang, str)}
     return Story(
@@ -143,11 +160,13 @@ def build_stories(
     outlier: np.ndarray,
     articles: pd.DataFrame,
     closeness: Closeness,
+    copy_of: np.ndarray | None = None,
 ) -> tuple[list[Story], np.ndarray]:
     """Stories from per-article group numbers, in :func:`story_order`, named S1, S2 and on.
 
     ``closeness`` gives blocks of the pair scores that pick each story's most central
-    member. Returns the stories and each article's index into them.
+    member; with ``copy_of`` (each article's copy-group point, a row number) it is asked
+    about points only. Returns the stories and each article's index into them.
     """
     columns = ArticleColumns.of(articles)
     by_group = np.lexsort((columns.ids, groups))
@@ -155,7 +174,7 @@ def build_stories(
     drafts = []
     for indices in np.split(by_group, bounds) if len(by_group) else []:
         lone = bool(len(indices) == 1 and outlier[indices[0]])
-        drafts.append((make_story("", indices, lone, columns, closeness), indices))
+        drafts.append((make_story("", indices, lone, columns, closeness, copy_of), indices))
     drafts.sort(key=lambda draft: story_order(draft[0]))
     stories: list[Story] = []
     index_of = np.empty(len(columns.ids), dtype=np.int64)

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustering.evidence.features import hours_of
 from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors
 from clustering.grouping.stories import Closeness, Story, build_stories
 from clustering.grouping.unionfind import UnionFind
@@ -101,13 +103,18 @@ def cluster_window(clusterer: StoryClusterer, window: WindowInput) -> list[Story
 
 
 def merge_windows(
-    articles: pd.DataFrame, windows: Iterable[Sequence[Story]], closeness: Closeness
+    articles: pd.DataFrame,
+    windows: Iterable[Sequence[Story]],
+    closeness: Closeness,
+    copy_of: np.ndarray | None = None,
 ) -> tuple[list[Story], np.ndarray]:
     """One set of stories from the stories of every window; each article's index into it.
 
     Stories that share an article are joined. A final story with exactly the members of a
     window story keeps that story's most central member; a story joined from several
     picks its centre from ``closeness``, since no single window saw all its pairs.
+    ``copy_of`` (each article's copy-group point, see :mod:`clustering.grouping.copies`)
+    keeps every group of copies in one story, and ``closeness`` is asked about points only.
     """
     ids = articles["id"].to_numpy(dtype=str)
     position = {ident: i for i, ident in enumerate(ids)}
@@ -125,12 +132,18 @@ def merge_windows(
                 placed[members] = True
                 sets.union(members)
                 centres.setdefault(story.members, story)
+    if copy_of is not None:
+        by_point = np.argsort(copy_of, kind="stable")
+        for group in np.split(by_point, np.flatnonzero(np.diff(copy_of[by_point])) + 1):
+            if len(group) > 1:
+                placed[group] = True
+                sets.union(group.tolist())
     if not seen.all():
         raise ValueError(f"article {str(ids[np.flatnonzero(~seen)[0]])!r} is in no window")
     groups = np.array(
         [sets.find(i) if placed[i] else len(ids) + i for i in range(len(ids))], dtype=np.int64
     )
-    stories, labels = build_stories(groups, ~placed, articles, closeness)
+    stories, labels = build_stories(groups, ~placed, articles, closeness, copy_of)
     for number, story in enumerate(stories):
         known = centres.get(story.members)
         if known is not None:
@@ -183,7 +196,8 @@ class WindowedClusterer(StoryEstimator):
         ]
         run = self.runner if self.runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
+        copies = find_copies(articles, hours_of(articles["published"]))
         stories, labels = merge_windows(
-            articles, results, clusterer.closeness(articles, embeddings)
+            articles, results, clusterer.closeness(articles, embeddings), copies.representative
         )
         return stories, labels, normalize(embeddings)

@@ -151,16 +151,36 @@ class Assigner:
                 local, embeddings=np.concatenate([stored_vectors, vectors])
             )
         return decide(
-            fitted.labels_, stored["story"].to_numpy(dtype=str), fitted.scores_, fitted.link_
+            fitted.labels_,
+            stored["story"].to_numpy(dtype=str),
+            fitted.scores_,
+            fitted.link_,
+            fitted.copies_,
         )
 
 
-def _mean(scores: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
-    """Average pair score between two sets of rows (pairs not kept score 0)."""
-    return float(scores[rows][:, cols].sum()) / (len(rows) * len(cols))
+def _mean(
+    scores: csr_matrix, rows: np.ndarray, cols: np.ndarray, copies: np.ndarray | None
+) -> float:
+    """Average pair score between two sets of rows (pairs not kept score 0).
+
+    With ``copies`` (each row's copy-group point), a copy scores as its point.
+    """
+    if copies is None:
+        return float(scores[rows][:, cols].sum()) / (len(rows) * len(cols))
+    left, left_counts = np.unique(copies[rows], return_counts=True)
+    right, right_counts = np.unique(copies[cols], return_counts=True)
+    total = left_counts @ (scores[left][:, right] @ right_counts.astype(np.float64))
+    return float(total) / (len(rows) * len(cols))
 
 
-def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: float) -> Plan:
+def decide(
+    labels: np.ndarray,
+    old_story: np.ndarray,
+    scores: csr_matrix,
+    link: float,
+    copies: np.ndarray | None = None,
+) -> Plan:
     """The plan from a neighbourhood's local labels and pair scores.
 
     ``labels`` are the local stories of the stored articles (the first ``len(old_story)``,
@@ -170,6 +190,7 @@ def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: 
     members there have the highest average score to them (ties: the older). Another of
     those stories merges into that one only when both its average to the new articles and
     the two stories' average to each other reach ``link``: one strong pair is no bridge.
+    ``copies`` (the clusterer's ``copies_``) lets a copy's pairs be read from its point's.
     """
     count = len(old_story)
     old_labels, new_labels = labels[:count], labels[count:]
@@ -182,13 +203,16 @@ def decide(labels: np.ndarray, old_story: np.ndarray, scores: csr_matrix, link: 
             for story in sorted(set(old_story[here]), key=story_number)
         }
         news = count + np.flatnonzero(new_labels == label)
-        strength = {story: _mean(scores, news, rows) for story, rows in members.items()}
+        strength = {story: _mean(scores, news, rows, copies) for story, rows in members.items()}
         ranked = sorted(strength, key=lambda story: (-strength[story], story_number(story)))
         if not ranked:
             continue
         best[int(label)] = ranked[0]
         for other in ranked[1:]:
-            if min(strength[other], _mean(scores, members[ranked[0]], members[other])) >= link:
+            if (
+                min(strength[other], _mean(scores, members[ranked[0]], members[other], copies))
+                >= link
+            ):
                 sets.union([ranked[0], other])
     plan = Plan()
     plan.merges = sorted(
