@@ -23,6 +23,7 @@ from clustering.evidence.model import model_id
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.output.pairs import PairTable, read_pairs
+from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import is_missing
 from embeddings import Embedder, make_embedder
@@ -38,14 +39,15 @@ def cluster_paths(
     embedder: Embedder | None = None,
     skip_bad: bool = False,
     progress: Progress = None,
+    reading: ReadOptions | None = None,
     **params: object,
 ) -> ClusterResult:
-    """Read ``paths`` and group their articles into stories.
+    """Read ``paths`` (as ``reading`` says) and group their articles into stories.
 
     ``params`` go to :class:`StoryClusterer`. Raises :class:`InputError` for bad input
     unless ``skip_bad``.
     """
-    loaded = load_articles(paths, skip_bad=skip_bad)
+    loaded = load_articles(paths, skip_bad=skip_bad, reading=reading)
     clusterer = StoryClusterer(embedder=embedder or make_embedder(), **params)  # type: ignore[arg-type]
     clusterer.fit(loaded.articles, progress=progress)
     return ClusterResult(

@@ -12,9 +12,11 @@ from clustering.cli.common import (
     cluster_inputs,
     cluster_options,
     format_option,
+    input_options,
     output_option,
 )
 from clustering.output.formats import FORMATS, render
+from clustering.reading.limits import ReadOptions
 
 
 @click.command()
@@ -40,6 +42,7 @@ from clustering.output.formats import FORMATS, render
     metavar="ADDRESS",
     help="Dask scheduler address (tcp://HOST:8786) [default: a LocalCluster of 2 workers].",
 )
+@input_options
 @cluster_options
 def cluster(
     paths: tuple[str, ...],
@@ -49,13 +52,14 @@ def cluster(
     engine: str,
     scheduler: str | None,
     settings: ClusterSettings,
+    reading: ReadOptions,
 ) -> None:
     """Group the articles in PATHS into stories.
 
     PATHS are directories of .txt/.md/.html files (ids are file names) and JSONL, CSV, TSV
-    or Parquet files (one article per row).
+    or Parquet files (one article per row); '-' is standard input (see --input-format).
     """
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
-    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler)
+    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, reading)
     output.write(render(result.articles, result.stories, fmt))

@@ -11,10 +11,12 @@ from clustering.cli.common import (
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    input_options,
     open_store,
     output_option,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
+from clustering.reading.limits import ReadOptions
 
 
 @click.command()
@@ -30,6 +32,7 @@ from clustering.output.report import DEFAULT_TITLE, render_report
 @click.option(
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
+@input_options
 @cluster_options
 def report(
     paths: tuple[str, ...],
@@ -38,6 +41,7 @@ def report(
     title: str,
     skip_bad: bool,
     settings: ClusterSettings,
+    reading: ReadOptions,
 ) -> None:
     """Write an HTML report of the stories in PATHS (or in a --store).
 
@@ -50,7 +54,7 @@ def report(
         with open_store(store_path, settings.embedder()) as store:
             result = store.result()
     elif paths:
-        result = cluster_inputs(paths, skip_bad, settings)
+        result = cluster_inputs(paths, skip_bad, settings, reading=reading)
     else:
         raise UsageFailure("give PATHS or --store FILE.db")
     output.write(render_report(result, title=title))

@@ -13,6 +13,7 @@ import pandas as pd
 from clustering.cli.common import (
     errors,
     format_option,
+    input_options,
     load_pair_model,
     open_store,
     output_option,
@@ -20,6 +21,7 @@ from clustering.cli.common import (
 )
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render
+from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
@@ -53,10 +55,10 @@ def _open(store_path: str, model: str, no_cache: bool, pair_model: str | None = 
 
 
 def _add_sources(
-    store: StoryStore, sources: tuple[str, ...], skip_bad: bool
+    store: StoryStore, sources: tuple[str, ...], skip_bad: bool, reading: ReadOptions
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
-    loaded = load_articles(sources, skip_bad=True, allow_empty=True)
+    loaded = load_articles(sources, skip_bad=True, allow_empty=True, reading=reading)
     _report(loaded.skipped, skip_bad)
     return store.add(loaded.articles), bool(loaded.skipped) and not skip_bad
 
@@ -86,6 +88,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @pair_model_option
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
+@input_options
 def add(
     sources: tuple[str, ...],
     store_path: str,
@@ -94,6 +97,7 @@ def add(
     pair_model: str | None,
     skip_bad: bool,
     fmt: str,
+    reading: ReadOptions,
 ) -> None:
     """Add the articles in SOURCES to the story store and print their stories.
 
@@ -103,7 +107,7 @@ def add(
     others are still added; the exit code is then 2.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
-        result, failed = _add_sources(store, sources, skip_bad)
+        result, failed = _add_sources(store, sources, skip_bad, reading)
     _print_result(result, fmt)
     if failed:
         raise click.exceptions.Exit(2)
@@ -152,6 +156,7 @@ def export(store_path: str, model: str, no_cache: bool, fmt: str, output: Any) -
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
+@input_options
 def watch(
     sources: tuple[str, ...],
     store_path: str,
@@ -160,6 +165,7 @@ def watch(
     pair_model: str | None,
     interval: float,
     count: int | None,
+    reading: ReadOptions,
 ) -> None:
     """Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.
 
@@ -170,7 +176,7 @@ def watch(
     try:
         with errors(), _open(store_path, model, no_cache, pair_model) as store:
             while count is None or polls < count:
-                result, _ = _add_sources(store, sources, skip_bad=False)
+                result, _ = _add_sources(store, sources, False, reading)
                 _print_result(result, "table", only_changes=True)
                 polls += 1
                 if count is None or polls < count:
