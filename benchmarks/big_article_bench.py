@@ -67,7 +67,7 @@ def run_case(path: Path, max_article_bytes: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Run both cases, each in a fresh process, and print a table (or JSON)."""
+    """Run both cases, each in a fresh process, and print a table row each (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=5.0)
     parser.add_argument("--json", action="store_true")
@@ -77,26 +77,28 @@ def main() -> None:
         file, limit = args.case.rsplit(":", 1)
         print(json.dumps(run_case(Path(file), int(limit))))
         return
+    if not args.json:
+        print("| article bytes | --max-article-bytes | seconds | peak RSS MB | stories |")
+        print("|---|---|---|---|---|", flush=True)
+    results = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.jsonl"
         size = write_input(path, args.megabytes)
-        results = []
         for limit in (DEFAULT_MAX_ARTICLE_BYTES, size + 1):
             command = [sys.executable, "-m", "benchmarks.big_article_bench", "--case"]
             out = subprocess.run(
                 [*command, f"{path}:{limit}"], check=True, capture_output=True, text=True
             )
-            results.append({"article_bytes": size, **json.loads(out.stdout.splitlines()[-1])})
+            r = {"article_bytes": size, **json.loads(out.stdout.splitlines()[-1])}
+            results.append(r)
+            if not args.json:
+                print(
+                    f"| {r['article_bytes']:,} | {r['max_article_bytes']:,} | {r['seconds']} "
+                    f"| {r['peak_mb']:,} | {r['stories']} |",
+                    flush=True,
+                )
     if args.json:
         print(json.dumps(results, indent=2))
-        return
-    print("| article bytes | --max-article-bytes | seconds | peak RSS MB | stories |")
-    print("|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r['article_bytes']:,} | {r['max_article_bytes']:,} | {r['seconds']} "
-            f"| {r['peak_mb']:,} | {r['stories']} |"
-        )
 
 
 if __name__ == "__main__":
