@@ -27,3 +27,7 @@ class InputError(ValueError):
 
 class SettingsError(ValueError):
     """A clustering setting that cannot apply to the model in use, named with the fix."""
+
+
+class InputWarning(UserWarning):
+    """An input read with a change its user should know of, such as an article cut short."""

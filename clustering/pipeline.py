@@ -24,6 +24,7 @@ from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.output.pairs import PairTable, read_pairs
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import is_missing
 from embeddings import Embedder, make_embedder
@@ -40,14 +41,15 @@ def cluster_paths(
     skip_bad: bool = False,
     progress: Progress = None,
     fetcher: Fetcher | None = None,
+    reading: ReadOptions | None = None,
     **params: object,
 ) -> ClusterResult:
-    """Read ``paths`` and group their articles into stories.
+    """Read ``paths`` (as ``reading`` says) and group their articles into stories.
 
     ``params`` go to :class:`StoryClusterer`; feed URLs are fetched by ``fetcher``. Raises
     :class:`InputError` for bad input unless ``skip_bad``.
     """
-    loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher)
+    loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher, reading=reading)
     clusterer = StoryClusterer(embedder=embedder or make_embedder(), **params)  # type: ignore[arg-type]
     clusterer.fit(loaded.articles, progress=progress)
     return ClusterResult(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import pathlib
 
 import pytest
 
 from clustering.cli import main
-from tests.conftest import SEEDS
+from clustering.errors import InputError, InputWarning
+from tests.conftest import SEED_FILES, SEEDS
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +20,16 @@ def _inside_tmp(tmp_path, monkeypatch):
 
 
 def _write(tmp_path, name, content):
+    """Write a file, or a symbolic link for ``("link", target)``, a FIFO for ``("fifo", None)``."""
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
+    if isinstance(content, tuple):
+        kind, target = content
+        if kind == "link":
+            os.symlink(target, path)
+        else:
+            os.mkfifo(path)
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8")
@@ -32,6 +42,9 @@ def _assert_error(result, line):
     assert result.stderr == f"Error: {line}\n"
 
 
+#: Clustering without the second model: quicker, and these tests are about reading.
+FAST = ["--second-model", "none"]
+NOT_REGULAR = "%s: not a regular file (%s); pipe it into '-' instead"
 CASES = {
     "missing path": ({}, "nope.txt", "nope.txt: no such file or directory"),
     "empty directory": ({"empty/": None}, "empty", "empty: empty directory"),
@@ -102,6 +115,47 @@ CASES = {
         "feed.jsonl",
         "feed.jsonl:2: duplicate id '7' (first seen at feed.jsonl:1)",
     ),
+    "JSONL nested 2,000 deep": (
+        {"deep.jsonl": '{"id": "1", "title": "A", "x": ' + "[" * 2000 + "]" * 2000 + "}\n"},
+        "deep.jsonl",
+        "deep.jsonl:1: malformed JSONL line (nested too deeply)",
+    ),
+    "JSONL line breaks inside strings are no line ends": (
+        {
+            "feed.jsonl": '{"id": "1", "title": "A\u2028B"}\n{"id": "2", "title": "C\u0085D"}\n'
+            '{"id": "3", "title": "E\u2029F"}\n{"id": "4"\n'
+        },
+        "feed.jsonl",
+        "feed.jsonl:4: malformed JSONL line (Expecting ',' delimiter)",
+    ),
+    "JSON array as a title": (
+        {"feed.jsonl": '{"id": "1", "title": ["A", "B"]}\n'},
+        "feed.jsonl",
+        "feed.jsonl:1: field 'title' holds a list, not one value",
+    ),
+    "unterminated CSV quote": (
+        {"feed.csv": 'id,title\n1,A story\n2,"An open quote\n3,Another story\n'},
+        "feed.csv",
+        "feed.csv:3: unterminated quote: the quoted field opened here never closes",
+    ),
+    "CSV row that breaks the quoting rules": (
+        {"feed.csv": 'id,title\n1,"A story" told twice\n'},
+        "feed.csv",
+        "feed.csv:2: malformed CSV row (',' expected after '\"')",
+    ),
+    "dangling symbolic link in a directory": (
+        {"pages/a.txt": "A minister visits Baku.", "pages/b.txt": ("link", "gone.txt")},
+        "pages",
+        "pages/b.txt: broken symbolic link",
+    ),
+    "FIFO in a directory": (
+        {"pages/a.txt": "A minister visits Baku.", "pages/b.txt": ("fifo", None)},
+        "pages",
+        "pages/b.txt: not a regular file (a FIFO); pipe it into '-' instead",
+    ),
+    "FIFO": ({"pipe.jsonl": ("fifo", None)}, "pipe.jsonl", NOT_REGULAR % ("pipe.jsonl", "a FIFO")),
+    "/dev/zero": ({}, "/dev/zero", NOT_REGULAR % ("/dev/zero", "a character device")),
+    "/dev/urandom": ({}, "/dev/urandom", NOT_REGULAR % ("/dev/urandom", "a character device")),
 }
 
 
@@ -166,3 +220,187 @@ def test_unknown_model_is_a_one_line_error(runner):
         "Error: cannot load sentence-transformers model 'no/such-model' offline: "
         "give a local directory or a model already in the Hugging Face cache\n"
     )
+
+
+def test_an_unterminated_csv_quote_costs_its_row_only(runner, tmp_path):
+    rows = ["id,title", *(f"{n},Story number {n} about floods" for n in range(500))]
+    rows[5] = '4,"Story number 4 with a quote that never closes'
+    _write(tmp_path, "feed.csv", "\n".join(rows) + "\n")
+    result = runner.invoke(main, ["cluster", *FAST, "--skip-bad", "--format", "jsonl", "feed.csv"])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "Skipped: feed.csv:6: unterminated quote: the quoted field opened here never closes",
+        "1 inputs skipped, 499 articles kept",
+    ]
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert sorted(ids, key=int) == [str(n) for n in range(500) if n != 4]
+
+
+def test_an_unterminated_csv_quote_is_reported_where_it_opens(tmp_path):
+    from clustering.reading.records import parse_records
+
+    text = 'id,title,text\n1,"Two\nlines",fine\n2,"Closed\nquote","open\n3,x,y\n4,z,w\n'
+    items = list(parse_records(text, "csv", "f.csv"))
+    assert items == [
+        (2, {"id": "1", "title": "Two\nlines", "text": "fine"}),
+        InputError("f.csv", "unterminated quote: the quoted field opened here never closes", 5),
+        (6, {"id": "3", "title": "x", "text": "y"}),
+        (7, {"id": "4", "title": "z", "text": "w"}),
+    ]
+
+
+def test_line_separators_inside_jsonl_strings_keep_the_articles_whole(runner, tmp_path):
+    content = (
+        '{"id": "1", "title": "Floods\\u2028north"}\n{"id": "2", "title": "Rain\\u0085south"}\n'
+    )
+    _write(tmp_path, "feed.jsonl", content.encode().decode("unicode_escape"))
+    result = runner.invoke(main, ["cluster", *FAST, "--format", "jsonl", "feed.jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((row["id"], row["path"]) for row in rows) == [
+        ("1", "feed.jsonl:1"),
+        ("2", "feed.jsonl:2"),
+    ]
+
+
+def test_a_lone_surrogate_in_jsonl_is_replaced_not_a_crash(runner, tmp_path):
+    _write(tmp_path, "feed.jsonl", '{"id": "1", "title": "Floods \\ud800 north"}\n')
+    result = runner.invoke(main, ["cluster", *FAST, "--format", "jsonl", "feed.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "Floods \ufffd north"
+
+
+def test_a_parquet_list_column_is_one_line(runner, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"id": ["1", "2"], "title": ["Floods", "Rain"], "date": [["x"], []]})
+    frame.to_parquet(tmp_path / "feed.parquet")
+    result = runner.invoke(main, ["cluster", *FAST, "feed.parquet"])
+    _assert_error(result, "feed.parquet:1: field 'date' holds a list, not one value")
+
+
+def test_an_unreadable_file_is_one_line(runner, tmp_path, monkeypatch):
+    _write(tmp_path, "secret.txt", "A minister visits Baku.")
+    opener = pathlib.Path.open
+
+    def refuse(path, *args, **kwargs):
+        if path.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return opener(path, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    result = runner.invoke(main, ["cluster", *FAST, "secret.txt"])
+    _assert_error(result, "secret.txt: cannot read file (Permission denied)")
+
+
+def test_an_input_over_the_size_limit_is_one_line(runner, tmp_path):
+    _write(tmp_path, "feed.jsonl", '{"id": "1", "title": "A minister visits Baku"}\n' * 30)
+    result = runner.invoke(main, ["cluster", *FAST, "--max-input-bytes", "1k", "feed.jsonl"])
+    _assert_error(
+        result, "feed.jsonl: larger than the input limit of 1,024 bytes (--max-input-bytes)"
+    )
+
+
+def test_standard_input_over_the_size_limit_is_one_line(runner):
+    result = runner.invoke(main, ["cluster", *FAST, "--max-input-bytes", "10", "-"], input="x" * 11)
+    _assert_error(result, "<stdin>: larger than the input limit of 10 bytes (--max-input-bytes)")
+
+
+def test_a_bad_size_option_is_a_usage_error(runner):
+    result = runner.invoke(main, ["cluster", *FAST, "--max-article-bytes", "12q", "-"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--max-article-bytes': '12q' is not a size such as "
+        "1048576, 512k, 64M or 1G"
+    )
+
+
+def test_a_long_article_is_cut_to_the_limit_with_a_warning(runner, tmp_path):
+    text = "Floods hit the north. " + "é" * 200
+    _write(tmp_path, "feed.jsonl", json.dumps({"id": "1", "title": "Floods", "text": text}) + "\n")
+    args = ["cluster", *FAST, "--max-article-bytes", "101", "--format", "jsonl", "feed.jsonl"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "Warning: feed.jsonl:1: text cut to the article limit of 101 bytes "
+        "(it has 422; --max-article-bytes)\n"
+    )
+    assert json.loads(result.stdout)["id"] == "1"
+
+
+def test_cut_to_bytes_keeps_whole_characters():
+    from clustering.reading.limits import cut_to_bytes
+
+    with pytest.warns(InputWarning, match=r"^a:1: text cut to the article limit of 5 bytes"):
+        assert cut_to_bytes("ééé", 5, "text", "a:1") == "éé"
+    assert cut_to_bytes("ééé", 6, "text", "a:1") == "ééé"
+
+
+@pytest.mark.parametrize(
+    "fmt, content, ids",
+    [
+        ("jsonl", '{"id": "a", "title": "Floods hit the north"}\n', ["a"]),
+        (None, '{"id": "a", "title": "Floods hit the north"}\n', ["a"]),
+        ("csv", "id,title\na,Floods hit the north\nb,Minister visits Baku\n", ["a", "b"]),
+        ("text", "Floods hit the north\n\nHeavy rain fell.\n", ["<stdin>"]),
+        (None, "Floods hit the north\n\nHeavy rain fell.\n", ["<stdin>"]),
+        (
+            "html",
+            "<html><body><h1>Floods hit the north</h1><p>Rain.</p></body></html>",
+            ["<stdin>"],
+        ),
+    ],
+)
+def test_dash_reads_standard_input(runner, fmt, content, ids):
+    args = ["cluster", *FAST, "--format", "jsonl", *(["--input-format", fmt] if fmt else []), "-"]
+    result = runner.invoke(main, args, input=content)
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(line)["id"] for line in result.stdout.splitlines()) == ids
+
+
+def test_bad_lines_on_standard_input_are_named(runner):
+    content = '{"id": "a", "title": "Floods hit the north"}\n{"id": "b"\n'
+    result = runner.invoke(main, ["cluster", *FAST, "-"], input=content)
+    _assert_error(result, "<stdin>:2: malformed JSONL line (Expecting ',' delimiter)")
+
+
+@pytest.mark.slow  # imports Dask distributed
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("foo", "missing port number in address 'foo'"),
+        ("tcp://127.0.0.1:port", "invalid literal for int() with base 10: 'port'"),
+    ],
+)
+def test_a_bad_scheduler_address_is_one_line(runner, address, message):
+    pytest.importorskip("distributed")
+    args = ["cluster", "--engine", "dask", "--scheduler", address, str(SEED_FILES[0])]
+    result = runner.invoke(main, args)
+    _assert_error(result, f"bad Dask scheduler address {address!r}: {message}")
+
+
+def test_add_keeps_the_good_sources_whatever_the_bad_ones(runner, tmp_path):
+    _write(tmp_path, "good.jsonl", '{"id": "g1", "title": "Floods hit the northern province"}\n')
+    _write(tmp_path, "deep.jsonl", '{"id": "d", "x": ' + "[" * 2000 + "]" * 2000 + "}\n")
+    _write(tmp_path, "open.csv", 'id,title\nc1,"Minister visits Baku\nc2,Talks in Baku end\n')
+    _write(tmp_path, "list.jsonl", '{"id": "l", "title": {"en": "A map"}}\n')
+    _write(tmp_path, "pipe.txt", ("fifo", None))
+    _write(tmp_path, "pages/a.txt", "Heavy rain in the south.")
+    _write(tmp_path, "pages/b.txt", ("link", "gone.txt"))
+    sources = ["good.jsonl", "deep.jsonl", "open.csv", "list.jsonl", "pipe.txt", "/dev/zero"]
+    result = runner.invoke(main, ["add", "--store", "s.db", *sources, "pages", "nope.txt"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: deep.jsonl:1: malformed JSONL line (nested too deeply)",
+        "Error: open.csv:2: unterminated quote: the quoted field opened here never closes",
+        "Error: list.jsonl:1: field 'title' holds a map, not one value",
+        f"Error: {NOT_REGULAR % ('pipe.txt', 'a FIFO')}",
+        f"Error: {NOT_REGULAR % ('/dev/zero', 'a character device')}",
+        "Error: pages/b.txt: broken symbolic link",
+        "Error: nope.txt: no such file or directory",
+    ]
+    assert sorted(line.split("\t")[0] for line in result.stdout.splitlines()) == [
+        "a.txt",
+        "c2",
+        "g1",
+    ]

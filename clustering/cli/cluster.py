@@ -11,11 +11,13 @@ from clustering.cli.common import (
     cluster_options,
     fetch_options,
     format_option,
+    input_options,
     output_option,
     write_output,
 )
 from clustering.output.formats import FORMATS, render
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
 
 
 @click.command()
@@ -41,6 +43,7 @@ from clustering.reading.fetch import Fetcher
     metavar="ADDRESS",
     help="Dask scheduler address (tcp://HOST:8786) [default: a LocalCluster of 2 workers].",
 )
+@input_options
 @cluster_options
 @fetch_options()
 def cluster(
@@ -52,13 +55,14 @@ def cluster(
     scheduler: str | None,
     settings: ClusterSettings,
     fetcher: Fetcher,
+    reading: ReadOptions,
 ) -> None:
     """Group the articles in PATHS into stories.
 
     PATHS are directories of .txt/.md/.html files (ids are file names) and JSONL, CSV, TSV
-    or Parquet files (one article per row).
+    or Parquet files (one article per row); '-' is standard input (see --input-format).
     """
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
-    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, fetcher)
+    result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, fetcher, reading)
     write_output(output, render(result.articles, result.stories, fmt))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
-from clustering.errors import InputError, SettingsError
+from clustering.errors import InputError, InputWarning, SettingsError
 from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
@@ -20,6 +21,12 @@ from clustering.output.files import output_problem, write_atomically
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
+from clustering.reading.limits import (
+    DEFAULT_MAX_ARTICLE_BYTES,
+    DEFAULT_MAX_INPUT_BYTES,
+    STDIN_FORMATS,
+    ReadOptions,
+)
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
 from clustering.store.database import StoreError
@@ -42,11 +49,24 @@ class UsageFailure(click.ClickException):
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn library errors about input, models and engines into :class:`UsageFailure`."""
-    try:
-        yield
-    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
-        raise UsageFailure(str(exc)) from exc
+    """Turn library errors about input, models and engines into :class:`UsageFailure`.
+
+    Input warnings (an article cut to the size limit) become ``Warning: …`` lines on stderr.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            yield
+        except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
+            raise UsageFailure(str(exc)) from exc
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, InputWarning):
+                    click.echo(f"Warning: {warning.message}", err=True)
+                else:
+                    warnings.showwarning(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
 
 
 def interactive() -> bool:
@@ -204,15 +224,18 @@ _CLUSTER_OPTIONS = [
 
 
 def _with_settings(
-    command: Callable[..., None], options: list[Callable[..., Any]], settings_type: type
+    command: Callable[..., None],
+    options: list[Callable[..., Any]],
+    settings_type: type,
+    keyword: str = "settings",
 ) -> Callable[..., None]:
-    """Add ``options`` to ``command`` and pass their values on as one ``settings`` object."""
+    """Add ``options`` to ``command`` and pass their values on as one object, ``keyword``."""
     names = [field.name for field in fields(settings_type)]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         settings = settings_type(**{name: kwargs.pop(name) for name in names})
-        command(*args, settings=settings, **kwargs)
+        command(*args, **{keyword: settings}, **kwargs)
 
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -228,6 +251,58 @@ def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
     """Add the model, cache and clusterer options, passed on as ``settings``."""
     options = [*_model_options(DEFAULT_MODEL), *_CLUSTER_OPTIONS]
     return _with_settings(command, options, ClusterSettings)
+
+
+class ByteSize(click.ParamType):
+    """A number of bytes: an integer, or one with a suffix k, M or G (powers of 1024)."""
+
+    name = "bytes"
+    units: ClassVar[dict[str, int]] = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The number of bytes ``value`` says, at least 1."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        unit = text[-1:].lower() if text[-1:].isalpha() else ""
+        try:
+            size = int(text[: len(text) - len(unit)]) * self.units[unit]
+        except (KeyError, ValueError):
+            self.fail(f"{value!r} is not a size such as 1048576, 512k, 64M or 1G", param, ctx)
+        if size < 1:
+            self.fail(f"{value!r} is not a positive size", param, ctx)
+        return size
+
+
+_INPUT_OPTIONS = [
+    click.option(
+        "--input-format",
+        type=click.Choice(STDIN_FORMATS),
+        help="How '-' (standard input) is read: JSON lines, CSV, or one text or HTML "
+        "article [default: jsonl when it starts with '{', else one article].",
+    ),
+    click.option(
+        "--max-input-bytes",
+        type=ByteSize(),
+        default=DEFAULT_MAX_INPUT_BYTES,
+        show_default="256M",
+        help="The largest input file (or standard input): a larger one is a bad input. "
+        "Suffixes k, M, G.",
+    ),
+    click.option(
+        "--max-article-bytes",
+        type=ByteSize(),
+        default=DEFAULT_MAX_ARTICLE_BYTES,
+        show_default="128k",
+        help="An article's title or text longer than this (in UTF-8) is cut to it, with a "
+        "warning; time grows with it (benchmarks/big_article_bench.py). Suffixes k, M, G.",
+    ),
+]
+
+
+def input_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add --input-format and the size limits, passed on as ``reading`` (ReadOptions)."""
+    return _with_settings(command, _INPUT_OPTIONS, ReadOptions, "reading")
 
 
 def report_skipped(skipped: list[InputError], kept: int) -> None:
@@ -322,11 +397,12 @@ def cluster_inputs(
     engine: str = "local",
     scheduler: str | None = None,
     fetcher: Fetcher | None = None,
+    reading: ReadOptions | None = None,
 ) -> ClusterResult:
-    """Cluster ``paths`` as ``settings`` say, with a progress bar; list skipped inputs.
+    """Cluster ``paths`` (read as ``reading`` says) as ``settings`` say; list skipped inputs.
 
-    ``engine`` "dask" embeds and clusters on Dask workers (at ``scheduler``, or a
-    LocalCluster). Feed URLs are fetched by ``fetcher``.
+    A progress bar shows on a terminal. ``engine`` "dask" embeds and clusters on Dask
+    workers (at ``scheduler``, or a LocalCluster). Feed URLs are fetched by ``fetcher``.
     """
     with errors(), progress_bar() as progress:
         if engine == "dask":
@@ -335,6 +411,7 @@ def cluster_inputs(
                 scheduler=scheduler,
                 skip_bad=skip_bad,
                 fetcher=fetcher,
+                reading=reading,
                 model=settings.model,
                 cache=not settings.no_cache,
                 cache_dir=settings.cache_dir,
@@ -348,6 +425,7 @@ def cluster_inputs(
                 skip_bad=skip_bad,
                 fetcher=fetcher,
                 progress=progress,
+                reading=reading,
                 **settings.clusterer_params(),
             )
     report_skipped(result.skipped, len(result.articles))

@@ -11,12 +11,14 @@ from clustering.cli.common import (
     cluster_inputs,
     cluster_options,
     fetch_options,
+    input_options,
     open_store,
     output_option,
     write_output,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
 
 
 @click.command()
@@ -32,6 +34,7 @@ from clustering.reading.fetch import Fetcher
 @click.option(
     "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
 )
+@input_options
 @cluster_options
 @fetch_options()
 def report(
@@ -42,6 +45,7 @@ def report(
     skip_bad: bool,
     settings: ClusterSettings,
     fetcher: Fetcher,
+    reading: ReadOptions,
 ) -> None:
     """Write an HTML report of the stories in PATHS (or in a --store).
 
@@ -59,7 +63,7 @@ def report(
         with opened as store:
             result = store.result()
     elif paths:
-        result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher)
+        result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher, reading=reading)
     else:
         raise UsageFailure("give PATHS or --store FILE.db")
     write_output(output, render_report(result, title=title))

@@ -14,6 +14,7 @@ from clustering.cli.common import (
     errors,
     fetch_options,
     format_option,
+    input_options,
     open_store,
     output_option,
     pair_model_option,
@@ -25,6 +26,7 @@ from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
@@ -69,10 +71,16 @@ def _open(
 
 
 def _add_sources(
-    store: StoryStore, sources: tuple[str, ...], skip_bad: bool, fetcher: Fetcher
+    store: StoryStore,
+    sources: tuple[str, ...],
+    skip_bad: bool,
+    fetcher: Fetcher,
+    reading: ReadOptions,
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
-    loaded = load_articles(sources, skip_bad=True, allow_empty=True, fetcher=fetcher)
+    loaded = load_articles(
+        sources, skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
+    )
     _report(loaded.skipped, skip_bad)
     return store.add(loaded.articles), bool(loaded.skipped) and not skip_bad
 
@@ -103,6 +111,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
 @fetch_options()
+@input_options
 def add(
     sources: tuple[str, ...],
     store_path: str,
@@ -112,6 +121,7 @@ def add(
     skip_bad: bool,
     fmt: str,
     fetcher: Fetcher,
+    reading: ReadOptions,
 ) -> None:
     """Add the articles in SOURCES to the story store and print their stories.
 
@@ -123,7 +133,7 @@ def add(
     exit code is then 2.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
-        result, failed = _add_sources(store, sources, skip_bad, fetcher)
+        result, failed = _add_sources(store, sources, skip_bad, fetcher, reading)
     _print_result(result, fmt)
     if failed:
         raise click.exceptions.Exit(2)
@@ -174,6 +184,7 @@ def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output:
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
 @fetch_options(_watch_fetcher)
+@input_options
 def watch(
     sources: tuple[str, ...],
     store_path: str,
@@ -183,6 +194,7 @@ def watch(
     interval: float,
     count: int | None,
     fetcher: Fetcher,
+    reading: ReadOptions,
 ) -> None:
     """Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.
 
@@ -202,7 +214,7 @@ def watch(
         with errors(), _open(store_path, model, no_cache, pair_model) as store:
             while count is None or polls < count:
                 _sleep(max(0.0, schedule.next_due() - _clock()))
-                _poll(store, schedule, fetcher)
+                _poll(store, schedule, fetcher, reading)
                 polls += 1
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
@@ -212,7 +224,9 @@ def watch(
         raise click.exceptions.Exit(2)
 
 
-def _poll(store: StoryStore, schedule: PollSchedule, fetcher: Fetcher) -> None:
+def _poll(
+    store: StoryStore, schedule: PollSchedule, fetcher: Fetcher, reading: ReadOptions
+) -> None:
     """Poll the sources that are due, one by one, and add what each holds to the store.
 
     A source fails when it yields errors and no article (a feed unchanged since the last
@@ -220,7 +234,9 @@ def _poll(store: StoryStore, schedule: PollSchedule, fetcher: Fetcher) -> None:
     """
     started = _clock()
     for source in schedule.due(started):
-        loaded = load_articles([source], skip_bad=True, allow_empty=True, fetcher=fetcher)
+        loaded = load_articles(
+            [source], skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
+        )
         _report(loaded.skipped, skip_bad=False)
         schedule.record(source, ok=not loaded.skipped or not loaded.articles.empty, started=started)
         if not loaded.articles.empty:

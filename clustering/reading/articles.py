@@ -11,6 +11,7 @@ from clustering.errors import InputError
 from clustering.reading.cleaning import clean_text, normalize_text
 from clustering.reading.dates import DateError, leading_date, parse_date
 from clustering.reading.language import detect_language, normalize_lang
+from clustering.reading.limits import DEFAULT_MAX_ARTICLE_BYTES, cut_to_bytes
 from clustering.reading.markup import looks_like_html, strip_tags
 from clustering.reading.values import is_missing
 
@@ -34,6 +35,11 @@ class RawArticle:
     source: str | None = None
     url: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        """``path`` or ``path:line``."""
+        return f"{self.path}:{self.line}" if self.line else self.path
 
     def error(self, message: str) -> InputError:
         """An :class:`InputError` located at this article."""
@@ -60,10 +66,10 @@ def split_title(text: str) -> tuple[str, str]:
     return _shorten(sentence.group(1) if sentence else first), text
 
 
-def _clean_field(value: object) -> str:
+def _clean_field(value: object, raw: RawArticle, what: str, max_bytes: int) -> str:
     if is_missing(value):
         return ""
-    text = str(value)
+    text = cut_to_bytes(str(value), max_bytes, what, raw.location)
     return strip_tags(text) if looks_like_html(text) else text
 
 
@@ -74,10 +80,14 @@ def _optional(value: object) -> str | None:
     return text or None
 
 
-def prepare(raw: RawArticle) -> dict[str, object]:
-    """Clean one article into a table row, or raise :class:`InputError`."""
-    title = " ".join(normalize_text(_clean_field(raw.title)).split())
-    text = clean_text(_clean_field(raw.text))
+def prepare(raw: RawArticle, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> dict[str, object]:
+    """Clean one article into a table row, or raise :class:`InputError`.
+
+    A title or text over ``max_bytes`` of UTF-8 is first cut to it, with an
+    :class:`~clustering.errors.InputWarning`.
+    """
+    title = " ".join(normalize_text(_clean_field(raw.title, raw, "title", max_bytes)).split())
+    text = clean_text(_clean_field(raw.text, raw, "text", max_bytes))
     lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")
     try:
         published = parse_date(raw.published, lang)
@@ -99,7 +109,7 @@ def prepare(raw: RawArticle) -> dict[str, object]:
         "lang": lang,
         "source": _optional(raw.source),
         "url": _optional(raw.url),
-        "path": f"{raw.path}:{raw.line}" if raw.line else raw.path,
+        "path": raw.location,
         **{key: value for key, value in raw.extra.items() if key not in ARTICLE_COLUMNS},
     }
 

@@ -1,16 +1,18 @@
 """Reading articles from files and directories into the uniform article table.
 
 Directories give their ``.txt``, ``.md`` and ``.html`` files (recursively, hidden ones
-skipped), each an article whose id is its file name. JSONL, CSV/TSV and Parquet files give
-one article per row. Every problem is an :class:`InputError` naming the file and the line;
-with ``skip_bad`` the bad inputs are collected instead, so that every input is either in the
-table or in ``skipped``.
+skipped), each an article whose id is its file name; such a name that is no regular file (a
+broken symbolic link, a FIFO) is a bad input too. JSONL, CSV/TSV and Parquet files give one
+article per row. ``-`` is standard input, read as :class:`ReadOptions` say. Every problem
+is an :class:`InputError` naming the file and the line; with ``skip_bad`` the bad inputs are
+collected instead, so that every input is either in the table or in ``skipped``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +22,23 @@ from clustering.errors import InputError
 from clustering.reading.articles import RawArticle, prepare, to_frame
 from clustering.reading.feeds import is_feed_source, read_feed
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import (
+    DEFAULT_MAX_ARTICLE_BYTES,
+    DEFAULT_MAX_INPUT_BYTES,
+    STDIN_NAME,
+    ReadOptions,
+    read_at_most,
+)
 from clustering.reading.markup import looks_like_html, looks_like_markdown, markdown_to_text
-from clustering.reading.records import TABLE_SUFFIXES, read_records, read_text
+from clustering.reading.records import (
+    TABLE_SUFFIXES,
+    Record,
+    decode,
+    parse_records,
+    read_records,
+    read_text,
+)
+from clustering.reading.values import is_missing
 from clustering.reading.webpage import read_page
 
 DOCUMENT_SUFFIXES = {
@@ -51,13 +68,17 @@ class LoadResult:
     skipped: list[InputError] = field(default_factory=list)
 
 
-def read_document(path: Path) -> RawArticle:
+def read_document(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> RawArticle:
     """One article from a text, Markdown or HTML file; its id is the file name."""
-    content = read_text(path)
     kind = DOCUMENT_SUFFIXES.get(path.suffix.lower(), "text")
-    raw = RawArticle(path=str(path), id=path.name)
+    return document(read_text(path, max_bytes), kind, str(path), path.name)
+
+
+def document(content: str, kind: str, path: str, ident: str) -> RawArticle:
+    """One article from the content of a document of ``kind`` text, markdown or html."""
+    raw = RawArticle(path=path, id=ident)
     if not content.strip():
-        raise InputError(str(path), "no readable article (empty file)")
+        raise InputError(path, "no readable article (empty file)")
     if kind == "html" or (kind == "text" and looks_like_html(content)):
         page = read_page(content)
         raw.title, raw.text, raw.published = page.title, page.text, page.published
@@ -69,10 +90,13 @@ def read_document(path: Path) -> RawArticle:
     return raw
 
 
-def _pick(row: Mapping[str, object], name: str) -> object:
+def _pick(row: Mapping[str, object], name: str, path: str, line: int) -> object:
     for key in FIELD_ALIASES[name]:
         value = row.get(key)
-        if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
+        if pd.api.types.is_list_like(value):  # a JSON array or object, a Parquet list column
+            kind = "list" if isinstance(value, Sized) and not isinstance(value, dict) else "map"
+            raise InputError(path, f"field {key!r} holds a {kind}, not one value", line)
+        if not is_missing(value) and value != "":
             return value
     return None
 
@@ -80,17 +104,18 @@ def _pick(row: Mapping[str, object], name: str) -> object:
 def record_to_raw(row: Mapping[str, object], path: str, line: int) -> RawArticle:
     """A table row (JSON object, CSV row, DataFrame row) as a raw article."""
     lowered = {str(key).strip().lower(): value for key, value in row.items()}
-    ident = _pick(lowered, "id")
+    fields = {name: _pick(lowered, name, path, line) for name in FIELD_ALIASES}
+    ident = fields["id"]
     return RawArticle(
         path=path,
         line=line,
         id=str(ident).strip() if ident is not None else f"{Path(path).name}:{line}",
-        title=str(_pick(lowered, "title") or ""),
-        text=str(_pick(lowered, "text") or ""),
-        published=_pick(lowered, "published"),
-        lang=_optional_str(_pick(lowered, "lang")),
-        source=_optional_str(_pick(lowered, "source")),
-        url=_optional_str(_pick(lowered, "url")),
+        title=str(fields["title"] or ""),
+        text=str(fields["text"] or ""),
+        published=fields["published"],
+        lang=_optional_str(fields["lang"]),
+        source=_optional_str(fields["source"]),
+        url=_optional_str(fields["url"]),
         extra={str(k).strip(): v for k, v in row.items() if str(k).strip().lower() not in _ALIASES},
     )
 
@@ -99,73 +124,128 @@ def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def records_to_raw(records: Iterable[Mapping[str, object]], path: str) -> Iterator[RawArticle]:
+def records_to_raw(
+    records: Iterable[Mapping[str, object]], path: str
+) -> Iterator[RawArticle | InputError]:
     """Raw articles from records (e.g. a DataFrame's rows); ``line`` is the 1-based row number."""
-    for number, row in enumerate(records, start=1):
-        yield record_to_raw(row, path, number)
+    return _row_items(enumerate(records, start=1), path)
 
 
-def _file_items(path: Path) -> Iterator[RawArticle | InputError]:
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        yield read_document(path)
-        return
+def _row_items(
+    rows: Iterable[tuple[int, Mapping[str, object]] | InputError], path: str
+) -> Iterator[RawArticle | InputError]:
+    """Each numbered row as a raw article, or its error."""
+    for item in rows:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield record_to_raw(item[1], path, item[0])
+        except InputError as exc:
+            yield exc
+
+
+def _table_items(
+    rows: Iterable[Record | InputError], path: str
+) -> Iterator[RawArticle | InputError]:
+    """The rows of a table file as in :func:`_row_items`; a table without rows is an error."""
     count = 0
-    for item in read_records(path):
+    for item in _row_items(rows, path):
         count += 1
-        yield item if isinstance(item, InputError) else record_to_raw(item[1], str(path), item[0])
+        yield item
     if count == 0:
-        raise InputError(str(path), "no readable article (no rows)")
+        raise InputError(path, "no readable article (no rows)")
+
+
+def _file_items(path: Path, options: ReadOptions) -> Iterator[RawArticle | InputError]:
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        yield read_document(path, options.max_input_bytes)
+        return
+    yield from _table_items(read_records(path, options.max_input_bytes), str(path))
+
+
+def _stdin_items(options: ReadOptions) -> Iterator[RawArticle | InputError]:
+    """The articles on standard input, read as ``options.input_format`` says."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError(STDIN_NAME, "no standard input to read")
+    text = decode(read_at_most(stream, options.max_input_bytes, STDIN_NAME), STDIN_NAME)
+    kind = options.input_format or ("jsonl" if text.lstrip().startswith("{") else "text")
+    if kind in TABLE_SUFFIXES.values():
+        yield from _table_items(parse_records(text, kind, STDIN_NAME), STDIN_NAME)
+    else:
+        yield document(text, kind, STDIN_NAME, STDIN_NAME)
 
 
 def _directory_files(path: Path) -> list[Path]:
-    entries = [
-        entry
-        for entry in path.rglob("*")
-        if not any(p.startswith(".") for p in entry.relative_to(path).parts)
-    ]
+    """The article files of a directory, sorted; those that are no regular file are kept too.
+
+    Reading a broken symbolic link or a FIFO then fails, so it is reported, not passed over.
+    """
+    try:
+        entries = [
+            entry
+            for entry in path.rglob("*")
+            if not any(p.startswith(".") for p in entry.relative_to(path).parts)
+        ]
+    except OSError as exc:
+        raise InputError(str(path), f"cannot list directory ({exc.strerror or exc})") from exc
     if not entries:
         raise InputError(str(path), "empty directory")
     files = sorted(
-        entry for entry in entries if entry.is_file() and entry.suffix.lower() in DOCUMENT_SUFFIXES
+        entry
+        for entry in entries
+        if entry.suffix.lower() in DOCUMENT_SUFFIXES and not entry.is_dir()
     )
     if not files:
         raise InputError(str(path), "no article files (.txt, .md, .html) in directory")
     return files
 
 
+def _source_items(
+    given: str | os.PathLike[str], options: ReadOptions, fetcher: Fetcher
+) -> Iterator[RawArticle | InputError]:
+    """Every article or error one input holds; a whole bad input raises :class:`InputError`."""
+    if os.fspath(given) == "-":
+        yield from _stdin_items(options)
+    elif is_feed_source(given):
+        yield from read_feed(given, fetcher)
+    elif Path(given).is_dir():
+        for file in _directory_files(Path(given)):
+            try:
+                yield read_document(file, options.max_input_bytes)
+            except InputError as exc:
+                yield exc
+    else:
+        yield from _file_items(Path(given), options)
+
+
 def _items(
-    paths: Iterable[str | os.PathLike[str]], fetcher: Fetcher | None = None
+    paths: Iterable[str | os.PathLike[str]], options: ReadOptions, fetcher: Fetcher | None = None
 ) -> Iterator[RawArticle | InputError]:
     """Every article or error the inputs hold, in input order; a whole bad input is one error."""
     fetcher = fetcher or Fetcher()
     for given in paths:
-        path = Path(given)
         try:
-            if is_feed_source(given):
-                yield from read_feed(given, fetcher)
-                continue
-            if not path.exists():
-                raise InputError(str(path), "no such file or directory")
-            if path.is_dir():
-                for file in _directory_files(path):
-                    try:
-                        yield read_document(file)
-                    except InputError as exc:
-                        yield exc
-            else:
-                yield from _file_items(path)
+            yield from _source_items(given, options, fetcher)
         except InputError as exc:
             yield exc
+        except OSError as exc:  # a name the system refuses (too long, a loop of links)
+            yield InputError(os.fspath(given), f"cannot read ({exc.strerror or exc})")
 
 
 def collect(
-    items: Iterable[RawArticle | InputError], skip_bad: bool = False, allow_empty: bool = False
+    items: Iterable[RawArticle | InputError],
+    skip_bad: bool = False,
+    allow_empty: bool = False,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> LoadResult:
     """Prepare raw articles into the table, checking ids are unique.
 
     Without ``skip_bad`` the first problem is raised; with it, problems are gathered in
     ``skipped``. With ``skip_bad`` and ``allow_empty`` nothing left is an empty table;
-    otherwise an input with no article left at all is an error either way.
+    otherwise an input with no article left at all is an error either way. Titles and texts
+    are cut to ``max_article_bytes`` (with an :class:`~clustering.errors.InputWarning`).
     """
     rows: list[dict[str, object]] = []
     skipped: list[InputError] = []
@@ -174,7 +254,7 @@ def collect(
         try:
             if isinstance(item, InputError):
                 raise item
-            row = prepare(item)
+            row = prepare(item, max_article_bytes)
             ident = str(row["id"])
             if ident in seen:
                 raise item.error(f"duplicate id {ident!r} (first seen at {seen[ident]})")
@@ -197,16 +277,25 @@ def load_articles(
     skip_bad: bool = False,
     allow_empty: bool = False,
     fetcher: Fetcher | None = None,
+    reading: ReadOptions | None = None,
 ) -> LoadResult:
-    """Read files, directories and feeds into the article table (see the module docstring).
+    """Read files, directories, feeds and ``-`` into the article table (see the module docstring).
 
-    Feed URLs are fetched by ``fetcher`` (one with the default limits without it).
+    ``reading`` sets the format of standard input and the size limits (defaults in
+    :mod:`clustering.reading.limits`); feed URLs are fetched by ``fetcher`` (one with the
+    default limits without it).
     """
-    return collect(_items(list(paths), fetcher), skip_bad=skip_bad, allow_empty=allow_empty)
+    reading = reading or ReadOptions()
+    items = _items(list(paths), reading, fetcher)
+    return collect(items, skip_bad, allow_empty, reading.max_article_bytes)
 
 
 def articles_from_records(
-    records: Iterable[Mapping[str, object]], source: str = "<records>", skip_bad: bool = False
+    records: Iterable[Mapping[str, object]],
+    source: str = "<records>",
+    skip_bad: bool = False,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> LoadResult:
     """The article table from in-memory records or a DataFrame (``frame.to_dict("records")``)."""
-    return collect(records_to_raw(records, source), skip_bad=skip_bad)
+    items = records_to_raw(records, source)
+    return collect(items, skip_bad=skip_bad, max_article_bytes=max_article_bytes)

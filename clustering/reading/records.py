@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from clustering.errors import InputError
 from clustering.reading.decoding import DecodeError, decode_bytes
+from clustering.reading.limits import DEFAULT_MAX_INPUT_BYTES, check_regular_file, read_at_most
 
 TABLE_SUFFIXES = {
     ".jsonl": "jsonl",
@@ -22,70 +24,117 @@ TABLE_SUFFIXES = {
 }
 #: A row and its line (JSONL, CSV) or 1-based row number (Parquet).
 Record = tuple[int, dict[str, object]]
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a file, or an :class:`InputError` naming it."""
+def read_bytes(path: Path, limit: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or an :class:`InputError`."""
+    check_regular_file(path, limit)
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            return read_at_most(file, limit, str(path))
     except OSError as exc:
         raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
 
 
-def read_text(path: Path) -> str:
-    """The decoded text of a file, or an :class:`InputError` naming it."""
+def decode(data: bytes, name: str) -> str:
+    """``data`` decoded as text, or an :class:`InputError` naming ``name``."""
     try:
-        return decode_bytes(read_bytes(path))[0]
+        return decode_bytes(data)[0]
     except DecodeError as exc:
-        raise InputError(str(path), str(exc)) from exc
+        raise InputError(name, str(exc)) from exc
 
 
-def _jsonl_rows(path: Path) -> Iterator[Record | InputError]:
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+def read_text(path: Path, limit: int = DEFAULT_MAX_INPUT_BYTES) -> str:
+    """The decoded text of a file, or an :class:`InputError` naming it."""
+    return decode(read_bytes(path, limit), str(path))
+
+
+def _without_lone_surrogates(row: dict[str, object]) -> dict[str, object]:
+    """``row`` with its lone surrogates, valid in JSON but never encodable, as U+FFFD."""
+    text = json.dumps(row, ensure_ascii=False).encode("utf-16", "surrogatepass")
+    fixed: dict[str, object] = json.loads(text.decode("utf-16", "replace"))
+    return fixed
+
+
+def _jsonl_rows(name: str, text: str) -> Iterator[Record | InputError]:
+    # Lines end at "\n" only: U+2028, U+2029 and U+0085 are valid inside a JSON string.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            if isinstance(row, dict) and _LONE_SURROGATE.search(line):
+                row = _without_lone_surrogates(row)
         except json.JSONDecodeError as exc:
-            yield InputError(str(path), f"malformed JSONL line ({exc.msg})", number)
+            yield InputError(name, f"malformed JSONL line ({exc.msg})", number)
+            continue
+        except RecursionError:
+            yield InputError(name, "malformed JSONL line (nested too deeply)", number)
             continue
         if not isinstance(row, dict):
-            yield InputError(str(path), "malformed JSONL line (not a JSON object)", number)
+            yield InputError(name, "malformed JSONL line (not a JSON object)", number)
             continue
         yield number, row
 
 
-def _csv_rows(path: Path, delimiter: str) -> Iterator[Record | InputError]:
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
-        return
-    if header is None:
-        return
-    names = [name.strip() for name in header]
-    while True:
+def _open_quote(lines: list[str], first: int, delimiter: str) -> int:
+    """The line (1-based) of the quote left open in the CSV row that starts on line ``first``."""
+    opened, state = first, "start"  # start of a field, plain field, quoted, quote just closed
+    for number, line in enumerate(lines[first - 1 :], start=first):
+        for char in line:
+            if state == "quoted":
+                state = "closing" if char == '"' else state
+            elif char == '"' and state in ("start", "closing"):
+                state, opened = "quoted", number if state == "start" else opened
+            else:
+                state = "start" if char in (delimiter, "\n", "\r") else "plain"
+    return opened
+
+
+def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[Record | InputError]:
+    """Rows keyed by the header, each numbered by the line it starts on.
+
+    A row that breaks the CSV rules is an error and reading goes on after it; a quote that is
+    never closed is an error at its line, and reading goes on from the next line.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+    names: list[str] | None = None
+    start = 0  # lines read so far
+    while start < len(lines):
+        rest = (lines[index] for index in range(start, len(lines)))
+        reader = csv.reader(rest, delimiter=delimiter, strict=True)
+        done = 0  # lines of this reader's rows so far
         try:
-            values = next(reader)
-        except StopIteration:
+            for values in reader:
+                number, done = start + done + 1, reader.line_num
+                if names is None:
+                    names = [value.strip() for value in values]
+                    continue
+                if not any(value.strip() for value in values):
+                    continue
+                if len(values) != len(names):
+                    message = f"row has {len(values)} fields, the header has {len(names)}"
+                    yield InputError(name, message, number)
+                    continue
+                yield number, dict(zip(names, values, strict=True))
             return
         except csv.Error as exc:
-            yield InputError(str(path), f"malformed CSV ({exc})", reader.line_num)
-            return
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(names):
-            yield InputError(
-                str(path),
-                f"row has {len(values)} fields, the header has {len(names)}",
-                reader.line_num,
-            )
-            continue
-        yield reader.line_num, dict(zip(names, values, strict=True))
+            number = start + done + 1
+            if "end of data" in str(exc):
+                number = _open_quote(lines, number, delimiter)
+                yield InputError(
+                    name, "unterminated quote: the quoted field opened here never closes", number
+                )
+                start = number
+            else:
+                yield InputError(name, f"malformed CSV row ({exc})", number)
+                start += max(reader.line_num, done + 1)
 
 
-def _parquet_rows(path: Path) -> Iterator[Record | InputError]:
+def _parquet_rows(path: Path, limit: int) -> Iterator[Record | InputError]:
+    check_regular_file(path, limit)
     try:
         frame = pd.read_parquet(path)
     except ImportError as exc:
@@ -97,18 +146,23 @@ def _parquet_rows(path: Path) -> Iterator[Record | InputError]:
     yield from enumerate(frame.to_dict("records"), start=1)
 
 
-def read_records(path: Path) -> Iterator[Record | InputError]:
+def parse_records(text: str, kind: str, name: str) -> Iterator[Record | InputError]:
+    """Every row of a JSONL, CSV or TSV document (``kind``), or an error for a bad row."""
+    if kind == "jsonl":
+        return _jsonl_rows(name, text)
+    return _csv_rows(name, text, "," if kind == "csv" else "\t")
+
+
+def read_records(path: Path, limit: int = DEFAULT_MAX_INPUT_BYTES) -> Iterator[Record | InputError]:
     """Every row of a table file, or an error for a row that cannot be read.
 
-    A whole file that cannot be read raises :class:`InputError`.
+    A whole file that cannot be read (or is over ``limit`` bytes) raises :class:`InputError`.
     """
     kind = TABLE_SUFFIXES[path.suffix.lower()]
-    if kind == "jsonl":
-        yield from _jsonl_rows(path)
-    elif kind == "parquet":
-        yield from _parquet_rows(path)
+    if kind == "parquet":
+        yield from _parquet_rows(path, limit)
     else:
-        yield from _csv_rows(path, "," if kind == "csv" else "\t")
+        yield from parse_records(read_text(path, limit), kind, str(path))
 
 
 def read_table(path: Path) -> list[Record]:

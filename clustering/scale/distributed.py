@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
 from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
@@ -82,6 +83,8 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[An
                 client = distributed.Client(scheduler, timeout="10s")
             except OSError as exc:
                 raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            except (ValueError, TypeError) as exc:  # distributed's address parsing
+                raise EngineError(f"bad Dask scheduler address {scheduler!r}: {exc}") from exc
             with client:
                 yield client
             return
@@ -217,17 +220,19 @@ def cluster_paths_on_dask(
     n_workers: int = 2,
     skip_bad: bool = False,
     fetcher: Fetcher | None = None,
+    reading: ReadOptions | None = None,
     **options: Any,
 ) -> ClusterResult:
-    """Read ``paths`` and cluster their articles on Dask (see :func:`cluster_on_dask`).
+    """Read ``paths`` (as ``reading`` says) and cluster their articles on Dask.
 
-    ``scheduler`` is a Dask scheduler address; without one a LocalCluster of ``n_workers``
-    processes runs for this call. Feed URLs are fetched here by ``fetcher``. Raises
-    :class:`InputError` for bad input unless ``skip_bad``, and :class:`EngineError` when
-    Dask cannot run.
+    See :func:`cluster_on_dask`. ``scheduler`` is a Dask scheduler address; without one a
+    LocalCluster of ``n_workers`` processes runs for this call. Feed URLs are fetched here
+    by ``fetcher``. Raises :class:`InputError` for bad input unless ``skip_bad``, and
+    :class:`EngineError` when Dask cannot run (it is missing, or the scheduler address is
+    malformed or unreachable).
     """
     _distributed()
-    loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher)
+    loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher, reading=reading)
     with dask_client(scheduler, n_workers) as client:
         fitted = cluster_on_dask(client, loaded.articles, **options)
     return ClusterResult(fitted.articles_, fitted.stories_, loaded.skipped)
