@@ -96,7 +96,8 @@ def _representative(
     centre = int(min(candidates, key=lambda i: ids[indices[i]]))
     row = block[point_of[centre]]
     scores = np.asarray(row.toarray() if issparse(row) else row, dtype=np.float64).ravel()
-    return centre, tuple(float(scores[point]) for point in point_of)
+    # rounded as distances are, so the batch a score was computed in does not show
+    return centre, tuple(round(float(scores[point]), 6) for point in point_of)
 
 
 @dataclass(frozen=True)
