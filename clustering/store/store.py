@@ -26,7 +26,7 @@ from clustering.grouping.stories import ArticleColumns, Story, make_story, story
 from clustering.reading.values import is_missing, iso_or_none, text_or_none
 from clustering.store.assign import Assigner, Plan
 from clustering.store.timeindex import TimeIndex
-from embeddings import Embedder
+from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
 from embeddings.cache import content_digest
 
@@ -116,19 +116,21 @@ def _now() -> pd.Timestamp:
 class StoryStore:
     """Stories kept in a SQLite file; see the module docstring.
 
-    ``embedder`` makes the vectors (its name is recorded: a store keeps one model);
+    ``path`` ``":memory:"`` keeps the store in memory, for a notebook session.
+    ``embedder`` makes the vectors (default: the default model, with the vector cache; its
+    name is recorded: a store keeps one model);
     ``assigner`` decides where new articles go (see :class:`~clustering.store.assign.Assigner`).
     """
 
     def __init__(
         self,
         path: str | os.PathLike[str],
-        embedder: Embedder,
+        embedder: Embedder | None = None,
         assigner: Assigner | None = None,
         busy_timeout: float = 60.0,
     ) -> None:
         self.path = Path(path)
-        self.embedder = embedder
+        self.embedder = embedder or make_embedder()
         self.assigner = assigner or Assigner()
         self._connection = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode=WAL")
