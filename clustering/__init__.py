@@ -8,6 +8,9 @@ For analysts in a notebook: :func:`story_table` and :func:`article_table` give D
 :meth:`StoryClusterer.assign` places a new batch into the fitted stories without moving
 the old ones (by the rules of :class:`StoryStore`, which ``StoryStore(":memory:")`` keeps
 in memory), and :func:`explain` tells why two articles share a story, or not.
+:func:`visualize_map`, :func:`visualize_timeline` and :func:`visualize_sources` draw
+interactive figures and :func:`show_report` shows the HTML report inline (these need
+the ``notebook`` extra).
 """
 
 from clustering.errors import InputError
@@ -15,6 +18,12 @@ from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story
 from clustering.output.explanations import explain
+from clustering.output.figures import (
+    show_report,
+    visualize_map,
+    visualize_sources,
+    visualize_timeline,
+)
 from clustering.output.formats import render
 from clustering.output.report import render_report
 from clustering.output.tables import article_table, story_table
@@ -41,5 +50,9 @@ __all__ = [
     "make_embedder",
     "render",
     "render_report",
+    "show_report",
     "story_table",
+    "visualize_map",
+    "visualize_sources",
+    "visualize_timeline",
 ]
