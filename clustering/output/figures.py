@@ -151,7 +151,7 @@ def visualize_timeline(source: Source, title: str = "Who reported first") -> Fig
     for language in sorted(table["language"].unique()):
         frame = table[table["language"] == language]
         figure.add_scatter(
-            x=[None if pd.isna(t) else t for t in frame["published"]],
+            x=[None if pd.isna(t) else t.isoformat() for t in frame["published"]],
             y=frame["story"],
             mode="markers",
             name=language,
