@@ -80,6 +80,7 @@ def test_the_timeline_says_how_long_after_the_first_report(clusterer):
     dates = sorted(str(x) for trace in figure.data for x in trace.x if x is not None)
     assert dates[:2] == ["2026-03-01T08:00:00", "2026-03-01T11:00:00"]
     assert len(dates) == 5  # e is undated
+    assert figure.layout.xaxis.type == "date"
     rows, _ = _points(figure)
     times = {row[0]: row[3] for row in rows}
     assert times["a10 Séisme sur la côte"] == "2026-03-01 11:00:00 (3 h after the first)"

@@ -161,7 +161,7 @@ def visualize_timeline(source: Source, title: str = "Who reported first") -> Fig
     order = list(dict.fromkeys(table["story"]))
     figure.update_layout(
         title=title,
-        xaxis_title="published",
+        xaxis={"type": "date", "title": "published"},
         yaxis={"categoryorder": "array", "categoryarray": order[::-1], "title": "story"},
         legend_title_text="language",
     )
