@@ -13,7 +13,6 @@ from tests.conftest import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 PLOTLY = "application/vnd.plotly.v1+json"
-WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def test_the_committed_notebook_has_no_outputs():
@@ -48,7 +47,6 @@ def test_the_notebook_runs_on_the_seeds_without_errors(tmp_path, monkeypatch):
     first = next(output for output in outputs if output.output_type == "stream")
     assert first["text"] == "Read 5 articles from the example articles (seeds)\n"
     assert sum(PLOTLY in output.get("data", {}) for output in outputs) == 4
-    assert sum(WIDGET in output.get("data", {}) for output in outputs) == 1
     exports = tmp_path / "exports"
     assert sorted(path.name for path in exports.iterdir()) == [
         "articles.csv",
