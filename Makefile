@@ -9,7 +9,7 @@ DATA ?= ../shared/data
 
 .PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
 	train-pair-model train-centring \
-	chromium notebook clean
+	chromium notebook docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ fuzz: $(STAMP)
 notebook: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
 	$(BIN)/jupyter lab notebooks/explore.ipynb
+
+# docs/explore.html: the notebook executed on the seeds, readable offline (plotly.js inline).
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
+	$(BIN)/python -m devtools.docs docs/explore.html
 
 # Debian's Chromium for the report's browser test (skipped without it, outside CI).
 chromium:

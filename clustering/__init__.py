@@ -3,18 +3,34 @@
 Articles (files, feeds, DataFrames) become one uniform table, every article gets a
 multilingual vector from :mod:`embeddings`, and :class:`StoryClusterer` groups them with
 HDBSCAN into stories; articles it cannot place are outliers, each a story of its own.
+
+For analysts in a notebook: :func:`story_table` and :func:`article_table` give DataFrames,
+:meth:`StoryClusterer.assign` places a new batch into the fitted stories without moving
+the old ones (by the rules of :class:`StoryStore`, which ``StoryStore(":memory:")`` keeps
+in memory), and :func:`explain` tells why two articles share a story, or not.
+:func:`visualize_map`, :func:`visualize_timeline` and :func:`visualize_sources` draw
+interactive figures and :func:`show_report` shows the HTML report inline (these need
+the ``notebook`` extra).
 """
 
 from clustering.errors import InputError
 from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story
+from clustering.output.explanations import explain
+from clustering.output.figures import (
+    show_report,
+    visualize_map,
+    visualize_sources,
+    visualize_timeline,
+)
 from clustering.output.formats import render
 from clustering.output.report import render_report
 from clustering.output.tables import article_table, story_table
 from clustering.pipeline import cluster_paths
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.loaders import LoadResult, articles_from_records, load_articles
+from clustering.store.store import StoryStore
 from embeddings import make_embedder
 
 __all__ = [
@@ -24,13 +40,19 @@ __all__ = [
     "LoadResult",
     "Story",
     "StoryClusterer",
+    "StoryStore",
     "article_table",
     "articles_from_records",
     "as_article_table",
     "cluster_paths",
+    "explain",
     "load_articles",
     "make_embedder",
     "render",
     "render_report",
+    "show_report",
     "story_table",
+    "visualize_map",
+    "visualize_sources",
+    "visualize_timeline",
 ]

@@ -270,6 +270,30 @@ class StoryClusterer(StoryEstimator):
         pair = np.array([ids.index(first)]), np.array([ids.index(second)])
         return explain_pair(cascade, evidence.pair_features(*pair))
 
+    def assign(
+        self, new_articles: pd.DataFrame | Sequence[str], embeddings: Vectors = None
+    ) -> pd.DataFrame:
+        """Place new articles into the fitted stories, or into new ones; old ones never move.
+
+        The rules are the story store's (:mod:`clustering.grouping.placement`): the new
+        articles are clustered with their nearest fitted neighbours within 72 hours, and a
+        local story joins the fitted story it is most strongly linked to on average, else
+        opens a story numbered after the last. The fitted attributes grow by the new
+        articles (``story_table(clusterer)`` shows the stories that grew). Returns the new
+        articles with ``story``, ``outlier`` and ``status`` (``joined`` or ``new``).
+        ``embeddings`` are their precomputed vectors, as for :meth:`fit`.
+        """
+        from clustering.grouping.placement import place  # it builds on this class
+
+        if not hasattr(self, "articles_"):
+            raise ValueError("assign needs a fitted clusterer: call fit first")
+        table = as_article_table(new_articles)
+        if embeddings is None:
+            vectors = embed_articles(table, self.resolved_embedder())
+        else:
+            vectors = normalize(check_embeddings(embeddings, len(table)))
+        return place(self, table, vectors)
+
     def pair_probabilities(
         self,
         articles: pd.DataFrame | Sequence[str],

@@ -35,7 +35,7 @@ from clustering.store.database import (
     translated,
 )
 from clustering.store.timeindex import TimeIndex
-from embeddings import Embedder
+from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
 from embeddings.cache import content_digest
 
@@ -105,33 +105,35 @@ class _Rows:
 class StoryStore:
     """Stories kept in a SQLite file; see the module docstring.
 
-    ``embedder`` makes the vectors (a store keeps one model: its family and dimension are
-    recorded); ``assigner`` decides where new articles go (see
-    :class:`~clustering.store.assign.Assigner`). ``read_only`` opens an existing store
-    without write access and without waiting for writers; :meth:`add` is then refused.
-    Every problem with the file is a one-line :class:`StoreError`.
+    ``path`` ``":memory:"`` keeps the store in memory, for a notebook session.
+    ``embedder`` makes the vectors (default: the default model, with the vector cache; a
+    store keeps one model: its family and dimension are recorded); ``assigner`` decides
+    where new articles go (see :class:`~clustering.store.assign.Assigner`). ``read_only``
+    opens an existing store without write access and without waiting for writers;
+    :meth:`add` is then refused. Every problem with the file is a one-line
+    :class:`StoreError`.
     """
 
     def __init__(
         self,
         path: str | os.PathLike[str],
-        embedder: Embedder,
+        embedder: Embedder | None = None,
         assigner: Assigner | None = None,
         busy_timeout: float | None = None,
         read_only: bool = False,
     ) -> None:
         self.path = Path(path)
-        self.embedder = embedder
+        self.embedder = embedder or make_embedder()
         self.assigner = assigner or Assigner()
         self.read_only = read_only
         self._connection = connect(self.path, read_only, busy_timeout)
         try:
             with translated(self.path):
                 if read_only:
-                    check_meta(self._connection, self.path, "model", model_family(embedder))
+                    check_meta(self._connection, self.path, "model", model_family(self.embedder))
                 else:
                     with self._transaction() as db:
-                        check_meta(db, self.path, "model", model_family(embedder), write=True)
+                        check_meta(db, self.path, "model", model_family(self.embedder), write=True)
         except BaseException:
             self._connection.close()
             raise
