@@ -47,6 +47,8 @@ def test_the_notebook_runs_on_the_seeds_without_errors(tmp_path, monkeypatch):
     first = next(output for output in outputs if output.output_type == "stream")
     assert first["text"] == "Read 5 articles from the example articles (seeds)\n"
     assert sum(PLOTLY in output.get("data", {}) for output in outputs) == 4
+    widget = "application/vnd.jupyter.widget-view+json"
+    assert sum(widget in output.get("data", {}) for output in outputs) == 1  # the slider
     exports = tmp_path / "exports"
     assert sorted(path.name for path in exports.iterdir()) == [
         "articles.csv",
