@@ -3,9 +3,11 @@
 The notebook is executed with nbclient (its exports go to a temporary folder) and
 converted with nbconvert's lab template, less every script it would fetch: require.js,
 MathJax and the widget manager come from CDNs, and plotly's notebook renderer adds a
-MathJax tag to each figure. plotly.js itself is inline in the first figure's output, so
-the page makes no network request. A widget needs a running kernel: in the page its
-output is replaced by a note.
+MathJax tag to each figure. plotly.js, which the first figure's output carries inline, is
+moved to ``vendor/plotly-VERSION.min.js`` beside the page (4.7 MB, the same file until
+plotly is upgraded), so the page itself stays small enough to keep in the repository and
+makes no network request. A widget needs a running kernel: in the page its output is
+replaced by a note.
 
 Usage: ``python -m devtools.docs [OUT]`` (default ``docs/explore.html``).
 """
@@ -37,6 +39,8 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 _REMOTE_SCRIPT = re.compile(r'<script src="https?://[^"]*"></script>')
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = "(This widget works when you run the notebook in Jupyter.)\n"
+#: plotly.js as the first figure's output carries it: a script that starts with its banner.
+_PLOTLY_JS = re.compile(r"<script>(/\*\*\n\* plotly\.js v([0-9.]+)\n.*?)</script>", re.S)
 
 
 def execute(notebook: nbformat.NotebookNode, timeout: int = 900) -> nbformat.NotebookNode:
@@ -50,6 +54,10 @@ def execute(notebook: nbformat.NotebookNode, timeout: int = 900) -> nbformat.Not
             resources={"metadata": {"path": str(NOTEBOOK.parent)}},
         )
         client.execute(env=env)
+        for cell in notebook.cells:  # the page names the folder a reader's run would use
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream":
+                    output["text"] = output["text"].replace(exports, "notebooks/exports")
     return notebook
 
 
@@ -80,11 +88,22 @@ def to_html(notebook: nbformat.NotebookNode) -> str:
     return body
 
 
+def vendor_plotly(page: str, folder: Path) -> str:
+    """``page`` with its inline plotly.js written to ``folder``/vendor and loaded from there."""
+    found = _PLOTLY_JS.search(page)
+    if found is None:
+        return page
+    name = f"vendor/plotly-{found.group(2)}.min.js"
+    (folder / "vendor").mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(found.group(1), encoding="utf-8")
+    return page[: found.start()] + f'<script src="{name}"></script>' + page[found.end() :]
+
+
 def build(out: Path = DEFAULT_OUT, source: Path = NOTEBOOK) -> Path:
-    """Execute ``source`` and write it to ``out`` as HTML."""
+    """Execute ``source`` and write it to ``out`` as HTML, plotly.js in ``vendor/`` beside it."""
     notebook = execute(nbformat.read(source, as_version=4))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_html(notebook), encoding="utf-8")
+    out.write_text(vendor_plotly(to_html(notebook), out.parent), encoding="utf-8")
     return out
 
 

@@ -1,6 +1,7 @@
 """``make docs``'s page in headless Chromium: the map and the timeline are drawn, nothing fetched.
 
-Builds docs/explore.html into a temporary folder (running the notebook on the seeds).
+Builds docs/explore.html into a temporary folder (running the notebook on the seeds); the
+page loads plotly.js from the vendor/ folder beside it and nothing else.
 Needs Debian's chromium (``make chromium``); skipped without it, except under CI. Saves
 ``test-artifacts/explore-map.png``, the map as the README shows it.
 """
@@ -50,7 +51,10 @@ def test_the_page_shows_the_map_and_the_timeline_offline(browser, tmp_path):  # 
     assert figures["Stories by meaning"]["drawn"] == 5
     assert figures["Who reported first"]["drawn"] == 1  # only one seed has a date
     fetched = [url for url in browser.requests if not url.startswith(("data:", "about:"))]
-    assert fetched == [page.resolve().as_uri()]
+    vendored = sorted((tmp_path / "vendor").glob("plotly-*.min.js"))
+    assert len(vendored) == 1 and vendored[0].stat().st_size > 1_000_000
+    assert fetched == [page.resolve().as_uri(), vendored[0].resolve().as_uri()]
+    assert page.stat().st_size < 1_000_000
     box = browser.evaluate(MAP_BOX)
     shot = browser.send(
         "Page.captureScreenshot",
