@@ -53,20 +53,22 @@ def errors() -> Iterator[None]:
 
     Input warnings (an article cut to the size limit) become ``Warning: …`` lines on stderr.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputWarning)
-        try:
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as recorded:
+            caught = recorded
+            warnings.simplefilter("always", InputWarning)
             yield
-        except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
-            raise UsageFailure(str(exc)) from exc
-        finally:
-            for warning in caught:
-                if issubclass(warning.category, InputWarning):
-                    click.echo(f"Warning: {warning.message}", err=True)
-                else:
-                    warnings.showwarning(
-                        warning.message, warning.category, warning.filename, warning.lineno
-                    )
+    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
+        raise UsageFailure(str(exc)) from exc
+    finally:  # outside the recording, or showing a warning would record it again, forever
+        for warning in caught:
+            if issubclass(warning.category, InputWarning):
+                click.echo(f"Warning: {warning.message}", err=True)
+            else:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
 
 
 def interactive() -> bool:
