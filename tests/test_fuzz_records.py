@@ -67,17 +67,22 @@ _jsonl_line = st.one_of(
 )
 
 
-@given(lines=st.lists(_jsonl_line, max_size=8))
-def test_every_jsonl_line_is_an_article_or_skipped(tmp_path_factory, lines):
-    path = tmp_path_factory.mktemp("fuzz") / "feed.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    records = [number for number, line in enumerate(lines, start=1) if line.strip()]
+def _assert_kept_once_or_skipped(path, records):
+    """Each of ``records`` (line numbers) is an article once or skipped; none: nothing kept."""
     loaded = _load(path)
     if not records:
         assert loaded is None or len(loaded.articles) == 0
         return
     assert loaded is not None
     _assert_each_record_once(loaded, records)
+
+
+@given(lines=st.lists(_jsonl_line, max_size=8))
+def test_every_jsonl_line_is_an_article_or_skipped(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("fuzz") / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = [number for number, line in enumerate(lines, start=1) if line.strip()]
+    _assert_kept_once_or_skipped(path, records)
 
 
 _field = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
@@ -104,12 +109,7 @@ def test_every_csv_row_is_an_article_or_skipped(tmp_path_factory, names, cells, 
         if any(value.strip() for value in row):
             records.append(line)
         line += len(io.StringIO(_csv_text([row], delimiter), newline="").readlines())
-    loaded = _load(path)
-    if not records:
-        assert loaded is None or len(loaded.articles) == 0
-        return
-    assert loaded is not None
-    _assert_each_record_once(loaded, records)
+    _assert_kept_once_or_skipped(path, records)
 
 
 @given(
