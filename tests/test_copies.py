@@ -21,9 +21,9 @@ VARIANTS = 20
 
 #: Besides the copies: a story of three, a story of two, and two outliers.
 OTHERS = [
-    ("flood-1", "a40 River floods the north"),
-    ("flood-2", "a41 Floods reach the capital"),
-    ("flood-3", "a42 Flood waters recede"),
+    ("flood-1", "a140 River floods the north"),
+    ("flood-2", "a141 Floods reach the capital"),
+    ("flood-3", "a142 Flood waters recede"),
     ("vote-1", "a90 Parliament votes on budget"),
     ("vote-2", "a91 Budget passes parliament"),
     ("lone-1", "zebra escapes from zoo"),
@@ -65,7 +65,7 @@ def test_thousands_of_copies_are_one_point_and_one_story(monkeypatch):
     monkeypatch.setattr(clusterer_module, "candidate_graph", recorded)
     table = _copies_and_others()
     fitted = _fit(table)
-    assert seen == [1 + VARIANTS + len(OTHERS)]  # the graph saw one point for the copies
+    assert seen == [1 + len(OTHERS)]  # one point for the copies and their near copies
     quake = sorted(table["id"][: COPIES + VARIANTS])
     assert _partition(fitted) == sorted(
         [
@@ -93,8 +93,8 @@ def test_collapsed_copies_keep_their_ids_and_count():
     assert list(out["id"]) == list(table["id"])  # each article once, with its own id
     assert (out["story"][: COPIES + VARIANTS] == story.id).all()
     assert not out["outlier"][: COPIES + VARIANTS].any()
-    assert (fitted.copies_[:COPIES] == 0).all()  # every copy stands with the first
-    assert list(fitted.copies_[COPIES:]) == list(range(COPIES, len(table)))
+    assert (fitted.copies_[: COPIES + VARIANTS] == 0).all()  # every copy stands with the first
+    assert list(fitted.copies_[COPIES + VARIANTS :]) == list(range(COPIES + VARIANTS, len(table)))
     assert fitted.scores_.shape == (len(table), len(table))
     assert fitted.scores_[1].nnz == 0  # a copy's pairs are its point's
 
@@ -175,3 +175,82 @@ def test_copies_added_to_a_store_join_the_story_of_their_text(tmp_path, spelling
         table = store.articles()
         assert len(table) == 2003
         assert (table.set_index("id").loc[batch["id"], "story"] == "st000001").all()
+
+
+def _near_copies(count: int, lang: str = "en", published: str = "2026-02-06T10:00") -> list[dict]:
+    """``count`` different texts of one report, vectors 0 to 4 degrees apart (cosine ≥ 0.997)."""
+    return [
+        {
+            "id": f"near-{lang}-{k:05d}",
+            "title": f"a{10 + k % 5} Quake hits the city - Source {k}",
+            "published": published,
+            "lang": lang,
+        }
+        for k in range(count)
+    ]
+
+
+def test_thousands_of_near_copies_are_one_point_and_one_story(monkeypatch):
+    seen: list[int] = []
+    build = clusterer_module.candidate_graph
+
+    def recorded(scorer, window_hours):
+        seen.append(len(scorer))
+        return build(scorer, window_hours)
+
+    monkeypatch.setattr(clusterer_module, "candidate_graph", recorded)
+    records = _near_copies(2000) + [
+        {"id": i, "title": t, "published": "2026-02-06T10:00", "lang": "en"} for i, t in OTHERS
+    ]
+    table = articles_from_records(records).articles
+    fitted = _fit(table)
+    assert seen == [1 + len(OTHERS)]
+    assert _partition(fitted) == sorted(
+        [
+            sorted(table["id"][:2000]),
+            ["flood-1", "flood-2", "flood-3"],
+            ["vote-1", "vote-2"],
+            ["lone-1"],
+            ["lone-2"],
+        ]
+    )
+    order = np.random.default_rng(5).permutation(len(table))
+    assert _fit(table.iloc[order]).stories_ == fitted.stories_
+
+
+def _groups(records: list[dict]) -> list[list[str]]:
+    """The copy groups of some articles, as sorted id lists (vectors of the angle fake)."""
+    table = articles_from_records(records).articles
+    vectors = AngleEmbedder().encode(list(table["title"]))
+    copies = find_copies(table, hours_of(table["published"]), vectors)
+    ids = table["id"].to_numpy()
+    return sorted(sorted(ids[copies.point_of == p]) for p in range(len(copies.points)))
+
+
+def test_near_copies_need_one_language_one_day_and_alike_vectors():
+    count = copies_module.MIN_COPIES
+    later = _near_copies(count, published="2026-02-07T10:01")  # 24 h 1 min after the first
+    for row in later:
+        row["id"] = row["id"].replace("near-", "late-")
+    far = [
+        {"id": f"far-{k:02d}", "title": f"a{40 + k % 2} Floods", "published": "2026-02-06T11:00"}
+        for k in range(count)
+    ]  # 30 degrees from the quake: cosine 0.87
+    undated = [dict(row, id=f"undated-{k:02d}", published=None) for k, row in enumerate(far)]
+    records = _near_copies(count) + _near_copies(count, lang="fr") + later + far + undated
+    groups = _groups(records)
+    assert [len(group) for group in groups] == [count] * 4 + [1] * count
+    assert [group[0] for group in groups[:4]] == [
+        "far-00",
+        "late-en-00000",
+        "near-en-00000",
+        "near-fr-00000",
+    ]
+
+
+def test_near_copies_join_the_group_of_the_first_copy_within_a_day():
+    first = _near_copies(5, published="2026-02-06T10:00")
+    second = [dict(r, id=r["id"] + "-b", published="2026-02-07T09:00") for r in first]
+    third = [dict(r, id=r["id"] + "-c", published="2026-02-07T11:00") for r in first]
+    # 10:00 and 09:00 the next day are one group; 11:00 is 25 hours after its first copy.
+    assert [len(group) for group in _groups(first + second + third)] == [10, 1, 1, 1, 1, 1]

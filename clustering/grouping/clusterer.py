@@ -180,7 +180,7 @@ class StoryClusterer(StoryEstimator):
             vectors = embed_articles(canonical, embedder, progress)
         else:
             vectors = vectors[order]
-        copies = find_copies(canonical, hours_of(canonical["published"]))
+        copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
         points = copies.points
         groups, outlier, graph, self.link_ = self._group(
             canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts

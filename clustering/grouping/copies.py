@@ -17,6 +17,14 @@ that comes back on a later day (a daily briefing, a recurring headline) is a new
 and the evidence decides whether it is the same story. Undated copies form one group of
 their own. The group's point is its earliest copy (its vector, date and language). Groups
 of fewer than :data:`MIN_COPIES` copies are left as they are.
+
+Near copies (a source's suffix, a changed figure, a retouched word) are as many points
+as texts, and thousands of them in one window would make the graph quadratic again. So
+when the vectors are given, groups of identical texts are then joined by their vectors:
+in order of publication, a group's first copy joins the earlier group whose first copy
+is most alike, when the cosine is at least :data:`NEAR_COSINE`, the language is the same
+and that first copy is at most :data:`COPY_HOURS` older; otherwise it starts a group.
+Undated articles join only identical texts.
 """
 
 from __future__ import annotations
@@ -37,6 +45,14 @@ COPY_HOURS = 24.0
 #: groups of identical titles, 1,286 articles) collapsing every group lowered BCubed F1 by
 #: 0.0023, collapsing groups of 3 or more by 0.0034; from 10 it is unchanged (0.7320).
 MIN_COPIES = 10
+
+#: Two texts in one language whose vectors are at least this alike are near copies. On
+#: OG2021 dev (USE vectors, titles at most 24 hours apart) 98.5 % of the 581 pairs of
+#: different titles at 0.95 or more are one story, as are 98.9 % of all such pairs.
+NEAR_COSINE = 0.95
+
+#: Articles compared with the groups' first copies at once, as one matrix product.
+CHUNK = 512
 
 _SPACE = re.compile(r"\s+")
 
@@ -77,13 +93,15 @@ class Copies:
         return len(self.points) < len(self.point_of)
 
 
-def find_copies(articles: pd.DataFrame, hours: np.ndarray) -> Copies:
+def find_copies(
+    articles: pd.DataFrame, hours: np.ndarray, vectors: np.ndarray | None = None
+) -> Copies:
     """The copy groups of an article table (see the module's rule).
 
-    ``hours`` are the publication times (NaN when unknown), one per row. The groups depend
-    only on the articles, not on their order: ties in time go to the smaller id.
+    ``hours`` are the publication times (NaN when unknown), one per row; with ``vectors``
+    (unit length, one per row) near copies join too. The groups depend only on the
+    articles, not on their order: ties in time go to the smaller id.
     """
-    n = len(articles)
     keys = [
         copy_key(title, text, lang)
         for title, text, lang in zip(
@@ -92,6 +110,20 @@ def find_copies(articles: pd.DataFrame, hours: np.ndarray) -> Copies:
     ]
     key_codes, _ = pd.factorize(pd.Series(keys, dtype=object))
     ids = articles["id"].to_numpy(dtype=str)
+    group_start = _identical(key_codes, ids, hours)
+    if vectors is not None:
+        languages, _ = pd.factorize(articles["lang"].fillna("").astype(str))
+        group_start = _near(group_start, ids, hours, languages, vectors)
+    _, start_index, sizes = np.unique(group_start, return_inverse=True, return_counts=True)
+    few = sizes[start_index] < MIN_COPIES
+    group_start[few] = np.flatnonzero(few)
+    points, point_of = np.unique(group_start, return_inverse=True)
+    return Copies(points=points, point_of=point_of.astype(np.int64))
+
+
+def _identical(key_codes: np.ndarray, ids: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """Each row's group of identical texts, as the row of the group's first copy."""
+    n = len(key_codes)
     undated = np.isnan(hours)
     order = np.lexsort((ids, np.nan_to_num(hours), undated, key_codes))
     group_start = np.empty(n, dtype=np.int64)
@@ -106,8 +138,62 @@ def find_copies(articles: pd.DataFrame, hours: np.ndarray) -> Copies:
         ):
             first = row
         group_start[row] = first
-    _, start_index, sizes = np.unique(group_start, return_inverse=True, return_counts=True)
-    few = sizes[start_index] < MIN_COPIES
-    group_start[few] = np.flatnonzero(few)
-    points, point_of = np.unique(group_start, return_inverse=True)
-    return Copies(points=points, point_of=point_of.astype(np.int64))
+    return group_start
+
+
+def _near(
+    group_start: np.ndarray,
+    ids: np.ndarray,
+    hours: np.ndarray,
+    languages: np.ndarray,
+    vectors: np.ndarray,
+) -> np.ndarray:
+    """Groups of identical texts joined with earlier groups of near copies (dated only).
+
+    The first copies are taken in order of publication, a chunk at a time: a product
+    with the earlier groups' first copies that are recent enough, then one by one within
+    the chunk. Returns each row's group as the row of its earliest first copy.
+    """
+    firsts = np.unique(group_start[~np.isnan(hours)])
+    firsts = firsts[np.lexsort((ids[firsts], hours[firsts]))]
+    leaders: list[int] = []  # first copies that start a group, in order of publication
+    joined = {}
+    for start in range(0, len(firsts), CHUNK):
+        chunk = firsts[start : start + CHUNK]
+        lead = np.asarray(leaders, dtype=np.int64)
+        recent = lead[hours[lead] >= hours[chunk[0]] - COPY_HOURS]
+        earlier = _alike(chunk, recent, hours, languages, vectors)
+        within = _alike(chunk, chunk, hours, languages, vectors)
+        fresh: list[int] = []  # positions in the chunk of the chunk's own leaders
+        for position, row in enumerate(chunk):
+            best, leader = -np.inf, -1
+            if len(recent):
+                k = int(np.argmax(earlier[position]))
+                best, leader = earlier[position, k], int(recent[k])
+            if fresh:
+                k = int(np.argmax(within[position, fresh]))
+                if within[position, fresh[k]] > best:
+                    best, leader = within[position, fresh[k]], int(chunk[fresh[k]])
+            if best >= NEAR_COSINE:
+                joined[int(row)] = leader
+            else:
+                fresh.append(position)
+        leaders.extend(int(row) for row in chunk[fresh])
+    leader_of = np.arange(len(group_start))
+    for row, leader in joined.items():
+        leader_of[row] = leader
+    return leader_of[group_start]
+
+
+def _alike(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    hours: np.ndarray,
+    languages: np.ndarray,
+    vectors: np.ndarray,
+) -> np.ndarray:
+    """Cosines of rows with earlier cols, −inf where a pair can be no near copies."""
+    cosine = vectors[rows] @ vectors[cols].T
+    gap = hours[rows][:, None] - hours[cols][None, :]
+    possible = (languages[rows][:, None] == languages[cols][None, :]) & (gap <= COPY_HOURS)
+    return np.where(possible, cosine, -np.inf)

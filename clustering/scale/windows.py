@@ -196,8 +196,9 @@ class WindowedClusterer(StoryEstimator):
         ]
         run = self.runner if self.runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
-        copies = find_copies(articles, hours_of(articles["published"]))
+        unit = normalize(embeddings)
+        copies = find_copies(articles, hours_of(articles["published"]), unit)
         stories, labels = merge_windows(
             articles, results, clusterer.closeness(articles, embeddings), copies.representative
         )
-        return stories, labels, normalize(embeddings)
+        return stories, labels, unit
