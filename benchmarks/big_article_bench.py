@@ -98,7 +98,7 @@ def main() -> None:
                     flush=True,
                 )
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     results = {name: score(args.pages, extract) for name, extract in EXTRACTORS.items()}
     if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps(results, ensure_ascii=False))
         return
     print("extractor    pages  precision  recall    F1  title  date  url  ms/page")
     for name, result in results.items():

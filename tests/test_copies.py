@@ -54,7 +54,9 @@ def _fit(table: pd.DataFrame) -> StoryClusterer:
     return StoryClusterer(embedder=AngleEmbedder(), pair_model=None, max_distance=0.2).fit(table)
 
 
-def test_thousands_of_copies_are_one_point_and_one_story(monkeypatch):
+@pytest.fixture
+def graph_sizes(monkeypatch) -> list[int]:
+    """The number of points of each candidate graph the clusterer builds, as it builds them."""
     seen: list[int] = []
     build = clusterer_module.candidate_graph
 
@@ -63,9 +65,13 @@ def test_thousands_of_copies_are_one_point_and_one_story(monkeypatch):
         return build(scorer, window_hours)
 
     monkeypatch.setattr(clusterer_module, "candidate_graph", recorded)
+    return seen
+
+
+def test_thousands_of_copies_are_one_point_and_one_story(graph_sizes):
     table = _copies_and_others()
     fitted = _fit(table)
-    assert seen == [1 + len(OTHERS)]  # one point for the copies and their near copies
+    assert graph_sizes == [1 + len(OTHERS)]  # one point for the copies and their near copies
     quake = sorted(table["id"][: COPIES + VARIANTS])
     assert _partition(fitted) == sorted(
         [
@@ -190,21 +196,13 @@ def _near_copies(count: int, lang: str = "en", published: str = "2026-02-06T10:0
     ]
 
 
-def test_thousands_of_near_copies_are_one_point_and_one_story(monkeypatch):
-    seen: list[int] = []
-    build = clusterer_module.candidate_graph
-
-    def recorded(scorer, window_hours):
-        seen.append(len(scorer))
-        return build(scorer, window_hours)
-
-    monkeypatch.setattr(clusterer_module, "candidate_graph", recorded)
+def test_thousands_of_near_copies_are_one_point_and_one_story(graph_sizes):
     records = _near_copies(2000) + [
         {"id": i, "title": t, "published": "2026-02-06T10:00", "lang": "en"} for i, t in OTHERS
     ]
     table = articles_from_records(records).articles
     fitted = _fit(table)
-    assert seen == [1 + len(OTHERS)]
+    assert graph_sizes == [1 + len(OTHERS)]
     assert _partition(fitted) == sorted(
         [
             sorted(table["id"][:2000]),
