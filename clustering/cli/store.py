@@ -21,19 +21,15 @@ from clustering.cli.common import (
     write_output,
 )
 from clustering.errors import InputError
-from clustering.output.formats import FORMATS, render
-from clustering.output.spreadsheet import csv_text
+from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
-from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL
-
-EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
 
 #: The clock and the sleep of ``watch`` (tests put a virtual clock in their place).
 _clock: Callable[[], float] = time.monotonic
@@ -155,20 +151,15 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
 def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
-    """One row per stored article: id, story, outlier, first_seen (and more)."""
+    """One row per stored article, in the order stored.
+
+    Columns: id, story, outlier, confidence (P(same story) with the story's
+    representative, as `cluster` gives it), first_seen, published, lang, title, then the
+    input's own columns, as `cluster` passes them through.
+    """
     with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
-        table = store.articles()
-    table = table[list(EXPORT_FIELDS)].copy()
-    for column in ("first_seen", "published"):
-        table[column] = [iso_or_none(v) for v in table[column]]
-    records = [json_ready(row) for row in table.to_dict("records")]
-    for record in records:
-        record["outlier"] = bool(record["outlier"])
-    if fmt == "csv":
-        text = csv_text(EXPORT_FIELDS, ([r[name] for name in EXPORT_FIELDS] for r in records))
-    else:
-        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    write_output(output, text)
+        result = store.result()
+    write_output(output, render_export(result, fmt))
 
 
 @click.command()

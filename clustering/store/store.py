@@ -10,6 +10,7 @@ versions and durability: :mod:`clustering.store.database`.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -24,7 +25,8 @@ import pandas as pd
 
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
-from clustering.reading.values import is_missing, iso_or_none, text_or_none
+from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
 from clustering.store.assign import Assigner, Plan
 from clustering.store.database import (
     StoreError,
@@ -32,6 +34,7 @@ from clustering.store.database import (
     connect,
     meta,
     model_family,
+    schema_version,
     translated,
 )
 from clustering.store.timeindex import TimeIndex
@@ -75,8 +78,18 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
 
 
+def _extra(record: pd.Series) -> str | None:
+    """The input fields of ``record`` beyond the article columns, as a JSON object (or None)."""
+    fields = {
+        str(name): value
+        for name, value in record.items()
+        if name not in ARTICLE_COLUMNS and not is_missing(value)
+    }
+    return json.dumps(fields, ensure_ascii=False, default=plain) if fields else None
+
+
 def _fields(record: pd.Series) -> tuple[object, ...]:
-    """An article's stored title, text, published, hours, lang, source, url and path."""
+    """An article's stored title, text, published, hours, lang, source, url, path and extra."""
     hours = _hours(record["published"])
     return (
         str(record["title"]),
@@ -84,7 +97,22 @@ def _fields(record: pd.Series) -> tuple[object, ...]:
         iso_or_none(record["published"]),
         None if np.isnan(hours) else hours,
         *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
+        _extra(record),
     )
+
+
+def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
+    """``frame`` with a column for each stored extra field, in the order first seen.
+
+    A field named like one of the frame's own columns gives way to it.
+    """
+    parsed = [json.loads(text) if text else {} for text in extra]
+    names = dict.fromkeys(name for fields in parsed for name in fields if name not in frame)
+    columns = {
+        name: pd.Series([fields.get(name) for fields in parsed], index=frame.index, dtype=object)
+        for name in names
+    }
+    return frame.assign(**columns) if columns else frame
 
 
 def _vector(vector: np.ndarray) -> bytes:
@@ -295,7 +323,7 @@ class StoryStore:
                 digest = content_digest(f"{ident}\n{digest.hex()}")
             db.execute(
                 "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
-                "lang = ?, source = ?, url = ?, path = ?, vector = ? WHERE id = ?",
+                "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
                 (digest, *_fields(record), _vector(vectors[row]), ident),
             )
             db.execute(
@@ -374,7 +402,7 @@ class StoryStore:
             record = batch.iloc[row]
             db.execute(
                 "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, "
-                "url, path, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "url, path, extra, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     str(record["id"]),
                     digests[row],
@@ -402,7 +430,8 @@ class StoryStore:
             ).fetchone()
             published = record["published"]
             db.execute(
-                "INSERT INTO copies VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO copies (id, original, published, source, url, path, first_seen, "
+                "extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(record["id"]),
                     original,
@@ -411,18 +440,25 @@ class StoryStore:
                     text_or_none(record["url"]),
                     text_or_none(record["path"]),
                     at,
+                    _extra(record),
                 ),
             )
 
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """Articles and copies with their stories, in the order stored, and their vectors."""
+        """Articles and copies with their stories, in the order stored, and their vectors.
+
+        Each stored extra input field is a column; a store of a version before extra fields
+        (read-only, so not migrated) has none.
+        """
         with translated(self.path):
+            extra = schema_version(self._connection) >= 3
             rows = self._connection.execute(
                 "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
-                "a.path, a.first_seen, a.story, a.vector FROM articles a UNION ALL "
+                f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
+                "FROM articles a UNION ALL "
                 "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
-                "c.path, c.first_seen, a.story, a.vector FROM copies c JOIN articles a "
-                "ON a.id = c.original ORDER BY 1, 2"
+                f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
+                "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
             ).fetchall()
         names = [
             "seq",
@@ -437,10 +473,11 @@ class StoryStore:
             "first_seen",
             "story",
         ]
-        frame = pd.DataFrame([row[:-1] for row in rows], columns=names).drop(columns="seq")
-        frame["published"] = pd.to_datetime(frame["published"])
-        frame["first_seen"] = pd.to_datetime(frame["first_seen"])
+        frame = pd.DataFrame([row[:-2] for row in rows], columns=names).drop(columns="seq")
+        for column in ("published", "first_seen"):  # some with fractions of a second, some not
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
         frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
+        frame = _with_extra(frame, [row[-2] for row in rows])
         vectors = (
             np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
             if rows
