@@ -26,6 +26,10 @@ import pandas as pd
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
 from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.feeds import is_url
+from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
+from clustering.reading.loaders import LoadResult, load_articles
 from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
 from clustering.store.assign import Assigner, Plan
 from clustering.store.database import (
@@ -37,6 +41,7 @@ from clustering.store.database import (
     schema_version,
     translated,
 )
+from clustering.store.feeds import keep_validators, recall_validators
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
@@ -208,6 +213,36 @@ class StoryStore:
             raise StoreError(f"{self.path}: opened read-only, so nothing can be added")
         with translated(self.path):
             return self._add(articles.reset_index(drop=True))
+
+    def add_sources(
+        self,
+        sources: Sequence[str | os.PathLike[str]],
+        fetcher: Fetcher | None = None,
+        reading: ReadOptions | None = None,
+    ) -> tuple[AddResult, LoadResult]:
+        """Read ``sources`` as ``samestory add`` does and add their articles.
+
+        Returns what was added and what was read; a bad source or article is in the read
+        result's ``skipped`` and the others are added all the same. A feed URL is asked only
+        for what changed since this store's last good read of it (its ETag and Last-Modified
+        are kept in the store, :mod:`clustering.store.feeds`): an unchanged feed costs one
+        ``304 Not Modified`` and adds nothing.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so nothing can be added")
+        fetcher = fetcher or Fetcher()
+        urls = [os.fspath(source) for source in sources if is_url(os.fspath(source))]
+        with translated(self.path):
+            recall_validators(self._connection, fetcher, urls)
+        loaded = load_articles(
+            sources, skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
+        )
+        result = self.add(loaded.articles) if len(loaded.articles) else AddResult()
+        failed = {problem.path for problem in loaded.skipped if problem.line is None}
+        if good := [url for url in urls if url not in failed]:
+            with translated(self.path), self._transaction() as db:
+                keep_validators(db, fetcher, good, _now().isoformat())
+        return result, loaded
 
     def _add(self, articles: pd.DataFrame) -> AddResult:
         digests = [
