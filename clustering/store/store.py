@@ -5,7 +5,8 @@ model's head vectors the evidence cascade made for them), the stories, and the h
 every assignment, correction and merge. Each :meth:`StoryStore.add` is one ``BEGIN
 IMMEDIATE`` transaction in WAL mode, so a killed process leaves all or none of its batch,
 and concurrent writers wait for each other (busy timeout) instead of failing. Opening,
-versions and durability: :mod:`clustering.store.database`.
+versions and durability: :mod:`clustering.store.database`; reading the store back:
+:mod:`clustering.store.contents`; feed validators: :mod:`clustering.store.feeds`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
+from clustering.grouping.stories import Story
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
@@ -32,13 +33,13 @@ from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import LoadResult, load_articles
 from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
 from clustering.store.assign import Assigner, Plan
+from clustering.store.contents import stored_articles, stored_history, stored_result
 from clustering.store.database import (
     StoreError,
     check_meta,
     connect,
     meta,
     model_family,
-    schema_version,
     translated,
 )
 from clustering.store.feeds import keep_validators, recall_validators
@@ -104,20 +105,6 @@ def _fields(record: pd.Series) -> tuple[object, ...]:
         *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
         _extra(record),
     )
-
-
-def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
-    """``frame`` with a column for each stored extra field, in the order first seen.
-
-    A field named like one of the frame's own columns gives way to it.
-    """
-    parsed = [json.loads(text) if text else {} for text in extra]
-    names = dict.fromkeys(name for fields in parsed for name in fields if name not in frame)
-    columns = {
-        name: pd.Series([fields.get(name) for fields in parsed], index=frame.index, dtype=object)
-        for name in names
-    }
-    return frame.assign(**columns) if columns else frame
 
 
 def _vector(vector: np.ndarray) -> bytes:
@@ -480,45 +467,9 @@ class StoryStore:
             )
 
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """Articles and copies with their stories, in the order stored, and their vectors.
-
-        Each stored extra input field is a column; a store of a version before extra fields
-        (read-only, so not migrated) has none.
-        """
+        """Articles and copies with their stories, in the order stored, and their vectors."""
         with translated(self.path):
-            extra = schema_version(self._connection) >= 3
-            rows = self._connection.execute(
-                "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
-                f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
-                "FROM articles a UNION ALL "
-                "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
-                f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
-                "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
-            ).fetchall()
-        names = [
-            "seq",
-            "id",
-            "title",
-            "text",
-            "published",
-            "lang",
-            "source",
-            "url",
-            "path",
-            "first_seen",
-            "story",
-        ]
-        frame = pd.DataFrame([row[:-2] for row in rows], columns=names).drop(columns="seq")
-        for column in ("published", "first_seen"):  # some with fractions of a second, some not
-            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
-        frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
-        frame = _with_extra(frame, [row[-2] for row in rows])
-        vectors = (
-            np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
-            if rows
-            else np.zeros((0, 1), dtype=np.float32)
-        )
-        return frame, vectors
+            return stored_articles(self._connection)
 
     def articles(self) -> pd.DataFrame:
         """Every stored article (copies included) with ``story``, ``outlier``, ``first_seen``."""
@@ -535,44 +486,10 @@ class StoryStore:
 
     def result(self, since: pd.Timestamp | None = None) -> ClusterResult:
         """What :meth:`stories` gives, with the article vectors, as a :class:`ClusterResult`."""
-        articles, vectors = self._table()
-        if since is not None:
-            when = articles["published"].fillna(articles["first_seen"])
-            keep = articles["story"].isin(set(articles.loc[when >= since, "story"])).to_numpy()
-            articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
-        columns = ArticleColumns.of(articles)
-        groups = articles.groupby("story", sort=True).indices
-        # Stories of two or more need the evidence: to pick their centre (three or more)
-        # and for each member's confidence.
-        shared = np.concatenate(
-            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 1)]
-        )
-        position = np.full(len(articles), -1, dtype=np.int64)
-        position[shared] = np.arange(len(shared))
-        among = (
-            self.assigner.clusterer_for(self.embedder).closeness(
-                articles.iloc[shared], vectors[shared]
-            )
-            if len(shared)
-            else None
-        )
-
-        def closeness(indices: np.ndarray) -> object:
-            if among is None or len(indices) < 2:
-                return np.ones((len(indices), len(indices)))
-            return among(position[indices])
-
-        stories = [
-            make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
-            for story, indices in groups.items()
-        ]
-        stories.sort(key=story_order)
-        return ClusterResult(articles, stories, embeddings=vectors)
+        clusterer = self.assigner.clusterer_for(self.embedder)
+        return stored_result(*self._table(), clusterer, since)
 
     def history(self) -> pd.DataFrame:
         """Every assignment and merge, oldest first."""
         with translated(self.path):
-            rows = self._connection.execute(
-                "SELECT at, event, article, story, other FROM history ORDER BY seq"
-            ).fetchall()
-        return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])
+            return stored_history(self._connection)
