@@ -36,3 +36,10 @@ class AngleEmbedder(EmbedderBase):
 def cosine_assigner(max_distance: float = 0.2) -> Assigner:
     """An assigner clustering on plain cosine distance (no pair model)."""
     return Assigner(clusterer=StoryClusterer(pair_model=None, max_distance=max_distance))
+
+
+def open_fake_store(path, model, cache, pair_model=None, read_only=False, cache_dir=None):
+    """Stands for the CLI's ``open_store``: the store with the fake model and plain cosine."""
+    from clustering.store.store import StoryStore
+
+    return StoryStore(path, AngleEmbedder(), cosine_assigner(), read_only=read_only)

@@ -512,9 +512,12 @@ def _without_write_access(args, cwd):
 
 @pytest.mark.slow  # starts the CLI in processes of their own
 def test_a_store_in_a_read_only_folder_is_read_and_refuses_add_in_one_line(tmp_path):
+    from embeddings import get_embedder
+
     folder = tmp_path / "ro"
     folder.mkdir()
-    _filled_store(folder / "s.db", _named_use())
+    # The real model's vectors: export computes each article's confidence with its evidence.
+    _filled_store(folder / "s.db", get_embedder("use"))
     (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
     (folder / "s.db").chmod(0o444)
     folder.chmod(0o555)

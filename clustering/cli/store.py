@@ -21,19 +21,14 @@ from clustering.cli.common import (
     write_output,
 )
 from clustering.errors import InputError
-from clustering.output.formats import FORMATS, render
-from clustering.output.spreadsheet import csv_text
+from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
-from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
-from clustering.reading.values import iso_or_none, json_ready
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL
-
-EXPORT_FIELDS = ("id", "story", "outlier", "first_seen", "published", "lang", "title")
 
 #: The clock and the sleep of ``watch`` (tests put a virtual clock in their place).
 _clock: Callable[[], float] = time.monotonic
@@ -78,11 +73,9 @@ def _add_sources(
     reading: ReadOptions,
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
-    loaded = load_articles(
-        sources, skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
-    )
+    result, loaded = store.add_sources(sources, fetcher, reading)
     _report(loaded.skipped, skip_bad)
-    return store.add(loaded.articles), bool(loaded.skipped) and not skip_bad
+    return result, bool(loaded.skipped) and not skip_bad
 
 
 def _report(problems: list[InputError], skip_bad: bool) -> None:
@@ -130,7 +123,9 @@ def add(
     article (same id and content, or a new id with stored content) changes nothing. A
     stored id with a new title or text is a correction: the stored article is updated
     and keeps its story. A bad source is reported and the others are still added; the
-    exit code is then 2.
+    exit code is then 2. A feed URL is asked only for what changed since the store last
+    read it (its ETag and Last-Modified are kept in the store): an unchanged feed costs one
+    short 304 answer and adds nothing.
     """
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
         result, failed = _add_sources(store, sources, skip_bad, fetcher, reading)
@@ -155,20 +150,15 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
 def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
-    """One row per stored article: id, story, outlier, first_seen (and more)."""
+    """One row per stored article, in the order stored.
+
+    Columns: id, story, outlier, confidence (P(same story) with the story's
+    representative, as `cluster` gives it), first_seen, published, lang, title, then the
+    input's own columns, as `cluster` passes them through.
+    """
     with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
-        table = store.articles()
-    table = table[list(EXPORT_FIELDS)].copy()
-    for column in ("first_seen", "published"):
-        table[column] = [iso_or_none(v) for v in table[column]]
-    records = [json_ready(row) for row in table.to_dict("records")]
-    for record in records:
-        record["outlier"] = bool(record["outlier"])
-    if fmt == "csv":
-        text = csv_text(EXPORT_FIELDS, ([r[name] for name in EXPORT_FIELDS] for r in records))
-    else:
-        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    write_output(output, text)
+        result = store.result()
+    write_output(output, render_export(result, fmt))
 
 
 @click.command()
@@ -200,11 +190,10 @@ def watch(
 
     Prints each new article's story. URLs are polled at most every minute, requests to one
     host are a second apart, and each request carries the ETag and Last-Modified of the
-    feed's last good read, so an unchanged feed costs one short 304 answer (these are kept
-    in memory for this process, not in the store). A source that fails is reported and
-    polled again after 2, 4, 8… intervals (at most an hour). The exit code is 2 when a
-    source failed on every one of its polls; the other sources' articles are stored all
-    the same.
+    feed's last good read (kept in the store, for the next watch or add too), so an
+    unchanged feed costs one short 304 answer. A source that fails is reported and polled
+    again after 2, 4, 8… intervals (at most an hour). The exit code is 2 when a source
+    failed on every one of its polls; the other sources' articles are stored all the same.
     """
     if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
         click.echo(f"Note: URLs are polled at most every {MIN_URL_INTERVAL:g} s.", err=True)
@@ -234,10 +223,7 @@ def _poll(
     """
     started = _clock()
     for source in schedule.due(started):
-        loaded = load_articles(
-            [source], skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
-        )
+        result, loaded = store.add_sources([source], fetcher, reading)
         _report(loaded.skipped, skip_bad=False)
         schedule.record(source, ok=not loaded.skipped or not loaded.articles.empty, started=started)
-        if not loaded.articles.empty:
-            _print_result(store.add(loaded.articles), "table", only_changes=True)
+        _print_result(result, "table", only_changes=True)

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
+from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story, confidence_by_id
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.articles import ARTICLE_COLUMNS
-from clustering.reading.values import iso_or_none, json_ready
+from clustering.reading.values import iso_or_none, json_ready, plain
 
 FORMATS = ("table", "json", "jsonl", "csv")
 #: Columns of the one-row-per-article formats (jsonl, csv), before the passed-through ones.
@@ -38,6 +39,10 @@ ARTICLE_FIELDS = (
     "url",
     "path",
 )
+#: Columns of a story store's ``export`` (one row per stored article, in the order stored),
+#: before the passed-through ones.
+EXPORT_FIELDS = ("id", "story", "outlier", "confidence", "first_seen", "published", "lang", "title")
+_TIMES = ("published", "first_seen")
 #: Decimals of the confidence in jsonl, csv and json.
 CONFIDENCE_DECIMALS = 4
 _TITLE_WIDTH = 60
@@ -72,33 +77,35 @@ def _ordered(articles: pd.DataFrame, stories: list[Story]) -> pd.DataFrame:
     return keyed.sort_values(["_rank", "id"], kind="stable").drop(columns="_rank")
 
 
-def passed_through(articles: pd.DataFrame) -> list[str]:
-    """The columns of ``articles`` that samestory does not use: they pass to jsonl and csv."""
-    own = {*ARTICLE_COLUMNS, *ARTICLE_FIELDS, "story_size"}
+def passed_through(articles: pd.DataFrame, fields: Sequence[str] = ARTICLE_FIELDS) -> list[str]:
+    """The columns of ``articles`` that samestory does not use: they pass to jsonl and csv.
+
+    ``fields`` are the output's own columns: an input column of one of their names gives way.
+    """
+    own = {*ARTICLE_COLUMNS, *fields, "story_size"}
     return [str(name) for name in articles.columns if name not in own]
 
 
-def _plain(value: object) -> object:
-    """A value JSON can hold: timestamps as ISO 8601, numpy values as Python ones."""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, np.ndarray | np.generic):
-        return value.tolist()
-    return str(value)
+def article_records(
+    articles: pd.DataFrame,
+    stories: list[Story],
+    fields: Sequence[str] = ARTICLE_FIELDS,
+    in_story_order: bool = True,
+) -> list[dict[str, object]]:
+    """One JSON-ready dict per article, in story order (or in the order of ``articles``).
 
-
-def article_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str, object]]:
-    """One JSON-ready dict per article, in story order.
-
-    Each has :data:`ARTICLE_FIELDS`, then the passed-through columns.
+    Each has ``fields`` (:data:`ARTICLE_FIELDS`), then the passed-through columns.
     """
     confidence = confidence_by_id(stories)
-    extra = passed_through(articles)
+    extra = passed_through(articles, fields)
     records = []
-    for row in _ordered(articles, stories).to_dict("records"):
-        record = {name: row.get(name) for name in ARTICLE_FIELDS}
+    rows = _ordered(articles, stories) if in_story_order else articles
+    for row in rows.to_dict("records"):
+        record = {name: row.get(name) for name in fields}
         record["outlier"] = bool(record["outlier"])
-        record["published"] = iso_or_none(record["published"])
+        for name in _TIMES:
+            if name in record:
+                record[name] = iso_or_none(record[name])
         known = confidence.get(str(record["id"]))
         record["confidence"] = None if known is None else round(known, CONFIDENCE_DECIMALS)
         record.update((name, row[name]) for name in extra)
@@ -107,7 +114,7 @@ def article_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[s
 
 
 def _json(record: object, indent: int | None = None) -> str:
-    return json.dumps(record, ensure_ascii=False, indent=indent, default=_plain)
+    return json.dumps(record, ensure_ascii=False, indent=indent, default=plain)
 
 
 def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str, object]]:
@@ -160,10 +167,30 @@ def render(articles: pd.DataFrame, stories: list[Story], fmt: str) -> str:
     if fmt == "json":
         payload = {"articles": len(articles), "stories": story_records(articles, stories)}
         return _json(payload, indent=2) + "\n"
-    records = article_records(articles, stories)
+    if fmt in ("jsonl", "csv"):
+        return render_rows(articles, stories, fmt)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render_rows(
+    articles: pd.DataFrame,
+    stories: list[Story],
+    fmt: str,
+    fields: Sequence[str] = ARTICLE_FIELDS,
+    in_story_order: bool = True,
+) -> str:
+    """One row per article in ``fmt`` (jsonl or csv): ``fields``, then passed-through columns."""
+    records = article_records(articles, stories, fields, in_story_order)
     if fmt == "jsonl":
         return "".join(_json(record) + "\n" for record in records)
-    if fmt == "csv":
-        columns = [*ARTICLE_FIELDS, *passed_through(articles)]
-        return csv_text(columns, ([record[name] for name in columns] for record in records))
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    columns = [*fields, *passed_through(articles, fields)]
+    return csv_text(columns, ([record[name] for name in columns] for record in records))
+
+
+def render_export(result: ClusterResult, fmt: str) -> str:
+    """A story store's articles as ``export`` writes them (jsonl or csv), in the order stored.
+
+    Each row has :data:`EXPORT_FIELDS`, then the input's own columns passed through as
+    :func:`render` passes them for ``cluster``.
+    """
+    return render_rows(result.articles, result.stories, fmt, EXPORT_FIELDS, in_story_order=False)

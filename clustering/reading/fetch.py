@@ -9,8 +9,9 @@ One :class:`Fetcher` serves a whole run, or a whole ``watch``:
   within ``max_bytes`` (a small gzip bomb cannot fill memory).
 - **Redirects** are followed to http(s) URLs only; an error names the host that failed.
 - **Conditional GET.** After :meth:`Fetcher.remember`, the next request for that URL sends
-  its ``ETag`` and ``Last-Modified``; a ``304 Not Modified`` gives ``None``. They are kept in
-  memory, for as long as the fetcher lives (one process), never on disk.
+  its ``ETag`` and ``Last-Modified``; a ``304 Not Modified`` gives ``None``. The fetcher keeps
+  them in memory, for as long as it lives; a story store keeps them on disk between runs
+  (:meth:`Fetcher.kept` and :meth:`Fetcher.recall`).
 - **Politeness.** Two requests to one host are at least ``host_spacing`` seconds apart.
 
 Every failure is an :class:`InputError` naming the URL (messages in :mod:`feeds`).
@@ -89,6 +90,16 @@ class Fetcher:
         sent = {_VALIDATORS[k]: v for k, v in fetched.headers.items() if k in _VALIDATORS}
         if sent:
             self._validators[fetched.url] = sent
+
+    def kept(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified kept for ``url`` (None for one the server did not send)."""
+        sent = self._validators.get(url, {})
+        return sent.get(_VALIDATORS["etag"]), sent.get(_VALIDATORS["last-modified"])
+
+    def recall(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Send ``etag`` and ``last_modified`` (as :meth:`kept` gives them) asking for ``url``."""
+        given = {"etag": etag, "last-modified": last_modified}
+        self.remember(Fetched(url, b"", {k: v for k, v in given.items() if v is not None}))
 
     def validators(self, url: str) -> dict[str, str]:
         """The conditional-GET headers the next request for ``url`` will send."""

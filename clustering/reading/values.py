@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -29,3 +30,15 @@ def iso_or_none(value: object) -> str | None:
 def json_ready(record: Mapping[Any, Any]) -> dict[str, Any]:
     """A record with string keys and its missing values as None."""
     return {str(key): None if is_missing(value) else value for key, value in record.items()}
+
+
+def plain(value: object) -> object:
+    """A value JSON can hold (a ``json.dumps`` default).
+
+    Timestamps become ISO 8601, numpy values Python ones, anything else its text.
+    """
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return str(value)

@@ -3,9 +3,10 @@
 A store is opened either read-only (``mode=ro``: never created, no write access needed,
 a WAL reader that does not wait for writers) or for writing, which creates a missing
 file and migrates an older schema. ``PRAGMA user_version`` holds the schema version;
-:data:`MIGRATIONS` lists the steps from each version to the next. The model is recorded
-by family (its name without the ``@version``) and vector dimension, so upgrading a model's
-package does not lock its stores.
+:data:`MIGRATIONS` lists the steps from each version to the next. A read-only opener never
+migrates: it reads an older store as it is (what later versions added reads as missing).
+The model is recorded by family (its name without the ``@version``) and vector dimension,
+so upgrading a model's package does not lock its stores.
 
 Durability: WAL with ``synchronous=NORMAL``. A crash or a kill leaves every committed
 add, or none of a batch; a power cut may lose the last adds committed before it, never
@@ -122,9 +123,32 @@ def _model_by_family(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR IGNORE INTO meta VALUES ('dimension', ?)", (str(row[0] // 4),))
 
 
+def _extras_and_feeds(db: sqlite3.Connection) -> None:
+    """Version 2 to 3: each article's and copy's extra input fields, and the feeds' validators.
+
+    ``extra`` holds the input fields samestory does not use, as a JSON object (NULL: none);
+    ``feeds`` holds the ETag and Last-Modified of each feed URL's last good read.
+    """
+    db.execute("ALTER TABLE articles ADD COLUMN extra TEXT")
+    db.execute("ALTER TABLE copies ADD COLUMN extra TEXT")
+    db.execute(
+        "CREATE TABLE feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, "
+        "checked_at TEXT NOT NULL)"
+    )
+
+
 #: ``MIGRATIONS[v]`` takes a store of version ``v`` to ``v + 1``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_tables, _model_by_family)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _tables,
+    _model_by_family,
+    _extras_and_feeds,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The schema version of the store ``db`` is connected to."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
 def _version(db: sqlite3.Connection, path: Path, empty_ok: bool) -> int:
@@ -132,7 +156,7 @@ def _version(db: sqlite3.Connection, path: Path, empty_ok: bool) -> int:
 
     ``empty_ok`` accepts a database without tables (a store about to be made).
     """
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path}: made by a newer samestory (store version {version}, this one knows up "

@@ -5,11 +5,13 @@ model's head vectors the evidence cascade made for them), the stories, and the h
 every assignment, correction and merge. Each :meth:`StoryStore.add` is one ``BEGIN
 IMMEDIATE`` transaction in WAL mode, so a killed process leaves all or none of its batch,
 and concurrent writers wait for each other (busy timeout) instead of failing. Opening,
-versions and durability: :mod:`clustering.store.database`.
+versions and durability: :mod:`clustering.store.database`; reading the store back:
+:mod:`clustering.store.contents`; feed validators: :mod:`clustering.store.feeds`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -23,9 +25,15 @@ import numpy as np
 import pandas as pd
 
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
-from clustering.reading.values import is_missing, iso_or_none, text_or_none
+from clustering.grouping.stories import Story
+from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.feeds import is_url
+from clustering.reading.fetch import Fetcher
+from clustering.reading.limits import ReadOptions
+from clustering.reading.loaders import LoadResult, load_articles
+from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
 from clustering.store.assign import Assigner, Plan
+from clustering.store.contents import stored_articles, stored_history, stored_result
 from clustering.store.database import (
     StoreError,
     check_meta,
@@ -34,6 +42,7 @@ from clustering.store.database import (
     model_family,
     translated,
 )
+from clustering.store.feeds import keep_validators, recall_validators
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
@@ -75,8 +84,18 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
 
 
+def _extra(record: pd.Series) -> str | None:
+    """The input fields of ``record`` beyond the article columns, as a JSON object (or None)."""
+    fields = {
+        str(name): value
+        for name, value in record.items()
+        if name not in ARTICLE_COLUMNS and not is_missing(value)
+    }
+    return json.dumps(fields, ensure_ascii=False, default=plain) if fields else None
+
+
 def _fields(record: pd.Series) -> tuple[object, ...]:
-    """An article's stored title, text, published, hours, lang, source, url and path."""
+    """An article's stored title, text, published, hours, lang, source, url, path and extra."""
     hours = _hours(record["published"])
     return (
         str(record["title"]),
@@ -84,6 +103,7 @@ def _fields(record: pd.Series) -> tuple[object, ...]:
         iso_or_none(record["published"]),
         None if np.isnan(hours) else hours,
         *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
+        _extra(record),
     )
 
 
@@ -180,6 +200,36 @@ class StoryStore:
             raise StoreError(f"{self.path}: opened read-only, so nothing can be added")
         with translated(self.path):
             return self._add(articles.reset_index(drop=True))
+
+    def add_sources(
+        self,
+        sources: Sequence[str | os.PathLike[str]],
+        fetcher: Fetcher | None = None,
+        reading: ReadOptions | None = None,
+    ) -> tuple[AddResult, LoadResult]:
+        """Read ``sources`` as ``samestory add`` does and add their articles.
+
+        Returns what was added and what was read; a bad source or article is in the read
+        result's ``skipped`` and the others are added all the same. A feed URL is asked only
+        for what changed since this store's last good read of it (its ETag and Last-Modified
+        are kept in the store, :mod:`clustering.store.feeds`): an unchanged feed costs one
+        ``304 Not Modified`` and adds nothing.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so nothing can be added")
+        fetcher = fetcher or Fetcher()
+        urls = [os.fspath(source) for source in sources if is_url(os.fspath(source))]
+        with translated(self.path):
+            recall_validators(self._connection, fetcher, urls)
+        loaded = load_articles(
+            sources, skip_bad=True, allow_empty=True, fetcher=fetcher, reading=reading
+        )
+        result = self.add(loaded.articles) if len(loaded.articles) else AddResult()
+        failed = {problem.path for problem in loaded.skipped if problem.line is None}
+        if good := [url for url in urls if url not in failed]:
+            with translated(self.path), self._transaction() as db:
+                keep_validators(db, fetcher, good, _now().isoformat())
+        return result, loaded
 
     def _add(self, articles: pd.DataFrame) -> AddResult:
         digests = [
@@ -295,7 +345,7 @@ class StoryStore:
                 digest = content_digest(f"{ident}\n{digest.hex()}")
             db.execute(
                 "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
-                "lang = ?, source = ?, url = ?, path = ?, vector = ? WHERE id = ?",
+                "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
                 (digest, *_fields(record), _vector(vectors[row]), ident),
             )
             db.execute(
@@ -374,7 +424,7 @@ class StoryStore:
             record = batch.iloc[row]
             db.execute(
                 "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, "
-                "url, path, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "url, path, extra, first_seen, story, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     str(record["id"]),
                     digests[row],
@@ -402,7 +452,8 @@ class StoryStore:
             ).fetchone()
             published = record["published"]
             db.execute(
-                "INSERT INTO copies VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO copies (id, original, published, source, url, path, first_seen, "
+                "extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(record["id"]),
                     original,
@@ -411,42 +462,14 @@ class StoryStore:
                     text_or_none(record["url"]),
                     text_or_none(record["path"]),
                     at,
+                    _extra(record),
                 ),
             )
 
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
         """Articles and copies with their stories, in the order stored, and their vectors."""
         with translated(self.path):
-            rows = self._connection.execute(
-                "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
-                "a.path, a.first_seen, a.story, a.vector FROM articles a UNION ALL "
-                "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
-                "c.path, c.first_seen, a.story, a.vector FROM copies c JOIN articles a "
-                "ON a.id = c.original ORDER BY 1, 2"
-            ).fetchall()
-        names = [
-            "seq",
-            "id",
-            "title",
-            "text",
-            "published",
-            "lang",
-            "source",
-            "url",
-            "path",
-            "first_seen",
-            "story",
-        ]
-        frame = pd.DataFrame([row[:-1] for row in rows], columns=names).drop(columns="seq")
-        frame["published"] = pd.to_datetime(frame["published"])
-        frame["first_seen"] = pd.to_datetime(frame["first_seen"])
-        frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
-        vectors = (
-            np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
-            if rows
-            else np.zeros((0, 1), dtype=np.float32)
-        )
-        return frame, vectors
+            return stored_articles(self._connection)
 
     def articles(self) -> pd.DataFrame:
         """Every stored article (copies included) with ``story``, ``outlier``, ``first_seen``."""
@@ -463,44 +486,10 @@ class StoryStore:
 
     def result(self, since: pd.Timestamp | None = None) -> ClusterResult:
         """What :meth:`stories` gives, with the article vectors, as a :class:`ClusterResult`."""
-        articles, vectors = self._table()
-        if since is not None:
-            when = articles["published"].fillna(articles["first_seen"])
-            keep = articles["story"].isin(set(articles.loc[when >= since, "story"])).to_numpy()
-            articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
-        columns = ArticleColumns.of(articles)
-        groups = articles.groupby("story", sort=True).indices
-        # Stories of two or more need the evidence: to pick their centre (three or more)
-        # and for each member's confidence.
-        shared = np.concatenate(
-            [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 1)]
-        )
-        position = np.full(len(articles), -1, dtype=np.int64)
-        position[shared] = np.arange(len(shared))
-        among = (
-            self.assigner.clusterer_for(self.embedder).closeness(
-                articles.iloc[shared], vectors[shared]
-            )
-            if len(shared)
-            else None
-        )
-
-        def closeness(indices: np.ndarray) -> object:
-            if among is None or len(indices) < 2:
-                return np.ones((len(indices), len(indices)))
-            return among(position[indices])
-
-        stories = [
-            make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
-            for story, indices in groups.items()
-        ]
-        stories.sort(key=story_order)
-        return ClusterResult(articles, stories, embeddings=vectors)
+        clusterer = self.assigner.clusterer_for(self.embedder)
+        return stored_result(*self._table(), clusterer, since)
 
     def history(self) -> pd.DataFrame:
         """Every assignment and merge, oldest first."""
         with translated(self.path):
-            rows = self._connection.execute(
-                "SELECT at, event, article, story, other FROM history ORDER BY seq"
-            ).fetchall()
-        return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])
+            return stored_history(self._connection)

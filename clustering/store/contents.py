@@ -1,0 +1,122 @@
+"""What a story store holds, read back: its articles as a table, their stories, the history.
+
+Nothing here writes. Copies (stored content under a new id) are rows of their own, with
+their original's title, text, vector and story. A store of a version before extra fields
+(opened read-only, so not migrated) reads as having none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.result import ClusterResult
+from clustering.grouping.stories import ArticleColumns, make_story, story_order
+from clustering.store.database import schema_version
+
+_NAMES = [
+    "seq",
+    "id",
+    "title",
+    "text",
+    "published",
+    "lang",
+    "source",
+    "url",
+    "path",
+    "first_seen",
+    "story",
+]
+
+
+def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
+    """``frame`` with a column for each stored extra field, in the order first seen.
+
+    A field named like one of the frame's own columns gives way to it.
+    """
+    parsed = [json.loads(text) if text else {} for text in extra]
+    names = dict.fromkeys(name for fields in parsed for name in fields if name not in frame)
+    columns = {
+        name: pd.Series([fields.get(name) for fields in parsed], index=frame.index, dtype=object)
+        for name in names
+    }
+    return frame.assign(**columns) if columns else frame
+
+
+def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
+    """Articles and copies with their stories, in the order stored, and their vectors.
+
+    Each stored extra input field is a column.
+    """
+    extra = schema_version(db) >= 3
+    rows = db.execute(
+        "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
+        f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
+        "FROM articles a UNION ALL "
+        "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
+        f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
+        "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
+    ).fetchall()
+    frame = pd.DataFrame([row[:-2] for row in rows], columns=_NAMES).drop(columns="seq")
+    for column in ("published", "first_seen"):  # some with fractions of a second, some not
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+    frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
+    frame = _with_extra(frame, [row[-2] for row in rows])
+    vectors = (
+        np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
+        if rows
+        else np.zeros((0, 1), dtype=np.float32)
+    )
+    return frame, vectors
+
+
+def stored_result(
+    articles: pd.DataFrame,
+    vectors: np.ndarray,
+    clusterer: StoryClusterer,
+    since: pd.Timestamp | None = None,
+) -> ClusterResult:
+    """The stories of stored ``articles`` (as :func:`stored_articles` gives them), largest first.
+
+    ``clusterer``'s evidence picks each story's centre and each member's confidence.
+    ``since`` keeps the stories with an article published (or, undated, first seen) at or
+    after it. A story of one article is an outlier.
+    """
+    if since is not None:
+        when = articles["published"].fillna(articles["first_seen"])
+        keep = articles["story"].isin(set(articles.loc[when >= since, "story"])).to_numpy()
+        articles, vectors = articles[keep].reset_index(drop=True), vectors[keep]
+    columns = ArticleColumns.of(articles)
+    groups = articles.groupby("story", sort=True).indices
+    # Stories of two or more need the evidence: to pick their centre (three or more)
+    # and for each member's confidence.
+    shared = np.concatenate(
+        [np.zeros(0, dtype=np.int64), *(i for i in groups.values() if len(i) > 1)]
+    )
+    position = np.full(len(articles), -1, dtype=np.int64)
+    position[shared] = np.arange(len(shared))
+    among = clusterer.closeness(articles.iloc[shared], vectors[shared]) if len(shared) else None
+
+    def closeness(indices: np.ndarray) -> object:
+        if among is None or len(indices) < 2:
+            return np.ones((len(indices), len(indices)))
+        return among(position[indices])
+
+    stories = [
+        make_story(str(story), np.asarray(indices), len(indices) == 1, columns, closeness)
+        for story, indices in groups.items()
+    ]
+    stories.sort(key=story_order)
+    return ClusterResult(articles, stories, embeddings=vectors)
+
+
+def stored_history(db: sqlite3.Connection) -> pd.DataFrame:
+    """Every assignment, correction and merge, oldest first."""
+    rows = db.execute(
+        "SELECT at, event, article, story, other FROM history ORDER BY seq"
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])
