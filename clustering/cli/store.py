@@ -18,6 +18,7 @@ from clustering.cli.common import (
     open_store,
     output_option,
     pair_model_option,
+    skip_bad_option,
     write_output,
 )
 from clustering.errors import InputError
@@ -26,7 +27,7 @@ from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.loaders import load_articles
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.reading.values import iso_or_none, json_ready
@@ -108,7 +109,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @click.argument("sources", nargs=-1, required=True)
 @_store_option
 @pair_model_option
-@click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
+@skip_bad_option("Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
 @fetch_options()
 @input_options
@@ -219,7 +220,13 @@ def watch(
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
     failed = schedule.always_failed()
-    _report([InputError(s, f"failed on every poll ({n} of {n})") for s, n in failed.items()], False)
+    _report(
+        [
+            InputError(source_name(s), f"failed on every poll ({n} of {n})")
+            for s, n in failed.items()
+        ],
+        skip_bad=False,
+    )
     if failed:
         raise click.exceptions.Exit(2)
 
