@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from clustering.errors import InputError
 from clustering.evidence.calibrate import (
@@ -24,7 +25,7 @@ from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.output.pairs import PairTable, read_pairs
 from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import is_missing
 from embeddings import Embedder, make_embedder
@@ -62,12 +63,24 @@ def calibrate_paths(
     embedder: Embedder,
     gold: str = "story",
     progress: Progress = None,
+    reading: ReadOptions | None = None,
 ) -> Calibration:
     """Read story-labelled articles (gold story in column ``gold``) and calibrate a pair model.
 
+    ``reading`` sets the format of standard input and the size limits. See
+    :func:`calibrate_table`.
+    """
+    articles = load_articles(paths, reading=reading).articles
+    return calibrate_table(articles, embedder, gold, progress)
+
+
+def calibrate_table(
+    articles: pd.DataFrame, embedder: Embedder, gold: str = "story", progress: Progress = None
+) -> Calibration:
+    """Embed the article table and calibrate a pair model on its gold stories (``gold``).
+
     See :func:`clustering.evidence.calibrate.calibrate_articles`.
     """
-    articles = load_articles(paths).articles
     vectors = embed_articles(articles, embedder, progress)
     return calibrate_articles(articles, vectors, model_id(embedder), gold)
 
@@ -85,6 +98,7 @@ def calibrate_pair_file(
     left_lang: str | None = None,
     right_lang: str | None = None,
     progress: Progress = None,
+    reading: ReadOptions | None = None,
 ) -> Calibration:
     """Calibrate a pair model on the rated text pairs of a CSV (or TSV, JSONL, Parquet) file.
 
@@ -93,10 +107,12 @@ def calibrate_pair_file(
     1.5 is the same story, at least 3 a different one, the rest are left out). Languages
     come from ``left_lang``/``right_lang``, else from ``lang1``/``lang2`` when the file has
     them, else are detected. Pairs with a text that leaves nothing to read once cleaned
-    are left out too. Raises :class:`InputError` for a bad file, column or label.
+    are left out too. ``reading`` gives the size limits and the format of ``-`` (see
+    :func:`~clustering.output.pairs.read_pairs`). Raises :class:`InputError` for a bad
+    file, column or label.
     """
-    source = str(path)
-    table = read_pairs(path, left, right, left_lang, right_lang)
+    source = source_name(path)
+    table = read_pairs(path, left, right, left_lang, right_lang, reading)
     left_langs, right_langs = table.left_langs, table.right_langs
     if left_lang is None and right_lang is None and set(PAIR_LANG_COLUMNS) <= set(table.columns):
         left_langs, right_langs = (_pair_langs(table, column) for column in PAIR_LANG_COLUMNS)

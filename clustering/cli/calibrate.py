@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import click
 
-from clustering.cli.common import ModelSettings, UsageFailure, errors, model_options, progress_bar
+from clustering.cli.common import (
+    ModelSettings,
+    UsageFailure,
+    errors,
+    input_options,
+    model_options,
+    progress_bar,
+    read_inputs,
+    skip_bad_option,
+)
 from clustering.evidence.calibrate import Calibration
 from clustering.output.files import write_atomically
-from clustering.pipeline import calibrate_pair_file, calibrate_paths
+from clustering.pipeline import calibrate_pair_file, calibrate_table
+from clustering.reading.limits import ReadOptions
 from embeddings import DEFAULT_MODEL
 
 
@@ -58,6 +68,8 @@ def render_calibration(calibration: Calibration, target: str) -> str:
     type=click.Path(dir_okay=False, path_type=str),
     help="Write the pair model (JSON) here, for --pair-model.",
 )
+@skip_bad_option("With PATHS: skip bad inputs, list them on stderr and calibrate on the rest.")
+@input_options
 @model_options(DEFAULT_MODEL)
 def calibrate(
     paths: tuple[str, ...],
@@ -69,24 +81,30 @@ def calibrate(
     left_lang: str | None,
     right_lang: str | None,
     output: str,
+    skip_bad: bool,
+    reading: ReadOptions,
     settings: ModelSettings,
 ) -> None:
     """Fit a pair model (P(same story)) for --model from story-labelled articles or pairs.
 
     PATHS are articles with a gold story in column --gold (anything `cluster` reads); or
-    --pairs FILE holds rated pairs of texts. `cluster`, `add` and `compare` use the model
-    written to -o with --pair-model FILE and the same --model.
+    --pairs FILE holds rated pairs of texts ('-' is standard input in either). `cluster`,
+    `add` and `compare` use the model written to -o with --pair-model FILE and the same
+    --model.
     """
     if bool(paths) == bool(pairs):
         raise click.UsageError("give articles PATHS with --gold, or --pairs FILE")
+    if pairs and skip_bad:
+        raise click.UsageError("--skip-bad skips bad articles of PATHS, not rows of --pairs")
+    articles = read_inputs(paths, skip_bad, reading) if paths else None
     with errors(), progress_bar() as progress:
         embedder = settings.embedder()
-        if pairs:
+        if articles is None:
             calibration = calibrate_pair_file(
-                pairs, embedder, label, left, right, left_lang, right_lang, progress
+                str(pairs), embedder, label, left, right, left_lang, right_lang, progress, reading
             )
         else:
-            calibration = calibrate_paths(paths, embedder, gold, progress)
+            calibration = calibrate_table(articles, embedder, gold, progress)
     try:
         write_atomically(output, calibration.pair_model.to_json())
     except OSError as exc:

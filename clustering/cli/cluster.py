@@ -13,6 +13,7 @@ from clustering.cli.common import (
     format_option,
     input_options,
     output_option,
+    skip_bad_option,
     write_output,
 )
 from clustering.output.formats import FORMATS, render
@@ -28,9 +29,7 @@ from clustering.reading.limits import ReadOptions
     "table: one line per story; jsonl/csv: one row per article; json: stories with members.",
 )
 @output_option
-@click.option(
-    "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
-)
+@skip_bad_option()
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),

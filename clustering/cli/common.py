@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import click
+import pandas as pd
 
 from clustering.errors import InputError, InputWarning, SettingsError
 from clustering.evidence.cascade import SMALL_BATCH
@@ -27,6 +28,7 @@ from clustering.reading.limits import (
     STDIN_FORMATS,
     ReadOptions,
 )
+from clustering.reading.loaders import load_articles
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
 from clustering.store.database import StoreError
@@ -281,7 +283,8 @@ _INPUT_OPTIONS = [
         "--input-format",
         type=click.Choice(STDIN_FORMATS),
         help="How '-' (standard input) is read: JSON lines, CSV, or one text or HTML "
-        "article [default: jsonl when it starts with '{', else one article].",
+        "article [default: jsonl when it starts with '{', else one article; else CSV where "
+        "a table is read, as --pairs].",
     ),
     click.option(
         "--max-input-bytes",
@@ -303,8 +306,37 @@ _INPUT_OPTIONS = [
 
 
 def input_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Add --input-format and the size limits, passed on as ``reading`` (ReadOptions)."""
+    """Add --input-format and the size limits, passed on as ``reading`` (ReadOptions).
+
+    Every command that reads articles takes these, and reads with :func:`read_inputs`,
+    :func:`cluster_inputs` or the loaders with ``reading``.
+    """
     return _with_settings(command, _INPUT_OPTIONS, ReadOptions, "reading")
+
+
+def skip_bad_option(
+    help: str = "Skip bad inputs and list them on stderr instead of failing.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--skip-bad``, passed on as ``skip_bad``, for commands that can leave bad inputs out."""
+    return click.option("--skip-bad", is_flag=True, help=help)
+
+
+def check_stdin_once(*sources: str | None) -> None:
+    """A :class:`UsageFailure` when ``-`` (standard input) is given for more than one input."""
+    if sum(source == "-" for source in sources) > 1:
+        raise UsageFailure("'-' (standard input) can be read once: give it for one input only")
+
+
+def read_inputs(paths: Sequence[str], skip_bad: bool, reading: ReadOptions) -> pd.DataFrame:
+    """The article table of ``paths`` read as ``reading`` says; bad inputs fail in one line.
+
+    With ``skip_bad`` they are left out and listed on stderr instead.
+    """
+    check_stdin_once(*paths)
+    with errors():
+        loaded = load_articles(paths, skip_bad=skip_bad, reading=reading)
+    report_skipped(loaded.skipped, len(loaded.articles))
+    return loaded.articles
 
 
 def report_skipped(skipped: list[InputError], kept: int) -> None:
@@ -406,6 +438,7 @@ def cluster_inputs(
     A progress bar shows on a terminal. ``engine`` "dask" embeds and clusters on Dask
     workers (at ``scheduler``, or a LocalCluster). Feed URLs are fetched by ``fetcher``.
     """
+    check_stdin_once(*paths)
     with errors(), progress_bar() as progress:
         if engine == "dask":
             result = cluster_paths_on_dask(

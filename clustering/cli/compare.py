@@ -10,8 +10,10 @@ import pandas as pd
 
 from clustering.cli.common import (
     ModelSettings,
+    check_stdin_once,
     errors,
     format_option,
+    input_options,
     load_pair_model,
     model_options,
     output_option,
@@ -26,6 +28,7 @@ from clustering.grouping.clusterer import StoryClusterer
 from clustering.output.pairs import pairs_csv, read_pairs
 from clustering.output.terminal import printable
 from clustering.pipeline import pair_probabilities
+from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.loaders import load_articles
 from embeddings import DEFAULT_MODEL
 
@@ -71,12 +74,13 @@ def render_comparison(comparison: Comparison, explanation: PairExplanation | Non
     return "\n".join(printable(line) for line in lines) + "\n"
 
 
-def _one_article(path: str) -> pd.DataFrame:
+def _one_article(path: str, reading: ReadOptions) -> pd.DataFrame:
     """The article table of a path that must hold exactly one article."""
-    articles = load_articles([path]).articles
-    if len(articles) != 1:
-        raise InputError(path, f"holds {len(articles)} articles; compare needs one per path")
-    return articles
+    loaded = load_articles([path], reading=reading)
+    if len(loaded.articles) != 1:
+        message = f"holds {len(loaded.articles)} articles; compare needs one per path"
+        raise InputError(source_name(path), message)
+    return loaded.articles
 
 
 @click.command()
@@ -101,6 +105,7 @@ def _one_article(path: str) -> pd.DataFrame:
 )
 @output_option
 @pair_model_option
+@input_options
 @model_options(COMPARE_MODEL)
 def compare(
     articles: tuple[str, ...],
@@ -112,6 +117,7 @@ def compare(
     fmt: str,
     output: str,
     pair_model: str | None,
+    reading: ReadOptions,
     settings: ModelSettings,
 ) -> None:
     """How likely two articles A B report the same story, with the evidence.
@@ -122,7 +128,7 @@ def compare(
     overlap, the names both mention, the time gap and the languages. With --pairs FILE
     --left COL --right COL, writes FILE as CSV with `similarity` and
     `same_story_probability` columns added. The similarity is calibrated for --model e5
-    (its default).
+    (its default). '-' (standard input) may stand for A, B or the --pairs FILE.
     """
     if pairs is None and len(articles) != 2:
         raise click.UsageError("give two articles A B, or --pairs FILE --left COL --right COL")
@@ -130,9 +136,10 @@ def compare(
         raise click.UsageError("--pairs needs --left and --right and no article paths")
     if pairs is not None and pair_model is not None:
         raise click.UsageError("--pair-model scores two articles, not --pairs")
+    check_stdin_once(*articles)
     with errors():
         if pairs is not None:
-            table = read_pairs(pairs, left or "", right or "", left_lang, right_lang)
+            table = read_pairs(pairs, left or "", right or "", left_lang, right_lang, reading)
             with progress_bar() as progress:
                 scores = score_pairs(
                     table.left,
@@ -146,7 +153,7 @@ def compare(
             probability = pair_probabilities(table, default)
             write_output(output, pairs_csv(table, scores.similarity, probability))
             return
-        both = pd.concat([_one_article(path) for path in articles], ignore_index=True)
+        both = pd.concat([_one_article(path, reading) for path in articles], ignore_index=True)
         embedder = settings.embedder()
         comparison = compare_articles(both, embedder)
         explanation = _explanation(both, pair_model, settings)

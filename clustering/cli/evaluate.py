@@ -8,15 +8,19 @@ import click
 
 from clustering.cli.common import (
     ClusterSettings,
+    check_stdin_once,
     cluster_options,
     errors,
     format_option,
+    input_options,
     progress_bar,
+    read_inputs,
+    skip_bad_option,
 )
 from clustering.evaluation.metrics import Scores
 from clustering.evaluation.scoring import attach_labels, evaluate_predictions, read_labels
 from clustering.grouping.clusterer import StoryClusterer
-from clustering.reading.loaders import load_articles
+from clustering.reading.limits import ReadOptions, source_name
 
 
 def render_scores(scores: Scores) -> str:
@@ -53,6 +57,8 @@ def render_scores(scores: Scores) -> str:
     help="Score this earlier `samestory cluster --format jsonl|csv` output instead of clustering.",
 )
 @format_option(["table", "json"], "table")
+@skip_bad_option("Skip bad inputs, list them on stderr and score the other articles.")
+@input_options
 @cluster_options
 def evaluate(
     paths: tuple[str, ...],
@@ -60,19 +66,25 @@ def evaluate(
     labels: str | None,
     predicted: str | None,
     fmt: str,
+    skip_bad: bool,
+    reading: ReadOptions,
     settings: ClusterSettings,
 ) -> None:
     """Cluster PATHS and score the stories against the gold labels in column GOLD.
 
-    Prints BCubed, pair-counting precision/recall/F1, ARI and NMI.
+    PATHS are anything `cluster` reads ('-' is standard input). Prints BCubed,
+    pair-counting precision/recall/F1, ARI and NMI.
     """
+    check_stdin_once(*paths, labels, predicted)
+    articles = read_inputs(paths, skip_bad, reading)
     with errors():
-        articles = load_articles(paths).articles
         if labels:
-            articles = attach_labels(articles, read_labels(labels, gold), gold, labels)
+            articles = attach_labels(
+                articles, read_labels(labels, gold, reading), gold, source_name(labels)
+            )
         if predicted:
-            stories = read_labels(predicted, "story")
-            source = predicted
+            stories = read_labels(predicted, "story", reading)
+            source = source_name(predicted)
         else:
             with progress_bar() as progress:
                 clusterer = StoryClusterer(

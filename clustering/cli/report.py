@@ -14,6 +14,7 @@ from clustering.cli.common import (
     input_options,
     open_store,
     output_option,
+    skip_bad_option,
     write_output,
 )
 from clustering.output.report import DEFAULT_TITLE, render_report
@@ -31,9 +32,7 @@ from clustering.reading.limits import ReadOptions
 )
 @output_option
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The page's heading.")
-@click.option(
-    "--skip-bad", is_flag=True, help="Skip bad inputs and report them instead of failing."
-)
+@skip_bad_option()
 @input_options
 @cluster_options
 @fetch_options()

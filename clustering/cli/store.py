@@ -18,6 +18,7 @@ from clustering.cli.common import (
     open_store,
     output_option,
     pair_model_option,
+    skip_bad_option,
     write_output,
 )
 from clustering.errors import InputError
@@ -25,7 +26,7 @@ from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL
@@ -101,7 +102,7 @@ def _print_result(result: AddResult, fmt: str, only_changes: bool = False) -> No
 @click.argument("sources", nargs=-1, required=True)
 @_store_option
 @pair_model_option
-@click.option("--skip-bad", is_flag=True, help="Report bad sources as skipped and exit 0.")
+@skip_bad_option("Report bad sources as skipped and exit 0.")
 @format_option(["table", "jsonl"], "table", "table: id, story and status per line, tab-separated.")
 @fetch_options()
 @input_options
@@ -208,7 +209,13 @@ def watch(
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
     failed = schedule.always_failed()
-    _report([InputError(s, f"failed on every poll ({n} of {n})") for s, n in failed.items()], False)
+    _report(
+        [
+            InputError(source_name(s), f"failed on every poll ({n} of {n})")
+            for s, n in failed.items()
+        ],
+        skip_bad=False,
+    )
     if failed:
         raise click.exceptions.Exit(2)
 

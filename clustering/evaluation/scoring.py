@@ -7,32 +7,37 @@ clustering or from a file written earlier by ``samestory cluster``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
 from clustering.errors import InputError
 from clustering.evaluation.metrics import Scores, score
 from clustering.reading.articles import gold_labels
+from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.records import read_table
 
 _ID_COLUMNS = ("id", "file")
 
 
-def read_labels(path: str | os.PathLike[str], column: str) -> dict[str, str]:
-    """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``."""
-    path = Path(path)
+def read_labels(
+    path: str | os.PathLike[str], column: str, reading: ReadOptions | None = None
+) -> dict[str, str]:
+    """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``.
+
+    ``-`` is standard input; ``reading`` gives its format and the input size limit.
+    """
+    source = source_name(path)
     labels: dict[str, str] = {}
-    for number, row in read_table(path):
+    for number, row in read_table(path, reading):
         key = next((k for k in _ID_COLUMNS if row.get(k) not in (None, "")), None)
         if key is None:
-            raise InputError(str(path), "row has no id", number)
+            raise InputError(source, "row has no id", number)
         value = row.get(column)
         if value is None or value == "":
-            raise InputError(str(path), f"row has no {column!r}", number)
+            raise InputError(source, f"row has no {column!r}", number)
         labels[str(row[key])] = str(value)
     if not labels:
-        raise InputError(str(path), "no labels (no rows)")
+        raise InputError(source, "no labels (no rows)")
     return labels
 
 

@@ -1,7 +1,8 @@
 """Tables of text pairs to score: read two text columns (and language columns), write back.
 
 Cells are taken as the article texts they are (whitespace folded, no boilerplate removal:
-a cell is not a web page). Every column of the input is kept in the output.
+a cell is not a web page), cut to the article size limit. Every column of the input is kept
+in the output.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from clustering.errors import InputError
 from clustering.output.spreadsheet import csv_text
 from clustering.reading.cleaning import normalize_text
-from clustering.reading.records import Record, read_table
+from clustering.reading.limits import ReadOptions, cut_to_bytes, source_name
+from clustering.reading.records import Record, one_value, read_table
 from clustering.reading.values import is_missing
 
 #: The column the scores go to.
@@ -37,18 +38,16 @@ class PairTable:
     right_langs: list[str | None] | None
 
 
-def _cell(value: object) -> str:
-    return "" if is_missing(value) else str(value)
-
-
 def _column(
-    records: list[Record], path: Path, name: str, required: bool = True
+    records: list[Record], source: str, name: str, limit: int, required: bool = True
 ) -> list[str | None]:
     values: list[str | None] = []
     for line, row in records:
-        text = normalize_text(_cell(row.get(name)))
+        value = one_value(row.get(name), name, source, line)
+        cell = "" if is_missing(value) else str(value)
+        text = normalize_text(cut_to_bytes(cell, limit, f"column {name!r}", f"{source}:{line}"))
         if required and not text:
-            raise InputError(str(path), f"empty text in column {name!r}", line)
+            raise InputError(source, f"empty text in column {name!r}", line)
         values.append(text or None)
     return values
 
@@ -59,23 +58,29 @@ def read_pairs(
     right: str,
     left_lang: str | None = None,
     right_lang: str | None = None,
+    reading: ReadOptions | None = None,
 ) -> PairTable:
-    """The pairs in a CSV, TSV, JSONL or Parquet file, texts in columns ``left``/``right``.
+    """The pairs in a CSV, TSV, JSONL or Parquet file (or ``-``), texts in ``left``/``right``.
 
-    Raises :class:`InputError` for a missing file or column, and for a row whose text is
-    empty. An empty language cell is left for the scorer to detect.
+    ``reading`` gives the size limits and the format of standard input. Raises
+    :class:`InputError` for a missing file or column, a file over the limit, and a row
+    that cannot be read or whose text is empty or a list; a text over the article limit is
+    cut, with an :class:`~clustering.errors.InputWarning`. An empty language cell is left
+    for the scorer to detect.
     """
-    path = Path(path)
-    records = read_table(path)
+    reading = reading or ReadOptions()
+    source = source_name(path)
+    records = read_table(path, reading)
     if not records:
-        raise InputError(str(path), "no pairs (no rows)")
+        raise InputError(source, "no pairs (no rows)")
     columns = list(dict.fromkeys(name for _, row in records for name in row))
     for name in (left, right, left_lang, right_lang):
         if name is not None and name not in columns:
-            raise InputError(str(path), f"no column {name!r} (columns: {', '.join(columns)})")
-    texts = [_column(records, path, name) for name in (left, right)]
+            raise InputError(source, f"no column {name!r} (columns: {', '.join(columns)})")
+    limit = reading.max_article_bytes
+    texts = [_column(records, source, name, limit) for name in (left, right)]
     langs = [
-        _column(records, path, name, required=False) if name else None
+        _column(records, source, name, limit, required=False) if name else None
         for name in (left_lang, right_lang)
     ]
     return PairTable(

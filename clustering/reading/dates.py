@@ -8,7 +8,9 @@ read in the order the language writes dates (month first in English, day first w
 language is unknown). An epoch number is in seconds, milliseconds, microseconds or
 nanoseconds by its size, except that eight digits starting with 19 or 2 are a day written
 ``YYYYMMDD``. Relative dates ("2 hours ago"), dates without a day, month and year, and
-dates whose year is not written in four digits are not read. Dates are naive UTC.
+dates whose year is not written in four digits are not read. In a Persian article, a date
+whose year is 1300 to 1500 is Solar Hijri ("۹ آذر ۱۴۰۵", "1405/09/09": 2026-11-30; see
+:mod:`clustering.reading.jalali`). Dates are naive UTC.
 
 A date before 1900 or more than a year ahead of now cannot be a publication date: it is a
 :class:`DateError`, as is a value that is no date.
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustering.reading.jalali import is_jalali, jalali_date
 from clustering.reading.values import is_missing
 
 EARLIEST = pd.Timestamp("1900-01-01")
@@ -113,6 +116,8 @@ def _dateparser(text: str, lang: str | None) -> dt.datetime | None:
 
 @lru_cache(maxsize=4096)
 def _from_text(text: str, lang: str | None) -> pd.Timestamp | None:
+    if lang == "fa" and is_jalali(text):
+        return jalali_date(text)
     if _ISO.fullmatch(text):
         return pd.Timestamp(text)
     if _NUMBER.fullmatch(text):

@@ -54,6 +54,11 @@ class ReadOptions:
             raise ValueError("the size limits must be at least 1 byte")
 
 
+def source_name(path: str | os.PathLike[str]) -> str:
+    """How an input is named in errors: its path, or :data:`STDIN_NAME` for ``-``."""
+    return STDIN_NAME if os.fspath(path) == "-" else os.fspath(path)
+
+
 def _over(name: str, limit: int) -> InputError:
     return InputError(name, f"larger than the input limit of {limit:,} bytes (--max-input-bytes)")
 

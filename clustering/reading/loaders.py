@@ -11,8 +11,7 @@ collected instead, so that every input is either in the table or in ``skipped``.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,15 +26,15 @@ from clustering.reading.limits import (
     DEFAULT_MAX_INPUT_BYTES,
     STDIN_NAME,
     ReadOptions,
-    read_at_most,
 )
 from clustering.reading.markup import looks_like_html, looks_like_markdown, markdown_to_text
 from clustering.reading.records import (
     TABLE_SUFFIXES,
     Record,
-    decode,
+    one_value,
     parse_records,
     read_records,
+    read_stdin,
     read_text,
 )
 from clustering.reading.values import is_missing
@@ -92,10 +91,7 @@ def document(content: str, kind: str, path: str, ident: str) -> RawArticle:
 
 def _pick(row: Mapping[str, object], name: str, path: str, line: int) -> object:
     for key in FIELD_ALIASES[name]:
-        value = row.get(key)
-        if pd.api.types.is_list_like(value):  # a JSON array or object, a Parquet list column
-            kind = "list" if isinstance(value, Sized) and not isinstance(value, dict) else "map"
-            raise InputError(path, f"field {key!r} holds a {kind}, not one value", line)
+        value = one_value(row.get(key), key, path, line)
         if not is_missing(value) and value != "":
             return value
     return None
@@ -166,10 +162,7 @@ def _file_items(path: Path, options: ReadOptions) -> Iterator[RawArticle | Input
 
 def _stdin_items(options: ReadOptions) -> Iterator[RawArticle | InputError]:
     """The articles on standard input, read as ``options.input_format`` says."""
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:
-        raise InputError(STDIN_NAME, "no standard input to read")
-    text = decode(read_at_most(stream, options.max_input_bytes, STDIN_NAME), STDIN_NAME)
+    text = read_stdin(options.max_input_bytes)
     kind = options.input_format or ("jsonl" if text.lstrip().startswith("{") else "text")
     if kind in TABLE_SUFFIXES.values():
         yield from _table_items(parse_records(text, kind, STDIN_NAME), STDIN_NAME)

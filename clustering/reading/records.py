@@ -5,15 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sized
 from pathlib import Path
 
 import pandas as pd
 
 from clustering.errors import InputError
 from clustering.reading.decoding import DecodeError, decode_bytes
-from clustering.reading.limits import DEFAULT_MAX_INPUT_BYTES, check_regular_file, read_at_most
+from clustering.reading.limits import (
+    DEFAULT_MAX_INPUT_BYTES,
+    STDIN_NAME,
+    ReadOptions,
+    check_regular_file,
+    read_at_most,
+)
 
 TABLE_SUFFIXES = {
     ".jsonl": "jsonl",
@@ -22,6 +30,8 @@ TABLE_SUFFIXES = {
     ".tsv": "tsv",
     ".parquet": "parquet",
 }
+#: The formats standard input can be read as where a table is needed.
+STDIN_TABLE_FORMATS = ("jsonl", "csv")
 #: A row and its line (JSONL, CSV) or 1-based row number (Parquet).
 Record = tuple[int, dict[str, object]]
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -48,6 +58,25 @@ def decode(data: bytes, name: str) -> str:
 def read_text(path: Path, limit: int = DEFAULT_MAX_INPUT_BYTES) -> str:
     """The decoded text of a file, or an :class:`InputError` naming it."""
     return decode(read_bytes(path, limit), str(path))
+
+
+def one_value(value: object, key: str, path: str, line: int) -> object:
+    """``value``, or an :class:`InputError` at ``path:line`` when field ``key`` holds many.
+
+    A JSON array or object, or a Parquet list column, is no article field.
+    """
+    if pd.api.types.is_list_like(value):
+        kind = "list" if isinstance(value, Sized) and not isinstance(value, dict) else "map"
+        raise InputError(path, f"field {key!r} holds a {kind}, not one value", line)
+    return value
+
+
+def read_stdin(limit: int = DEFAULT_MAX_INPUT_BYTES) -> str:
+    """Standard input decoded as text, or an :class:`InputError` past ``limit`` bytes."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError(STDIN_NAME, "no standard input to read")
+    return decode(read_at_most(stream, limit, STDIN_NAME), STDIN_NAME)
 
 
 def _without_lone_surrogates(row: dict[str, object]) -> dict[str, object]:
@@ -165,12 +194,31 @@ def read_records(path: Path, limit: int = DEFAULT_MAX_INPUT_BYTES) -> Iterator[R
         yield from parse_records(read_text(path, limit), kind, str(path))
 
 
-def read_table(path: Path) -> list[Record]:
-    """Every numbered row of a JSONL, CSV, TSV or Parquet file; the first bad row raises."""
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise InputError(str(path), "not a JSONL, CSV, TSV or Parquet file")
+def _stdin_records(options: ReadOptions) -> Iterator[Record | InputError]:
+    """The rows on standard input: JSONL when it starts with ``{``, else CSV, unless told."""
+    text = read_stdin(options.max_input_bytes)
+    kind = options.input_format or ("jsonl" if text.lstrip().startswith("{") else "csv")
+    if kind not in STDIN_TABLE_FORMATS:
+        raise InputError(
+            STDIN_NAME, f"a table is needed here, not {kind}: --input-format jsonl|csv"
+        )
+    return parse_records(text, kind, STDIN_NAME)
+
+
+def read_table(path: str | os.PathLike[str], options: ReadOptions | None = None) -> list[Record]:
+    """Every numbered row of a JSONL, CSV, TSV or Parquet file; the first bad row raises.
+
+    ``-`` is standard input; ``options`` give its format and the input size limit.
+    """
+    options = options or ReadOptions()
+    if os.fspath(path) == "-":
+        items = _stdin_records(options)
+    elif Path(path).suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(os.fspath(path), "not a JSONL, CSV, TSV or Parquet file")
+    else:
+        items = read_records(Path(path), options.max_input_bytes)
     rows = []
-    for item in read_records(path):
+    for item in items:
         if isinstance(item, InputError):
             raise item
         rows.append(item)
