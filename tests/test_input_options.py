@@ -248,3 +248,18 @@ def test_the_readme_names_every_command_with_the_input_options():
     for command in READERS:
         usage = re.search(rf"^\$ samestory {command} .*?(?=^\$|^```)", synopsis, re.M | re.S)
         assert usage and "--max-input-bytes" in usage.group(0), command
+
+
+@pytest.mark.parametrize("count", [["--count", "3"], []], ids=["count 3", "no count"])
+def test_watch_reads_standard_input_once_and_then_ends(runner, count):
+    rows = COMMANDS["watch"].rows
+    args = ["watch", "--store", "s.db", "--interval", "0", *count, "-", "--input-format", "csv"]
+    result = runner.invoke(main, args, input=_csv(rows))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "a1\tst000001\tnew",
+        "a2\tst000001\tnew",
+        "b1\tst000002\tnew",
+        "b2\tst000002\tnew",
+    ]

@@ -192,8 +192,9 @@ def watch(
     Prints each new article's story. URLs are polled at most every minute, requests to one
     host are a second apart, and each request carries the ETag and Last-Modified of the
     feed's last good read (kept in the store, for the next watch or add too), so an
-    unchanged feed costs one short 304 answer. A source that fails is reported and polled
-    again after 2, 4, 8… intervals (at most an hour). The exit code is 2 when a source
+    unchanged feed costs one short 304 answer. Standard input (`-`) is read at the first
+    poll only. A source that fails is reported and polled again after 2, 4, 8… intervals
+    (at most an hour). The exit code is 2 when a source
     failed on every one of its polls; the other sources' articles are stored all the same.
     """
     if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
@@ -202,7 +203,7 @@ def watch(
     polls = 0
     try:
         with errors(), _open(store_path, model, no_cache, pair_model) as store:
-            while count is None or polls < count:
+            while (count is None or polls < count) and not schedule.done():
                 _sleep(max(0.0, schedule.next_due() - _clock()))
                 _poll(store, schedule, fetcher, reading)
                 polls += 1

@@ -25,6 +25,8 @@ DEFAULT_MAX_INPUT_BYTES = 256 * 2**20
 DEFAULT_MAX_ARTICLE_BYTES = 128 * 2**10
 #: The formats standard input (``-``) can be read as.
 STDIN_FORMATS = ("jsonl", "csv", "text", "html")
+#: The path that stands for standard input.
+STDIN = "-"
 #: How standard input is named in errors and in the article table's ``path``.
 STDIN_NAME = "<stdin>"
 _KINDS = (
@@ -56,7 +58,7 @@ class ReadOptions:
 
 def source_name(path: str | os.PathLike[str]) -> str:
     """How an input is named in errors: its path, or :data:`STDIN_NAME` for ``-``."""
-    return STDIN_NAME if os.fspath(path) == "-" else os.fspath(path)
+    return STDIN_NAME if os.fspath(path) == STDIN else os.fspath(path)
 
 
 def _over(name: str, limit: int) -> InputError:

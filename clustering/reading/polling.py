@@ -5,15 +5,18 @@ Every source is polled every ``interval`` seconds, a URL at most once every
 source waits ``2**k`` intervals (at most :data:`MAX_BACKOFF` seconds, or one interval if that
 is longer) before it is polled again; one success brings it back to its interval. The
 schedule also counts each source's polls and successes, so that a source that failed on
-every poll can be named at the end.
+every poll can be named at the end. Standard input (``-``) can be read once: it is polled
+at the first poll only, and a watch of nothing else then ends.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clustering.reading.feeds import is_url
+from clustering.reading.limits import STDIN
 
 MIN_URL_INTERVAL = 60.0
 MAX_BACKOFF = 3600.0
@@ -61,6 +64,10 @@ class PollSchedule:
         """Note how ``source``'s poll begun at ``started`` went, and set its next due time."""
         state = self.sources[source]
         state.polls += 1
+        if source == STDIN:
+            state.successes += ok
+            state.due = math.inf
+            return
         if ok:
             state.successes += 1
             state.failures_in_a_row = 0
@@ -69,6 +76,10 @@ class PollSchedule:
         state.failures_in_a_row += 1
         backoff = state.interval * 2**state.failures_in_a_row
         state.due = started + min(backoff, max(self.max_backoff, state.interval))
+
+    def done(self) -> bool:
+        """Whether no source will be due again (standard input alone, once read)."""
+        return self.next_due() == math.inf
 
     def always_failed(self) -> dict[str, int]:
         """The sources polled at least once that never succeeded, with their number of polls."""
