@@ -151,8 +151,9 @@ def _near(
     """Groups of identical texts joined with earlier groups of near copies (dated only).
 
     The first copies are taken in order of publication, a chunk at a time: a product
-    with the earlier groups' first copies that are recent enough, then one by one within
-    the chunk. Returns each row's group as the row of its earliest first copy.
+    with the earlier groups' first copies that are recent enough and one within the
+    chunk; only the first copies with some earlier one alike enough are then decided one
+    by one. Returns each row's group as the row of its earliest first copy.
     """
     firsts = np.unique(group_start[~np.isnan(hours)])
     firsts = firsts[np.lexsort((ids[firsts], hours[firsts]))]
@@ -164,21 +165,24 @@ def _near(
         recent = lead[hours[lead] >= hours[chunk[0]] - COPY_HOURS]
         earlier = _alike(chunk, recent, hours, languages, vectors)
         within = _alike(chunk, chunk, hours, languages, vectors)
-        fresh: list[int] = []  # positions in the chunk of the chunk's own leaders
-        for position, row in enumerate(chunk):
+        within[np.triu_indices(len(chunk))] = -np.inf  # only earlier ones in the chunk
+        lead_here = (earlier.max(axis=1, initial=-np.inf) < NEAR_COSINE) & (
+            within.max(axis=1) < NEAR_COSINE
+        )
+        for position in np.flatnonzero(~lead_here):
             best, leader = -np.inf, -1
             if len(recent):
                 k = int(np.argmax(earlier[position]))
                 best, leader = earlier[position, k], int(recent[k])
-            if fresh:
-                k = int(np.argmax(within[position, fresh]))
-                if within[position, fresh[k]] > best:
-                    best, leader = within[position, fresh[k]], int(chunk[fresh[k]])
+            here = np.where(lead_here, within[position], -np.inf)
+            k = int(np.argmax(here))
+            if here[k] > best:
+                best, leader = here[k], int(chunk[k])
             if best >= NEAR_COSINE:
-                joined[int(row)] = leader
+                joined[int(chunk[position])] = leader
             else:
-                fresh.append(position)
-        leaders.extend(int(row) for row in chunk[fresh])
+                lead_here[position] = True
+        leaders.extend(int(row) for row in chunk[lead_here])
     leader_of = np.arange(len(group_start))
     for row, leader in joined.items():
         leader_of[row] = leader
