@@ -218,3 +218,25 @@ def test_a_version_2_store_is_read_as_is_and_migrated_by_a_writer(runner, tmp_pa
     assert [row[:2] for row in migrated] == [row[:2] for row in expected] + [("4", "st000001")]
     assert [r["desk"] for r in rows] == [None, None, None, None, "Wire"]
     assert all(r["confidence"] is not None for r in rows if r["story"] == "st000001")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_input_columns_named_like_python_or_internal_names_are_read_back(
+    runner, tmp_path, fake_model, fmt
+):
+    db = tmp_path / "s.db"
+    with StoryStore(db, AngleEmbedder(), cosine_assigner()) as store:
+        store.add(
+            articles_from_records(
+                [{"id": "1", "title": "a0 floods", "self": "x", "_rank": "y"}]
+            ).articles
+        )
+    for command in ("export", "stories"):
+        result = runner.invoke(main, [command, "--store", str(db), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        if fmt == "jsonl":
+            row = json.loads(result.stdout.splitlines()[0])
+            assert (row["self"], row["_rank"]) == ("x", "y")
+        else:
+            header, row = list(csv.reader(io.StringIO(result.stdout, newline="")))
+            assert dict(zip(header, row, strict=True))["self"] == "x"

@@ -14,6 +14,7 @@ import json
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from clustering.grouping.result import ClusterResult
@@ -73,8 +74,8 @@ def _fit(text: str, width: int) -> str:
 def _ordered(articles: pd.DataFrame, stories: list[Story]) -> pd.DataFrame:
     """Articles in story order, then by id: the same output for any input order."""
     rank = {story.id: number for number, story in enumerate(stories)}
-    keyed = articles.assign(_rank=articles["story"].map(rank))
-    return keyed.sort_values(["_rank", "id"], kind="stable").drop(columns="_rank")
+    order = np.lexsort((articles["id"].to_numpy(dtype=str), articles["story"].map(rank)))
+    return articles.iloc[order]
 
 
 def passed_through(articles: pd.DataFrame, fields: Sequence[str] = ARTICLE_FIELDS) -> list[str]:

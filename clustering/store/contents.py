@@ -44,7 +44,9 @@ def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
         name: pd.Series([fields.get(name) for fields in parsed], index=frame.index, dtype=object)
         for name in names
     }
-    return frame.assign(**columns) if columns else frame
+    if not columns:
+        return frame
+    return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
 
 
 def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
