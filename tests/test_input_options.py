@@ -164,12 +164,15 @@ def test_skip_bad_leaves_out_and_lists_a_bad_row(runner, tmp_path, name):
         ["compare", "-", "-"],
         ["evaluate", "-", "--gold", "story", "--labels", "-"],
         ["cluster", "-", "-"],
+        ["add", "--store", "s.db", "-", "-"],
+        ["watch", "--store", "s.db", "-", "-"],
     ],
     ids=" ".join,
 )
-def test_standard_input_for_two_inputs_is_refused_in_one_line(runner, args):
+def test_standard_input_for_two_inputs_is_refused_in_one_line(runner, tmp_path, args):
     result = runner.invoke(main, args, input="Floods hit the north\n")
     assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == [tmp_path / "b.txt"]  # no store made
     assert result.stdout == ""
     assert result.stderr == (
         "Error: '-' (standard input) can be read once: give it for one input only\n"

@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from clustering.cli.common import (
+    check_stdin_once,
     errors,
     fetch_options,
     format_option,
@@ -128,6 +129,7 @@ def add(
     read it (its ETag and Last-Modified are kept in the store): an unchanged feed costs one
     short 304 answer and adds nothing.
     """
+    check_stdin_once(*sources)
     with errors(), _open(store_path, model, no_cache, pair_model) as store:
         result, failed = _add_sources(store, sources, skip_bad, fetcher, reading)
     _print_result(result, fmt)
@@ -197,6 +199,7 @@ def watch(
     (at most an hour). The exit code is 2 when a source
     failed on every one of its polls; the other sources' articles are stored all the same.
     """
+    check_stdin_once(*sources)
     if interval < MIN_URL_INTERVAL and any(is_url(source) for source in sources):
         click.echo(f"Note: URLs are polled at most every {MIN_URL_INTERVAL:g} s.", err=True)
     schedule = PollSchedule(sources, interval, start=_clock())
