@@ -31,13 +31,32 @@ AZAR_9 = pd.Timestamp("2026-11-30")
         ("۹ آذر ۱۳۰۰", pd.Timestamp("1921-11-30")),
         ("2026-02-06", pd.Timestamp("2026-02-06")),  # Gregorian years stay Gregorian
         ("2026-02-06T10:00:00.1405Z", pd.Timestamp("2026-02-06 10:00:00.1405")),
+        ("09/10/1405", pd.Timestamp("2026-12-30")),  # day first: 9 Dey, as fa writes it
+        ("1405-09-09T10:30:00+03:30", pd.Timestamp("2026-11-30 07:00")),
+        ("1405/09/09 10:30 +0330", pd.Timestamp("2026-11-30 07:00")),
+        ("١٤٠٥/٠٩/٠٩", AZAR_9),  # Arabic-Indic digits
+        ("ساعت 1430 روز 9 آذر 1405", AZAR_9),
+        ("۹ آذر ماه ۱۴۰۵", AZAR_9),
     ],
 )
 def test_persian_dates_with_a_solar_hijri_year_are_read_as_such(value, expected):
     assert parse_date(value, "fa") == expected
 
 
-@pytest.mark.parametrize("value", ["1405/12/30", "1405/13/01", "31 مهر 1405", "آذر ۱۴۰۵"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1405/12/30",
+        "1405/13/01",
+        "31 مهر 1405",
+        "آذر ۱۴۰۵",
+        "31 مهر 1405 01:20",  # a time after a day that does not exist
+        "9 1405",  # no month: not filled in from today's date
+        "روز ۹ سال ۱۴۰۵",
+        "۹ کشته در زلزله ۱۴۰۵",  # "9 killed in the 1405 earthquake"
+        "1405/09/09 25:00",
+    ],
+)
 def test_a_day_the_solar_hijri_calendar_lacks_is_no_date(value):
     with pytest.raises(DateError, match=r"^cannot parse date "):
         parse_date(value, "fa")
