@@ -71,6 +71,10 @@ def test_values_that_are_no_date(value):
     "value, message",
     [
         ("0001-01-01", "date '0001-01-01' is before 1900: not a publication date"),
+        (  # email.utils alone reads the year 0001 as 2001
+            "Mon, 01 Jan 0001 00:00:00 GMT",
+            "date 'Mon, 01 Jan 0001 00:00:00 GMT' is before 1900: not a publication date",
+        ),
         (
             "1899-12-31T23:59:59Z",
             "date '1899-12-31T23:59:59Z' is before 1900: not a publication date",
@@ -181,7 +185,7 @@ def _bad_inputs(tmp_path):
         "b.jsonl": f"b.jsonl:1: date '9999-12-31' {ahead}",
         "c.jsonl": f"c.jsonl:1: date '2262-04-12' {ahead}",
         "d.txt": f"d.txt: date '0001-01-01' {before}",
-        "e.rss": f"e.rss:1: date '0001-01-01T00:00:00+00:00' {before}",
+        "e.rss": f"e.rss:1: date 'Mon, 01 Jan 0001 00:00:00 GMT' {before}",
         "f.parquet": f"f.parquet:1: date Timestamp('0001-01-01 00:00:00') {before}",
     }
 
@@ -290,3 +294,25 @@ def test_every_article_is_kept_once_or_skipped(dates):
     kept = loaded.articles["id"].tolist()
     skipped = [int(error.line) - 1 for error in loaded.skipped]
     assert sorted([*map(int, kept), *skipped]) == list(range(len(records)))
+
+
+@pytest.mark.parametrize(
+    "lang, date, expected",
+    [
+        ("fa", "۹ آذر ۱۴۰۵ - ۱۰:۳۰", "2026-11-30 10:30"),  # feedparser reads none
+        ("fa", "1405/09/09 10:30", "2026-11-30 10:30"),  # feedparser reads the year 1405
+        ("en", "Fri, 06 Feb 2026 09:30:00 +0300", "2026-02-06 06:30"),
+        ("en", "Fri, 06 Feb 2026 09:30:00 EST", "2026-02-06 14:30"),
+    ],
+)
+def test_a_feed_date_is_read_as_written_in_the_feed_language(tmp_path, lang, date, expected):
+    feed = RSS.replace("<channel>", f"<channel><language>{lang}</language>").format(date)
+    (tmp_path / "f.rss").write_text(feed, encoding="utf-8")
+    published = load_articles([tmp_path / "f.rss"]).articles["published"]
+    assert published.tolist() == [pd.Timestamp(expected)]
+
+
+def test_a_feed_date_that_is_no_date_is_one_error_line(tmp_path):
+    (tmp_path / "f.rss").write_text(RSS.format("someday"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^.*f\.rss:1: cannot parse date 'someday'$"):
+        load_articles([tmp_path / "f.rss"])

@@ -31,6 +31,9 @@ class RawArticle:
     title: str = ""
     text: str = ""
     published: object = None
+    #: Another reading of the date, used when ``published`` is no date samestory reads
+    #: (a feed's date as feedparser read it).
+    published_fallback: object = None
     lang: str | None = None
     source: str | None = None
     url: str | None = None
@@ -80,6 +83,20 @@ def _optional(value: object) -> str | None:
     return text or None
 
 
+def _published(raw: RawArticle, lang: str | None) -> pd.Timestamp | None:
+    """The article's date: ``published``, else its fallback when that one is no date."""
+    try:
+        return parse_date(raw.published, lang)
+    except DateError:
+        if raw.published_fallback is None:
+            raise
+        try:
+            return parse_date(raw.published_fallback, lang)
+        except DateError:
+            pass
+        raise  # the error of the date as written
+
+
 def prepare(raw: RawArticle, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> dict[str, object]:
     """Clean one article into a table row, or raise :class:`InputError`.
 
@@ -90,7 +107,7 @@ def prepare(raw: RawArticle, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> dict
     text = clean_text(_clean_field(raw.text, raw, "text", max_bytes))
     lang = normalize_lang(raw.lang) or detect_language(f"{title}\n{text[:1000]}")
     try:
-        published = parse_date(raw.published, lang)
+        published = _published(raw, lang)
         if published is None and text:
             published, text = leading_date(text, lang)
     except DateError as exc:

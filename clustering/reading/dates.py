@@ -128,8 +128,9 @@ def _from_text(text: str, lang: str | None) -> pd.Timestamp | None:
         first, second, year = map(int, numeric.groups())
         day, month = (first, second) if order == "DMY" else (second, first)
         return pd.Timestamp(year, month, day)
-    if _RFC_2822.fullmatch(text):
-        return pd.Timestamp(email.utils.parsedate_to_datetime(text))
+    if _RFC_2822.fullmatch(text):  # the year as written: email.utils reads 0001 as 2001
+        year = int(_YEAR.findall(text)[0])
+        return pd.Timestamp(email.utils.parsedate_to_datetime(text).replace(year=year))
     if not _YEAR.search(text):
         return None
     found = _dateparser(text, lang)
