@@ -188,7 +188,7 @@ def _near_copies(count: int, lang: str = "en", published: str = "2026-02-06T10:0
     return [
         {
             "id": f"near-{lang}-{k:05d}",
-            "title": f"a{10 + k % 5} Quake hits the city - Source {k}",
+            "title": f"a{10 + k % 5} Quake hits the city, buildings down in the old town, {k}",
             "published": published,
             "lang": lang,
         }
@@ -231,7 +231,11 @@ def test_near_copies_need_one_language_one_day_and_alike_vectors():
     for row in later:
         row["id"] = row["id"].replace("near-", "late-")
     far = [
-        {"id": f"far-{k:02d}", "title": f"a{40 + k % 2} Floods", "published": "2026-02-06T11:00"}
+        {
+            "id": f"far-{k:02d}",
+            "title": f"a{40 + k % 2} Floods reach the capital, many leave",
+            "published": "2026-02-06T11:00",
+        }
         for k in range(count)
     ]  # 30 degrees from the quake: cosine 0.87
     undated = [dict(row, id=f"undated-{k:02d}", published=None) for k, row in enumerate(far)]
@@ -252,3 +256,15 @@ def test_near_copies_join_the_group_of_the_first_copy_within_a_day():
     third = [dict(r, id=r["id"] + "-c", published="2026-02-07T11:00") for r in first]
     # 10:00 and 09:00 the next day are one group; 11:00 is 25 hours after its first copy.
     assert [len(group) for group in _groups(first + second + third)] == [10, 1, 1, 1, 1, 1]
+
+
+def test_near_copies_share_most_of_their_words_not_only_a_vector():
+    count = copies_module.MIN_COPIES
+    records = [
+        {"id": f"{verb}-{k:02d}", "title": f"a10 Apple shares {verb} 5%", "lang": "en"}
+        for verb in ("rise", "fall")
+        for k in range(count)
+    ]  # one vector for both: the words tell them apart
+    for record in records:
+        record["published"] = "2026-02-06T10:00"
+    assert [len(group) for group in _groups(records)] == [count, count]
