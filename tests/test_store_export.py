@@ -240,3 +240,13 @@ def test_input_columns_named_like_python_or_internal_names_are_read_back(
         else:
             header, row = list(csv.reader(io.StringIO(result.stdout, newline="")))
             assert dict(zip(header, row, strict=True))["self"] == "x"
+
+
+def test_export_is_in_the_order_stored_with_each_copy_after_its_article(
+    runner, tmp_path, fake_model
+):
+    db = tmp_path / "s.db"
+    with StoryStore(db, AngleEmbedder(), cosine_assigner()) as store:
+        store.add(_rows(("k5", "a0 floods north"), ("k7", "a90 budget passes")))
+        store.add(_rows(("k1", "a0 floods north"), ("k0", "a0 floods north"), ("k3", "zz fire")))
+    assert [row["id"] for row in _export(runner, db)] == ["k5", "k1", "k0", "k7", "k3"]

@@ -153,7 +153,7 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @format_option(["jsonl", "csv"], "jsonl")
 @output_option
 def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
-    """One row per stored article, in the order stored.
+    """One row per stored article, in the order stored; a copy right after its article.
 
     Columns: id, story, outlier, confidence (P(same story) with the story's
     representative, as `cluster` gives it), first_seen, published, lang, title, then the

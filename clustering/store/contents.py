@@ -19,7 +19,6 @@ from clustering.grouping.stories import ArticleColumns, make_story, story_order
 from clustering.store.database import schema_version
 
 _NAMES = [
-    "seq",
     "id",
     "title",
     "text",
@@ -52,18 +51,19 @@ def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
 def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
     """Articles and copies with their stories, in the order stored, and their vectors.
 
+    A copy comes right after the article it copies, in the order the copies were stored.
     Each stored extra input field is a column.
     """
     extra = schema_version(db) >= 3
     rows = db.execute(
-        "SELECT a.seq, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
+        "SELECT a.seq, 0, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
         f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
         "FROM articles a UNION ALL "
-        "SELECT a.seq, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
+        "SELECT a.seq, c.rowid, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
         f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
         "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
     ).fetchall()
-    frame = pd.DataFrame([row[:-2] for row in rows], columns=_NAMES).drop(columns="seq")
+    frame = pd.DataFrame([row[2:-2] for row in rows], columns=_NAMES)
     for column in ("published", "first_seen"):  # some with fractions of a second, some not
         frame[column] = pd.to_datetime(frame[column], format="ISO8601")
     frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
