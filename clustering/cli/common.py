@@ -25,6 +25,7 @@ from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.reading.limits import (
     DEFAULT_MAX_ARTICLE_BYTES,
     DEFAULT_MAX_INPUT_BYTES,
+    STDIN,
     STDIN_FORMATS,
     ReadOptions,
 )
@@ -323,7 +324,7 @@ def skip_bad_option(
 
 def check_stdin_once(*sources: str | None) -> None:
     """A :class:`UsageFailure` when ``-`` (standard input) is given for more than one input."""
-    if sum(source == "-" for source in sources) > 1:
+    if sum(source == STDIN for source in sources) > 1:
         raise UsageFailure("'-' (standard input) can be read once: give it for one input only")
 
 

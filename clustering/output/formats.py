@@ -184,6 +184,8 @@ def render_rows(
     records = article_records(articles, stories, fields, in_story_order)
     if fmt == "jsonl":
         return "".join(_json(record) + "\n" for record in records)
+    if fmt != "csv":
+        raise ValueError(f"rows are written as jsonl or csv, not {fmt!r}")
     columns = [*fields, *passed_through(articles, fields)]
     return csv_text(columns, ([record[name] for name in columns] for record in records))
 

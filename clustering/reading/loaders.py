@@ -24,6 +24,7 @@ from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import (
     DEFAULT_MAX_ARTICLE_BYTES,
     DEFAULT_MAX_INPUT_BYTES,
+    STDIN,
     STDIN_NAME,
     ReadOptions,
 )
@@ -199,7 +200,7 @@ def _source_items(
     given: str | os.PathLike[str], options: ReadOptions, fetcher: Fetcher
 ) -> Iterator[RawArticle | InputError]:
     """Every article or error one input holds; a whole bad input raises :class:`InputError`."""
-    if os.fspath(given) == "-":
+    if os.fspath(given) == STDIN:
         yield from _stdin_items(options)
     elif is_feed_source(given):
         yield from read_feed(given, fetcher)

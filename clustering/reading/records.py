@@ -17,6 +17,7 @@ from clustering.errors import InputError
 from clustering.reading.decoding import DecodeError, decode_bytes
 from clustering.reading.limits import (
     DEFAULT_MAX_INPUT_BYTES,
+    STDIN,
     STDIN_NAME,
     ReadOptions,
     check_regular_file,
@@ -211,7 +212,7 @@ def read_table(path: str | os.PathLike[str], options: ReadOptions | None = None)
     ``-`` is standard input; ``options`` give its format and the input size limit.
     """
     options = options or ReadOptions()
-    if os.fspath(path) == "-":
+    if os.fspath(path) == STDIN:
         items = _stdin_records(options)
     elif Path(path).suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(os.fspath(path), "not a JSONL, CSV, TSV or Parquet file")
