@@ -250,3 +250,14 @@ def test_export_is_in_the_order_stored_with_each_copy_after_its_article(
         store.add(_rows(("k5", "a0 floods north"), ("k7", "a90 budget passes")))
         store.add(_rows(("k1", "a0 floods north"), ("k0", "a0 floods north"), ("k3", "zz fire")))
     assert [row["id"] for row in _export(runner, db)] == ["k5", "k1", "k0", "k7", "k3"]
+
+
+def test_an_input_column_empty_in_every_row_is_exported_as_cluster_writes_it(
+    runner, tmp_path, fake_model
+):
+    db = tmp_path / "s.db"
+    with StoryStore(db, AngleEmbedder(), cosine_assigner()) as store:
+        store.add(_rows(("1", "a0 floods north"), ("2", "zz fire"), note=None))
+    assert [row["note"] for row in _export(runner, db)] == [None, None]
+    header = _export(runner, db, "csv")[0]
+    assert header[-1] == "note"

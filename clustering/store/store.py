@@ -85,11 +85,14 @@ def _now() -> pd.Timestamp:
 
 
 def _extra(record: pd.Series) -> str | None:
-    """The input fields of ``record`` beyond the article columns, as a JSON object (or None)."""
+    """The input fields of ``record`` beyond the article columns, as a JSON object (or None).
+
+    A missing value is kept as null, so a column empty in every row is still a column.
+    """
     fields = {
-        str(name): value
+        str(name): None if is_missing(value) else value
         for name, value in record.items()
-        if name not in ARTICLE_COLUMNS and not is_missing(value)
+        if name not in ARTICLE_COLUMNS
     }
     return json.dumps(fields, ensure_ascii=False, default=plain) if fields else None
 
