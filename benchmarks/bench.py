@@ -42,12 +42,11 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
+from benchmarks.newsroom import newsroom_lines
+from benchmarks.options import ROOT, run_json
 from clustering import StoryClusterer, load_articles
 from clustering.evaluation.metrics import score
 from embeddings import get_embedder
-
-#: The repository root: default paths are relative to it.
-ROOT = Path(__file__).resolve().parent.parent
 
 HEADER = (
     "| model | BCubed P | BCubed R | BCubed F1 | pair F1 | ARI | NMI | stories "
@@ -272,7 +271,7 @@ def store_lines(data: Path) -> list[str]:
     It runs in a process of its own, as a store does: in this one, the OpenMP threads e5
     left spinning and the memory of the earlier runs would slow it down.
     """
-    r = _run_json("store_bench", "--data", str(data))
+    r = run_json("store_bench", "--data", str(data))
     assert isinstance(r, dict)
     print(json.dumps(r), flush=True)
     return [
@@ -332,18 +331,11 @@ def paths_lines(data: Path) -> list[str]:
     ]
 
 
-def _run_json(module: str, *args: str) -> object:
-    """Run a benchmark module in a process of its own; its last stdout line as JSON."""
-    command = [sys.executable, "-m", f"benchmarks.{module}", *args, "--json"]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(output.splitlines()[-1])
-
-
 def scale_lines(data: Path) -> list[str]:
     """Time and peak memory against n, with the log-log slopes."""
     from benchmarks.scale_bench import slope
 
-    results = _run_json("scale_bench", "--data", str(data))
+    results = run_json("scale_bench", "--data", str(data))
     assert isinstance(results, list)
     print(json.dumps(results), flush=True)
     runs = [r for r in results if "error" not in r]
@@ -383,79 +375,6 @@ def scale_lines(data: Path) -> list[str]:
         *slopes,
         "",
         *errors,
-    ]
-
-
-def newsroom_lines(data: Path) -> list[str]:
-    """Syndicated copies, one huge article, web page extraction and date parsing."""
-    runs = [
-        ("copies", _run_json("copies_bench", "--data", str(data))),
-        ("near copies", _run_json("copies_bench", "--data", str(data), "--near", "--embed-near")),
-    ]
-    big = _run_json("big_article_bench")
-    pages = _run_json("extraction_bench")
-    assert isinstance(big, list) and isinstance(pages, dict)
-    dates = subprocess.run(
-        [sys.executable, "-m", "benchmarks.dates_bench"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout.splitlines()
-    print(json.dumps({"copies": runs, "big": big, "pages": pages}), flush=True)
-
-    def copies_row(name: str, r: Any) -> str:
-        return (
-            f"| {r['copies']:,} {name} | {r['others']:,} | {r['seconds']} | {r['cpu_seconds']} "
-            f"| {r['peak_rss_mb']:,} | {r['copy_stories']} (largest {r['largest_copy_story']:,}) "
-            f"| {r['stories']:,} |"
-        )
-
-    def page_row(name: str, r: Any) -> str:
-        exact = r["exact"]
-        return (
-            f"| {name} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} "
-            f"| {exact['title']} / {exact['published']} / {exact['url']} of {r['pages']} "
-            f"| {r['ms_per_page']} |"
-        )
-
-    return [
-        "## Newsroom input: copies, a huge article, web pages, dates",
-        "",
-        "Syndicated copies (`benchmarks/copies_bench.py`): copies of one headline over twelve",
-        "hours of one day among the OG2021 dev titles repeated every 46 days (vectors given:",
-        "the clustering alone is timed; each run is a process of its own). Near copies are all",
-        "different texts (a source suffix, a number put in) embedded one by one.",
-        "",
-        "| copies | others | seconds | CPU seconds | peak RSS MB | copies' stories | stories |",
-        "|---|---|---|---|---|---|---|",
-        *(copies_row(name, r) for name, r in runs),
-        "",
-        "One huge article (`benchmarks/big_article_bench.py`): the seeds' texts repeated to",
-        "5 MB, clustered with the five seeds end to end (no vector cache, a fresh process",
-        "each), with the default `--max-article-bytes` and with the limit raised above it.",
-        "",
-        "| article bytes | --max-article-bytes | seconds | peak RSS MB | stories |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {r['article_bytes']:,} | {r['max_article_bytes']:,} | {r['seconds']} "
-            f"| {r['peak_mb']:,} | {r['stories']} |"
-            for r in big
-        ),
-        "",
-        "Web page extraction (`benchmarks/extraction_bench.py`): the body of each test page",
-        "of `tests/data/pages/` against the text written for it (word tokens, pooled), and",
-        "the pages whose headline, date and canonical URL are exactly right. The pages and",
-        "the extractor's pruning rules were written together, so this flatters the extractor.",
-        "",
-        "| extractor | body precision | recall | F1 | headline / date / URL | ms per page |",
-        "|---|---|---|---|---|---|",
-        *(page_row(name, r) for name, r in pages.items()),
-        "",
-        "Dates (`benchmarks/dates_bench.py`), ms per field value:",
-        "",
-        *dates,
-        "",
     ]
 
 

@@ -1,8 +1,11 @@
-"""The command-line options most benchmarks share: where the data is, which model, JSON."""
+"""What most benchmarks share: where the data is, which model, JSON, and running one apart."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from embeddings import DEFAULT_MODEL
@@ -18,3 +21,10 @@ def data_model_json(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     return parser
+
+
+def run_json(module: str, *args: str) -> object:
+    """Run a benchmark module in a process of its own; its last stdout line as JSON."""
+    command = [sys.executable, "-m", f"benchmarks.{module}", *args, "--json"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(output.splitlines()[-1])
