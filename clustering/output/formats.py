@@ -49,26 +49,28 @@ CONFIDENCE_DECIMALS = 4
 _TITLE_WIDTH = 60
 
 
+def _char_width(char: str) -> int:
+    """Terminal columns of one character: wide East Asian two, marks none, others one."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _width(text: str) -> int:
     """Terminal columns ``text`` takes: wide East Asian characters count two, marks none."""
-    total = 0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return total
+    return len(text) if text.isascii() else sum(map(_char_width, text))
 
 
 def _fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` columns with an ellipsis, then padded to exactly ``width``."""
-    if _width(text) > width:
-        out = ""
-        for char in text:
-            if _width(out + char) > width - 1:
-                break
-            out += char
-        text = out + "…"
-    return text + " " * (width - _width(text))
+    used = _width(text)
+    if used > width:
+        used, kept = 0, 0
+        while used + _char_width(text[kept]) <= width - 1:
+            used += _char_width(text[kept])
+            kept += 1
+        text, used = text[:kept] + "…", used + 1
+    return text + " " * (width - used)
 
 
 def _ordered(articles: pd.DataFrame, stories: list[Story]) -> pd.DataFrame:

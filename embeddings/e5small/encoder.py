@@ -56,13 +56,12 @@ class E5Small:
             means[rows] = _forward(self.weights, [windows[r] for r in rows])
 
         batches = list(_batches([len(w) for w in windows]))
-        with threadpool_limits(1, "blas"):
-            if self.threads > 1 and len(batches) > 1:
-                with ThreadPoolExecutor(self.threads) as pool:
-                    list(pool.map(run, batches))
-            else:
-                for rows in batches:
-                    run(rows)
+        if self.threads > 1 and len(batches) > 1:  # a batch per thread, BLAS on one core each
+            with threadpool_limits(1, "blas"), ThreadPoolExecutor(self.threads) as pool:
+                list(pool.map(run, batches))
+        else:  # one batch: BLAS uses the cores itself
+            for rows in batches:
+                run(rows)
         out = np.zeros((len(texts), self.weights.hidden), dtype=np.float32)
         np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(weights, _F)[:, None])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
