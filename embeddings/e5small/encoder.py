@@ -33,7 +33,7 @@ class E5Small:
     def __init__(self, weights: Weights, threads: int | None = None) -> None:
         self.weights = weights
         self.tokenizer = Tokenizer(weights.vocabulary)
-        self.threads = threads or max(1, len(os.sched_getaffinity(0)))
+        self.threads = threads or _cores()
 
     def encode(self, texts: Sequence[str], prefix: str = "query: ") -> np.ndarray:
         """One unit vector per text.
@@ -66,6 +66,13 @@ class E5Small:
         np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(weights, _F)[:, None])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, _F(1e-6))
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of them where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 @lru_cache(maxsize=2)
