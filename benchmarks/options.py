@@ -14,12 +14,18 @@ from embeddings import DEFAULT_MODEL
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def data_model_json(description: str) -> argparse.ArgumentParser:
-    """A parser with ``--data`` (default ``../shared/data``), ``--model`` and ``--json``."""
+def data_json(description: str) -> argparse.ArgumentParser:
+    """A parser with ``--data`` (default ``../shared/data``) and ``--json``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+    return parser
+
+
+def data_model_json(description: str) -> argparse.ArgumentParser:
+    """A parser with ``--data`` (default ``../shared/data``), ``--model`` and ``--json``."""
+    parser = data_json(description)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="use (default) or e5")
     return parser
 
 

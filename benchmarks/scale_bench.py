@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import data_json
 from clustering import load_articles
 from clustering.evaluation.metrics import score
 from clustering.grouping.clusterer import StoryClusterer
@@ -129,14 +130,12 @@ def run_scale_bench(
 
 def main() -> None:
     """Run the benchmark and print a table (or JSON)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = data_json(__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[1000, 3000, 10_000, 30_000, 100_000]
     )
     parser.add_argument("--one", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     parser.add_argument("--undated", action="store_true", help="Drop the dates first.")
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(run_one(args.data, args.one, args.undated)))

@@ -29,7 +29,6 @@ repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -39,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.options import data_model_json
 from clustering import StoryClusterer, articles_from_records
 from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.compare import COMPARE_MODEL, score_pairs
@@ -196,9 +196,7 @@ def _line(name: str, s: dict[str, float | int]) -> str:
 
 def main() -> None:
     """Cluster the texts, print the pair scores."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="use (default) or e5")
+    parser = data_model_json(__doc__.splitlines()[0])
     parser.add_argument("--cache", action="store_true", help="Use the on-disk vector cache.")
     parser.add_argument(
         "--no-compare", action="store_true", help="Skip the compare-threshold reference."
@@ -206,7 +204,6 @@ def main() -> None:
     parser.add_argument(
         "--second-up-to", type=int, default=SMALL_BATCH, help="as for samestory cluster"
     )
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     if not (args.data / FILE).exists():
         sys.exit(f"benchmark data not found: {args.data / FILE} (give --data)")

@@ -27,7 +27,6 @@ The data is read in place, never copied into the repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import data_model_json
 from clustering import StoryClusterer, articles_from_records, load_articles
 from clustering.evidence.model import shipped_pair_model
 from embeddings import DEFAULT_MODEL, Embedder, make_embedder
@@ -205,12 +205,9 @@ def run_small_batches(
 
 def main() -> None:
     """Draw the batches, cluster each alone, print the scores."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = data_model_json(__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="use (default) or e5")
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     if not (args.data / FILE).exists():
         sys.exit(f"benchmark data not found: {args.data / FILE} (give --data)")

@@ -21,7 +21,6 @@ apart.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import data_json
 from clustering import load_articles
 from clustering.evidence.cascade import embed_heads, head_text
 from clustering.grouping.clusterer import SECOND_MODEL
@@ -176,11 +176,9 @@ def run_store_bench(data: Path, size: int = 100_000, adds: int = 200) -> dict[st
 
 def main() -> None:
     """Fill a store, time single adds, print the summary."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = data_json(__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--adds", type=int, default=200)
-    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
     r = run_store_bench(args.data, args.size, args.adds)
     if args.json:
