@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,18 @@ def og2021(og2021_file: Path):
     articles = load_articles([og2021_file]).articles
     embedder = CachedEmbedder(get_embedder("use"))
     return articles, embed_articles(articles, embedder), embedder
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Talk to 127.0.0.1 directly even where a proxy is configured: no traffic leaves the host."""
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "*")
+
+
+@pytest.fixture(scope="module")
+def feed_server() -> Iterator[str]:
+    """The base URL of a feed server on 127.0.0.1 (``tests/feedserver.py``)."""
+    from tests.feedserver import FeedHandler, serve
+
+    yield from serve(FeedHandler)

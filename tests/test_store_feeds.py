@@ -12,7 +12,7 @@ from clustering.cli import main
 from clustering.store.database import StoreError
 from clustering.store.store import StoryStore
 from tests.fakes import open_fake_store
-from tests.test_feeds import _serve
+from tests.feedserver import serve
 
 ETAG, LAST_MODIFIED = '"v1"', "Fri, 06 Feb 2026 09:30:00 GMT"
 RSS = """<?xml version="1.0" encoding="utf-8"?>
@@ -60,14 +60,12 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """The base URL of the feed server on 127.0.0.1."""
-    yield from _serve(_Handler)
+    yield from serve(_Handler)
 
 
 @pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> None:
+def _setup(monkeypatch: pytest.MonkeyPatch, no_proxy: None) -> None:
     """No proxy for 127.0.0.1, the fake model, and an empty server log."""
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
     monkeypatch.setattr("clustering.cli.store.open_store", open_fake_store)
     FULL.clear()
 
