@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
 
-from clustering import StoryClusterer
+from clustering import StoryClusterer, articles_from_records
 from clustering.store.assign import Assigner
 from embeddings import EmbedderBase
 
@@ -43,3 +44,20 @@ def open_fake_store(path, model, cache, pair_model=None, read_only=False, cache_
     from clustering.store.store import StoryStore
 
     return StoryStore(path, AngleEmbedder(), cosine_assigner(), read_only=read_only)
+
+
+def titled_articles(*rows: tuple[str, str]) -> pd.DataFrame:
+    """Articles from (id, title) pairs; titles start with the word that places them."""
+    return articles_from_records([{"id": i, "title": t} for i, t in rows]).articles
+
+
+def fake_store(path):
+    """A store at ``path`` over :class:`AngleEmbedder` and :func:`cosine_assigner`."""
+    from clustering.store.store import StoryStore
+
+    return StoryStore(path, AngleEmbedder(), cosine_assigner())
+
+
+def assigned(result) -> list[tuple[str, str, str]]:
+    """(id, story, status) of each assignment of an add."""
+    return [(a.id, a.story, a.status) for a in result.assignments]

@@ -16,16 +16,7 @@ import pytest
 from clustering import articles_from_records
 from clustering.store.store import StoreError, StoryStore
 from tests.conftest import ROOT
-from tests.fakes import AngleEmbedder, cosine_assigner
-
-
-def _articles(*rows):
-    """Articles from (id, title) pairs; titles start with the word that places them."""
-    return articles_from_records([{"id": i, "title": t} for i, t in rows]).articles
-
-
-def _store(path):
-    return StoryStore(path, AngleEmbedder(), cosine_assigner())
+from tests.fakes import AngleEmbedder, assigned, cosine_assigner, fake_store, titled_articles
 
 
 def _utc_now() -> pd.Timestamp:
@@ -33,27 +24,23 @@ def _utc_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").tz_localize(None)
 
 
-def _assigned(result):
-    return [(a.id, a.story, a.status) for a in result.assignments]
-
-
 def test_add_assigns_stories_and_readding_changes_nothing(tmp_path):
-    with _store(tmp_path / "s.db") as store:
+    with fake_store(tmp_path / "s.db") as store:
         first = store.add(
-            _articles(
+            titled_articles(
                 ("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz unrelated fire")
             )
         )
-        assert _assigned(first) == [
+        assert assigned(first) == [
             ("1", "st000001", "new"),
             ("2", "st000001", "new"),
             ("3", "st000002", "new"),
         ]
         history = store.history()
-        again = store.add(_articles(("1", "a0 floods north"), ("2", "a0 floods again")))
-        assert _assigned(again) == [("1", "st000001", "duplicate"), ("2", "st000001", "duplicate")]
-        copy = store.add(_articles(("9", "a0 floods north")))
-        assert _assigned(copy) == [("9", "st000001", "duplicate")]
+        again = store.add(titled_articles(("1", "a0 floods north"), ("2", "a0 floods again")))
+        assert assigned(again) == [("1", "st000001", "duplicate"), ("2", "st000001", "duplicate")]
+        copy = store.add(titled_articles(("9", "a0 floods north")))
+        assert assigned(copy) == [("9", "st000001", "duplicate")]
         pd.testing.assert_frame_equal(store.history(), history)
         table = store.articles().set_index("id")
         assert table.loc["9", "story"] == "st000001" and len(table) == 4
@@ -61,24 +48,24 @@ def test_add_assigns_stories_and_readding_changes_nothing(tmp_path):
 
 
 def test_an_outlier_that_gains_a_partner_becomes_a_story(tmp_path):
-    with _store(tmp_path / "s.db") as store:
-        store.add(_articles(("1", "a0 lonely report")))
+    with fake_store(tmp_path / "s.db") as store:
+        store.add(titled_articles(("1", "a0 lonely report")))
         assert store.articles()["outlier"].tolist() == [True]
-        result = store.add(_articles(("2", "a0 second report")))
-        assert _assigned(result) == [("2", "st000001", "joined")]
+        result = store.add(titled_articles(("2", "a0 second report")))
+        assert assigned(result) == [("2", "st000001", "joined")]
         assert store.articles()["outlier"].tolist() == [False, False]
 
 
 def test_one_article_close_to_two_unlinked_stories_joins_one_and_merges_nothing(tmp_path):
-    with _store(tmp_path / "s.db") as store:
-        store.add(_articles(("a", "a0 first story")))
-        store.add(_articles(("b", "a40 second story")))
+    with fake_store(tmp_path / "s.db") as store:
+        store.add(titled_articles(("a", "a0 first story")))
+        store.add(titled_articles(("b", "a40 second story")))
         assert store.articles()["story"].tolist() == ["st000001", "st000002"]
         # c links to a and to b (20 degrees each), but a and b score 0 with each other:
         # a single bridge is no evidence that they are one story.
-        result = store.add(_articles(("c", "a20 bridges both")))
+        result = store.add(titled_articles(("c", "a20 bridges both")))
         assert result.merges == []
-        assert _assigned(result) == [("c", "st000001", "joined")]
+        assert assigned(result) == [("c", "st000001", "joined")]
         assert store.articles()["story"].tolist() == ["st000001", "st000002", "st000001"]
         assert store.history()["event"].tolist() == ["assign"] * 3
 
@@ -87,14 +74,14 @@ def test_an_article_between_two_linked_stories_merges_them_into_the_older(tmp_pa
     def dated(ident, title, day):
         return {"id": ident, "title": title, "published": f"2021-07-0{day}"}
 
-    with _store(tmp_path / "s.db") as store:
+    with fake_store(tmp_path / "s.db") as store:
         # Four days apart: outside the store's 72-hour window, so never compared on adding.
         store.add(articles_from_records([dated("a", "a0 first report", 1)]).articles)
         store.add(articles_from_records([dated("b", "a5 later report", 5)]).articles)
         assert store.articles()["story"].tolist() == ["st000001", "st000002"]
         result = store.add(articles_from_records([dated("c", "a3 in between", 3)]).articles)
         assert result.merges == [("st000002", "st000001")]
-        assert _assigned(result) == [("c", "st000001", "joined")]
+        assert assigned(result) == [("c", "st000001", "joined")]
         assert store.articles()["story"].tolist() == ["st000001"] * 3
         events = store.history()[["event", "article", "story", "other"]].fillna("-")
         assert events.iloc[-2:].values.tolist() == [
@@ -106,8 +93,8 @@ def test_an_article_between_two_linked_stories_merges_them_into_the_older(tmp_pa
 
 
 def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tmp_path):
-    with _store(tmp_path / "s.db") as store:
-        store.add(_articles(("1", "a0 floods north")))
+    with fake_store(tmp_path / "s.db") as store:
+        store.add(titled_articles(("1", "a0 floods north")))
     other = AngleEmbedder()
     other.name = "another@1"
     with pytest.raises(StoreError, match=r"s\.db holds vectors of angle-fake, not another$"):
@@ -115,7 +102,7 @@ def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tm
     upgraded = AngleEmbedder()
     upgraded.name = "angle-fake@2"  # a new release of the model's package
     with StoryStore(tmp_path / "s.db", upgraded, cosine_assigner()) as store:
-        assert _assigned(store.add(_articles(("2", "a0 floods again")))) == [
+        assert assigned(store.add(titled_articles(("2", "a0 floods again")))) == [
             ("2", "st000001", "joined")
         ]
     narrower = AngleEmbedder()
@@ -124,7 +111,7 @@ def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tm
         StoryStore(tmp_path / "s.db", narrower, cosine_assigner()) as store,
         pytest.raises(StoreError, match=r"s\.db holds vectors of dimension 64, not 32$"),
     ):
-        store.add(_articles(("3", "a0 floods later")))
+        store.add(titled_articles(("3", "a0 floods later")))
 
 
 _WRITER = """
@@ -163,8 +150,8 @@ def _writer(tmp_path, prefix, count, pause_after=0):
 
 @pytest.mark.slow  # starts a writer process
 def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
-    with _store(tmp_path / "s.db") as store:
-        store.add(_articles(("kept", "a0 before the crash")))
+    with fake_store(tmp_path / "s.db") as store:
+        store.add(titled_articles(("kept", "a0 before the crash")))
     writer = _writer(tmp_path, "x", 40, pause_after=25)
     assert writer.stdout.readline().strip() == "inside"
     writer.send_signal(signal.SIGKILL)
@@ -172,21 +159,21 @@ def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
     connection = sqlite3.connect(tmp_path / "s.db")
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     connection.close()
-    with _store(tmp_path / "s.db") as store:
+    with fake_store(tmp_path / "s.db") as store:
         assert store.articles()["id"].tolist() == ["kept"]
         assert len(store.history()) == 1
-        result = store.add(_articles(("after", "a0 after the crash")))
-        assert _assigned(result) == [("after", "st000001", "joined")]
+        result = store.add(titled_articles(("after", "a0 after the crash")))
+        assert assigned(result) == [("after", "st000001", "joined")]
 
 
 @pytest.mark.slow  # starts two writer processes
 def test_two_writers_at_once_lose_nothing(tmp_path):
-    _store(tmp_path / "s.db").close()
+    fake_store(tmp_path / "s.db").close()
     writers = [_writer(tmp_path, prefix, 60) for prefix in ("p", "q")]
     outputs = [w.communicate(timeout=120)[0] for w in writers]
     assert [w.returncode for w in writers] == [0, 0]
     assert outputs == ["done\n", "done\n"]
-    with _store(tmp_path / "s.db") as store:
+    with fake_store(tmp_path / "s.db") as store:
         ids = store.articles()["id"].tolist()
     assert sorted(ids) == sorted([f"p{i}" for i in range(60)] + [f"q{i}" for i in range(60)])
     connection = sqlite3.connect(tmp_path / "s.db")
@@ -200,10 +187,10 @@ def test_order_of_publication_is_used_for_the_time_window(tmp_path):
         {"id": "1", "title": "a0 early", "published": "2021-07-01"},
         {"id": "2", "title": "a0 much later", "published": "2021-09-01"},
     ]
-    with _store(tmp_path / "s.db") as store:
+    with fake_store(tmp_path / "s.db") as store:
         store.add(articles_from_records(rows[:1]).articles)
         result = store.add(articles_from_records(rows[1:]).articles)
-    assert _assigned(result) == [("2", "st000002", "new")]
+    assert assigned(result) == [("2", "st000002", "new")]
 
 
 def test_cli_add_stories_export(runner, tmp_path):
@@ -330,7 +317,7 @@ def test_stories_since_keeps_recent_stories(runner, tmp_path):
         {"id": "new", "title": "zz new fires", "published": "2021-08-01"},
     ]
     db = tmp_path / "s.db"
-    with _store(db) as store:
+    with fake_store(db) as store:
         store.add(articles_from_records(rows).articles)
         _, recent = store.stories(pd.Timestamp("2021-07-15"))
     assert [s.members for s in recent] == [("new",)]
@@ -391,7 +378,7 @@ def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
     ]
     with StoryStore(tmp_path / "s.db", get_embedder("use")) as store:
         for n, title in enumerate(titles):
-            store.add(_articles((f"a{n}", title)))
+            store.add(titled_articles((f"a{n}", title)))
     e5 = get_embedder("e5")
     kept = (
         sqlite3.connect(tmp_path / "s.db").execute("SELECT model, vector FROM vectors").fetchall()
@@ -435,290 +422,39 @@ def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_avera
     assert (plan.status, plan.targets, plan.merges) == (["joined"] * 2, {0: "st000001"}, [])
 
 
-def _named_use():
-    """The fake model under the name of the default one: the CLI opens its stores unloaded."""
-    from embeddings import get_embedder
-
-    fake = AngleEmbedder()
-    fake.name = get_embedder("use").name
-    return fake
-
-
-def _filled_store(path, embedder=None):
-    """A store of three articles in two stories, made with the fake model."""
-    with StoryStore(path, embedder or AngleEmbedder(), cosine_assigner()) as store:
-        store.add(
-            _articles(("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz other fire"))
-        )
-
-
-def _cli(runner, *args):
-    from clustering.cli import main
-
-    return runner.invoke(main, [str(a) for a in args])
-
-
-@pytest.mark.parametrize("command", ["stories", "export"])
-def test_reading_a_missing_store_creates_nothing(runner, tmp_path, command):
-    typo = tmp_path / "sotre.db"
-    result = _cli(runner, command, "--store", typo)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {typo}: no such story store\n")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_readers_do_not_wait_for_a_writer(runner, tmp_path):
-    db = tmp_path / "s.db"
-    _filled_store(db)
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO history (at, event, story) VALUES ('now', 'x', 'st000001')")
-    started = time.monotonic()
-    exported = _cli(runner, "export", "--store", db)
-    listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
-    reported = _cli(runner, "report", "--store", db, "-o", tmp_path / "r.html")
-    with StoryStore(db, AngleEmbedder(), read_only=True) as store:
-        assert len(store.history()) == 3  # the writer's uncommitted row is not seen
-        with pytest.raises(StoreError, match=r"s\.db: opened read-only, so nothing can be added$"):
-            store.add(_articles(("4", "a0 more floods")))
-    assert time.monotonic() - started < 20
-    writer.execute("ROLLBACK")
-    assert (exported.exit_code, listed.exit_code, reported.exit_code) == (0, 0, 0), (
-        exported.output + listed.output + reported.output
-    )
-    assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == ["1", "2", "3"]
-    assert len(listed.stdout.splitlines()) == 3
-    (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
-    added = _cli(runner, "add", "--store", db, tmp_path / "new.txt")
-    assert (added.exit_code, added.stderr) == (
-        2,
-        f"Error: {db} holds vectors of angle-fake, a model samestory cannot make by name: "
-        "add to it from Python with that embedder\n",
-    )
-
-
-def _without_write_access(args, cwd):
-    """Run the CLI in a process that may not write what it does not own for writing."""
-    import os
-    import shutil
-
-    command = [sys.executable, "-m", "clustering.cli", *map(str, args)]
-    if os.geteuid() == 0:  # root writes anywhere unless it drops the capability
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
-
-
-@pytest.mark.slow  # starts the CLI in processes of their own
-def test_a_store_in_a_read_only_folder_is_read_and_refuses_add_in_one_line(tmp_path):
-    from embeddings import get_embedder
-
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    # The real model's vectors: export computes each article's confidence with its evidence.
-    _filled_store(folder / "s.db", get_embedder("use"))
-    (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
-    (folder / "s.db").chmod(0o444)
-    folder.chmod(0o555)
-    try:
-        exported = _without_write_access(["export", "--store", "s.db"], folder)
-        added = _without_write_access(
-            ["add", "--store", "s.db", "--no-cache", tmp_path / "new.txt"], folder
-        )
-    finally:
-        folder.chmod(0o755)
-    assert exported.returncode == 0, exported.stderr
-    assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == ["1", "2", "3"]
-    assert added.returncode == 2
-    assert added.stderr == (
-        "Error: s.db: the store cannot be written (a read-only file or folder) "
-        "(attempt to write a readonly database)\n"
-    )
-    assert sorted(p.name for p in folder.iterdir()) == ["s.db"]
-
-
-def _damaged(path):
-    _filled_store(path)
-    data = bytearray(path.read_bytes())
-    data[4096:8192] = b"\xff" * 4096  # the second page: a table's b-tree
-    path.write_bytes(bytes(data))
-
-
-def _not_a_store(path):
-    connection = sqlite3.connect(path)
-    connection.execute("CREATE TABLE vectors (model TEXT)")
-    connection.close()
-
-
-@pytest.mark.parametrize(
-    "make, problem",
-    [
-        (
-            lambda p: p.write_text("id,title\n1,floods\n"),
-            "not a SQLite database (file is not a database)",
-        ),
-        (_damaged, "the store is damaged (database disk image is malformed)"),
-        (_not_a_store, "a SQLite database, but not a story store"),
-    ],
-    ids=["text", "damaged", "other-database"],
-)
-@pytest.mark.parametrize("command", ["add", "stories", "export"])
-def test_an_unusable_store_file_gets_one_line(runner, tmp_path, make, problem, command):
-    db = tmp_path / "s.db"
-    make(db)
-    before = db.read_bytes()
-    (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
-    extra = [tmp_path / "new.txt", "--no-cache"] if command == "add" else []
-    result = _cli(runner, command, "--store", db, *extra)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {db}: {problem}\n")
-    assert db.read_bytes() == before
-
-
-def test_a_store_that_stays_locked_gets_one_line(runner, tmp_path, monkeypatch):
-    from clustering.store import database
-
-    db = tmp_path / "s.db"
-    _filled_store(db, _named_use())
-    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.2)
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(StoreError) as raised:
-            StoryStore(db, _named_use())
-        (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
-        result = _cli(runner, "add", "--store", db, tmp_path / "new.txt")
-    finally:
-        writer.execute("ROLLBACK")
-    message = f"{db}: the store stays locked by another process (database is locked)"
-    assert str(raised.value) == message
-    assert (result.exit_code, result.stderr) == (2, f"Error: {message}\n")
-
-
-def _version_0_store(path):
-    """A store as samestory wrote it before schema versions: the model with its version."""
-    from clustering.store.database import MIGRATIONS
-
-    connection = sqlite3.connect(path)
-    MIGRATIONS[0](connection)
-    connection.executescript(
-        "INSERT INTO meta VALUES ('model', 'angle-fake@1'), ('next_story', '2');"
-        "INSERT INTO stories VALUES ('st000001', '2021-07-01T00:00:00', NULL);"
-        "INSERT INTO history (at, event, article, story) "
-        "VALUES ('2021-07-01T00:00:00', 'assign', '1', 'st000001');"
-    )
-    vector = AngleEmbedder().encode(["a0 floods north"])[0].tobytes()
-    connection.execute(
-        "INSERT INTO articles (id, digest, title, text, first_seen, story, vector) "
-        "VALUES ('1', x'00', 'a0 floods north', '', '2021-07-01T00:00:00', 'st000001', ?)",
-        (vector,),
-    )
-    connection.commit()
-    connection.close()
-
-
-def test_a_store_of_an_older_schema_is_read_as_is_and_migrated_for_writing(tmp_path):
-    from clustering.store.database import SCHEMA_VERSION
-
-    db = tmp_path / "s.db"
-    _version_0_store(db)
-
-    def version_and_meta():
-        connection = sqlite3.connect(db)
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        found = dict(connection.execute("SELECT key, value FROM meta WHERE key != 'next_story'"))
-        connection.close()
-        return version, found
-
-    with StoryStore(db, AngleEmbedder(), read_only=True) as store:
-        assert store.articles()["id"].tolist() == ["1"]
-    assert version_and_meta() == (0, {"model": "angle-fake@1"})
-    with _store(db) as store:
-        assert version_and_meta() == (SCHEMA_VERSION, {"model": "angle-fake", "dimension": "64"})
-        result = store.add(_articles(("2", "a0 floods again")))
-    assert _assigned(result) == [("2", "st000001", "joined")]
-
-
-@pytest.mark.parametrize("read_only", [False, True])
-def test_a_store_of_a_newer_schema_is_refused_in_one_line(tmp_path, read_only):
-    from clustering.store.database import SCHEMA_VERSION
-
-    db = tmp_path / "s.db"
-    _filled_store(db)
-    connection = sqlite3.connect(db)
-    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
-    connection.close()
-    with pytest.raises(StoreError) as raised:
-        StoryStore(db, AngleEmbedder(), read_only=read_only)
-    assert str(raised.value) == (
-        f"{db}: made by a newer samestory (store version {SCHEMA_VERSION + 1}, this one knows "
-        f"up to {SCHEMA_VERSION}): upgrade samestory"
-    )
-
-
-def test_a_model_that_cannot_load_creates_no_store(runner, tmp_path, monkeypatch):
-    from embeddings import EmbedderError
-    from embeddings.sentence_transformers import SentenceTransformerEmbedder
-
-    def missing(self):
-        raise EmbedderError(f"cannot load sentence-transformers model {self.model!r} offline")
-
-    monkeypatch.setattr(SentenceTransformerEmbedder, "_load", missing)
-    (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
-    db = tmp_path / "s.db"
-    result = _cli(runner, "add", "--store", db, "--model", "usee", tmp_path / "new.txt")
-    assert result.exit_code == 2
-    assert result.stderr == "Error: cannot load sentence-transformers model 'usee' offline\n"
-    assert not db.exists()
-
-
-def test_the_store_embeds_with_its_own_model(runner, tmp_path):
-    db = tmp_path / "s.db"
-    (tmp_path / "one.txt").write_text("Floods hit the northern province after days of rain.")
-    (tmp_path / "two.txt").write_text("Floods in the northern province after heavy rain.")
-    made = _cli(runner, "add", "--store", db, "--model", "e5", tmp_path / "one.txt")
-    assert made.exit_code == 0, made.output
-    added = _cli(runner, "add", "--store", db, tmp_path / "two.txt")  # no --model: the store's
-    assert (added.exit_code, added.stdout) == (0, "two.txt\tst000001\tjoined\n"), added.output
-    refused = _cli(runner, "add", "--store", db, "--model", "use", tmp_path / "two.txt")
-    assert (refused.exit_code, refused.stderr) == (
-        2,
-        f"Error: {db} holds vectors of multilingual-e5-small-q4, not use-multilingual-v3: "
-        "leave the model out to use the store's\n",
-    )
-    listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
-    assert listed.exit_code == 0, listed.output
-    assert [json.loads(line)["story"] for line in listed.stdout.splitlines()] == ["st000001"] * 2
-
-
 def test_a_corrected_article_keeps_its_id_and_story(tmp_path):
-    with _store(tmp_path / "s.db") as store:
-        store.add(_articles(("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz fire")))
-        store.add(_articles(("9", "a0 floods north")))  # a copy of 1
-        corrected = store.add(
-            _articles(("1", "a1 floods north, 12 dead"), ("2", "a0 floods again"))
+    with fake_store(tmp_path / "s.db") as store:
+        store.add(
+            titled_articles(("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz fire"))
         )
-        assert _assigned(corrected) == [
+        store.add(titled_articles(("9", "a0 floods north")))  # a copy of 1
+        corrected = store.add(
+            titled_articles(("1", "a1 floods north, 12 dead"), ("2", "a0 floods again"))
+        )
+        assert assigned(corrected) == [
             ("1", "st000001", "updated"),
             ("2", "st000001", "duplicate"),
         ]
-        again = store.add(_articles(("1", "a1 floods north, 12 dead")))
-        assert _assigned(again) == [("1", "st000001", "duplicate")]
+        again = store.add(titled_articles(("1", "a1 floods north, 12 dead")))
+        assert assigned(again) == [("1", "st000001", "duplicate")]
         table = store.articles().set_index("id")
         assert table.loc[["1", "9"], "title"].tolist() == ["a1 floods north, 12 dead"] * 2
         events = store.history()[["event", "article", "story"]].values.tolist()
         assert events[-1] == ["update", "1", "st000001"] and len(events) == 4
         # The copy's id sent again with the old text: that text is no longer stored.
-        uncopied = store.add(_articles(("9", "a0 floods north")))
-        assert _assigned(uncopied) == [("9", "st000001", "joined")]
+        uncopied = store.add(titled_articles(("9", "a0 floods north")))
+        assert assigned(uncopied) == [("9", "st000001", "joined")]
         # Within one batch, the last version of an id counts.
-        versions = [_articles(("4", "zz unrelated")), _articles(("4", "a0 floods later"))]
+        versions = [
+            titled_articles(("4", "zz unrelated")),
+            titled_articles(("4", "a0 floods later")),
+        ]
         twice = store.add(pd.concat(versions, ignore_index=True))
-        assert _assigned(twice) == [("4", "st000001", "duplicate"), ("4", "st000001", "joined")]
+        assert assigned(twice) == [("4", "st000001", "duplicate"), ("4", "st000001", "joined")]
         table = store.articles().set_index("id")
         assert table.loc["4", "title"] == "a0 floods later"
         assert table.loc["9", "title"] == "a0 floods north"
         assert sorted(table.index) == ["1", "2", "3", "4", "9"]
         # A correction moves the article in the index too: new articles meet its new vector.
-        near = store.add(_articles(("5", "a1 more floods")))
-        assert _assigned(near) == [("5", "st000001", "joined")]
+        near = store.add(titled_articles(("5", "a1 more floods")))
+        assert assigned(near) == [("5", "st000001", "joined")]
