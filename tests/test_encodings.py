@@ -15,7 +15,7 @@ from clustering import load_articles
 from clustering.reading.cleaning import clean_text
 from clustering.reading.decoding import DecodeError, decode_bytes, is_binary
 from clustering.reading.feeds import read_feed
-from tests.test_feeds import _serve
+from tests.feedserver import serve
 
 FRENCH = (
     "Le président de l’Azerbaïdjan, Ilham Aliyev, a rencontré vendredi une délégation "
@@ -152,13 +152,11 @@ def koi8_feed() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             """Keep the test output quiet."""
 
-    for url in _serve(Handler):
+    for url in serve(Handler):
         yield f"{url}/feed.rss"
 
 
-def test_a_feed_follows_its_http_content_type(koi8_feed, monkeypatch):
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
+def test_a_feed_follows_its_http_content_type(koi8_feed, no_proxy):
     [article] = read_feed(koi8_feed)
     assert (article.title, article.source) == (RUSSIAN, "Лента")
 
