@@ -8,13 +8,23 @@ import pytest
 
 from clustering.evidence.distances import second_order_distance
 from clustering.evidence.features import gap_features, hours_of
-from clustering.evidence.lexical import shared_entities, skeleton, strip_source, word_prefixes
+from clustering.evidence.lexical import (
+    entity_words,
+    name_skeletons,
+    shared_entities,
+    skeleton,
+    strip_source,
+    word_prefixes,
+)
 from clustering.evidence.model import FEATURES, PairModel, shipped_pair_model
 
 
 @pytest.mark.parametrize(
     "words",
-    [("Nasirzadeh", "Nasirzadə", "ناصرزاده", "Насирзаде"), ("Qalibaf", "Ghalibaf", "قالیباف")],
+    [
+        ("Nasirzadeh", "Nasirzadə", "ناصرزاده", "Насирзаде", "नासिरज़ादे", "ნასირზადე"),
+        ("Qalibaf", "Ghalibaf", "قالیباف", "क़ालिबाफ़", "Ղալիբաֆ"),
+    ],
 )
 def test_skeletons_agree_across_scripts(words):
     keys = {skeleton(word)[:5] for word in words}
@@ -26,6 +36,23 @@ def test_shared_entities_across_scripts():
     second = "علیاف وزیر دفاع ایران عزیز ناصرزاده را در باکو پذیرفت"
     assert shared_entities(first, second) == [("Nasirzadeh", "ناصرزاده")]
     assert shared_entities("the minister met the press", "the minister met the press") == []
+
+
+def test_names_in_scripts_without_capitals():
+    # Devanagari and Georgian have no capitals to go by: every word may be a name. A
+    # Devanagari word keeps its vowel signs (re's \w would cut it at each one).
+    assert entity_words("अलीयेव ने नासिरज़ादे से मुलाक़ात की") == [
+        "अलीयेव",
+        "ने",
+        "नासिरज़ादे",
+        "से",
+        "मुलाक़ात",
+        "की",
+    ]
+    assert entity_words("ალიევმა ნასირზადე მიიღო") == ["ალიევმა", "ნასირზადე", "მიიღო"]
+    assert entity_words("Алієв прийняв Насірзаде в Баку") == ["Насірзаде", "Баку"]
+    assert name_skeletons("अज़ीज़ नासिरज़ादे") == ["nsrzd"]
+    assert word_prefixes("नासिरज़ादे से मिले") == ["nasi", "se", "mile"]
 
 
 def test_strip_source_and_prefixes():

@@ -8,10 +8,12 @@ vowels: Nasirzadeh, Nasirzadə and ناصرزاده all reduce to "nsrzd…".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache, partial
 
 import numpy as np
+import regex
 from anyascii import anyascii
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -19,7 +21,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from clustering.evidence.background import shipped_background
 from clustering.evidence.tfidf import TokenIds, row_cosine, tfidf_rows
 
-_WORD = re.compile(r"\w+")
+#: A word: letters and digits with the marks inside them (Devanagari vowel signs, Arabic
+#: harakat), which ``re``'s ``\w`` would cut the word at.
+_WORD = regex.compile(r"\w+")
 _SOURCE_SEPARATOR = re.compile(r"\s+[|\-–—]\s+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _DIGRAPHS = (
@@ -36,7 +40,21 @@ _CONSONANT_MAP = str.maketrans({"q": "k", "c": "k", "v": "f", "w": "f", "x": "k"
 _VOWELS = re.compile(r"[aeiouy]")
 #: Skeletons shorter than this are too common to call a match.
 MIN_SKELETON = 4
-_UNCASED_SCRIPT = re.compile(r"[\u0590-\u08ff]")
+#: Scripts that capitalise names; in every other script any word may be one.
+CAPITALISING_SCRIPTS = frozenset({"LATIN", "GREEK", "CYRILLIC", "ARMENIAN"})
+#: Devanagari letters with a nukta, which NFC leaves as two code points (composition
+#: exclusions), as the one letter anyascii romanises (ज + ़ → ज़ → "z", not "j").
+_NUKTA = {
+    "\u0915\u093c": "\u0958",
+    "\u0916\u093c": "\u0959",
+    "\u0917\u093c": "\u095a",
+    "\u091c\u093c": "\u095b",
+    "\u0921\u093c": "\u095c",
+    "\u0922\u093c": "\u095d",
+    "\u092b\u093c": "\u095e",
+    "\u092f\u093c": "\u095f",
+}
+_NUKTA_PAIR = re.compile("|".join(_NUKTA))
 
 
 def strip_source(title: str) -> str:
@@ -49,7 +67,8 @@ def strip_source(title: str) -> str:
 
 def romanize(word: str) -> str:
     """A word in lower-case ASCII letters and digits."""
-    return _NOT_ALNUM.sub("", anyascii(word).lower())
+    composed = _NUKTA_PAIR.sub(lambda pair: _NUKTA[pair.group()], word)
+    return _NOT_ALNUM.sub("", anyascii(composed).lower())
 
 
 def word_prefixes(text: str, length: int = 4) -> list[str]:
@@ -120,12 +139,22 @@ def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
     return row_cosine(prefix_vectors(texts))
 
 
+@cache
+def capitalises_names(letter: str) -> bool:
+    """Whether ``letter``'s script writes names with a capital (Latin, Cyrillic, ...)."""
+    return unicodedata.name(letter, "").split(" ", 1)[0] in CAPITALISING_SCRIPTS
+
+
 def entity_words(text: str) -> list[str]:
-    """Words that look like names: capitalised in cased scripts, any word in Arabic script."""
+    """Words that look like names.
+
+    In scripts that capitalise names, capitalised words; in the others (Arabic, Hebrew,
+    Devanagari, Georgian, Chinese, ...), which have no capitals to go by, every word.
+    """
     words = []
     for index, word in enumerate(_WORD.findall(text)):
         if (
-            _UNCASED_SCRIPT.match(word)
+            (word[0].isalpha() and not capitalises_names(word[0]))
             or (word[0].isupper() and index > 0)
             or (word[0].isupper() and len(word) > 1 and not word[1:].islower())
         ):
