@@ -192,17 +192,46 @@ def test_calibrated_path_groups_one_story_told_three_times():
     assert [(s.size, s.outlier) for s in clusterer.stories_] == [(3, False)]
 
 
-def test_four_unrelated_headlines_of_one_moment_are_four_outliers():
-    """A small batch: each pair's own evidence decides, nothing from the batch merges them."""
-    titles = [
+_FOUR_UNRELATED = {
+    "en": [
         "Strong earthquake shakes eastern Turkey, buildings damaged",
         "Greek ferry workers strike, ports paralysed",
         "Central bank raises interest rates by half a point",
         "Champions League: Barcelona beat Inter 3-1",
-    ]
+    ],
+    "hi": [
+        "पूर्वी तुर्की में तेज़ भूकंप, कई इमारतें क्षतिग्रस्त",
+        "यूनान में नौका कर्मचारियों की हड़ताल, बंदरगाह ठप",
+        "केंद्रीय बैंक ने ब्याज दरें आधा प्रतिशत बढ़ाईं",
+        "चैंपियंस लीग: बार्सिलोना ने इंटर को 3-1 से हराया",
+    ],
+    "hy": [
+        "Ուժեղ երկրաշարժ Թուրքիայի արևելքում, շենքեր են վնասվել",
+        "Հունաստանում լաստանավերի աշխատողները գործադուլ են անում, նավահանգիստները կաթվածահար են",
+        "Կենտրոնական բանկը տոկոսադրույքը բարձրացրել է կես կետով",
+        "Չեմպիոնների լիգա. Բարսելոնան 3-1 հաշվով հաղթեց Ինտերին",
+    ],
+    "ka": [
+        "ძლიერმა მიწისძვრამ აღმოსავლეთ თურქეთი შეარყია, შენობები დაზიანდა",
+        "საბერძნეთში ბორნების მუშაკები გაიფიცნენ, პორტები პარალიზებულია",
+        "ცენტრალურმა ბანკმა საპროცენტო განაკვეთი ნახევარი პუნქტით გაზარდა",
+        "ჩემპიონთა ლიგა: ბარსელონამ ინტერს 3-1 მოუგო",
+    ],
+}
+_NO_MEAN = pytest.mark.xfail(
+    strict=True,
+    reason="issue 11, not reached: e5 has no language mean for Armenian, and there its "
+    "cosine between unrelated headlines runs near 0.6, so the earthquake and the ferry "
+    "strike share a story (P 0.68; Georgian stays just under 0.5, at 0.47)",
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "ka", pytest.param("hy", marks=_NO_MEAN)])
+def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
+    """A small batch: each pair's own evidence decides, nothing from the batch merges them."""
     records = [
-        {"id": str(i), "title": t, "published": "2021-07-01T12:00:00", "lang": "en"}
-        for i, t in enumerate(titles)
+        {"id": str(i), "title": t, "published": "2021-07-01T12:00:00", "lang": lang}
+        for i, t in enumerate(_FOUR_UNRELATED[lang])
     ]
     clusterer = StoryClusterer().fit(articles_from_records(records).articles)
     assert [(s.members, s.outlier) for s in clusterer.stories_] == [
