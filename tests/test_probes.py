@@ -51,7 +51,7 @@ def test_no_story_joins_the_two_dated_events_months_apart(stories_with_dates):
 @pytest.mark.xfail(
     strict=True,
     reason="issue 11, not reached: in the probe languages, which USE does not cover and "
-    "e5 has no language mean for, P between reports of two events in one language (mean "
+    "the dev data has no text in, P between reports of two events in one language (mean "
     "0.85) is above P between reports of one event in two languages (mean 0.53; of two "
     "events in two languages 0.38), so the probes group by language as much as by event, "
     "and the undated Aliyev-Raisi reports join the other two events",
