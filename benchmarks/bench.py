@@ -45,6 +45,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from benchmarks.newsroom import newsroom_lines
 from benchmarks.options import ROOT, run_json
+from benchmarks.semeval_ceiling import ceiling_lines, run_ceiling
 from clustering import StoryClusterer, load_articles
 from clustering.evaluation.metrics import score
 from embeddings import get_embedder
@@ -131,31 +132,6 @@ def semeval_lines(data: Path) -> list[str]:
         f"| same_story_probability | {result['probability_pairs']} "
         f"| {result['probability_pearson']:.3f} | {result['cross_pairs']} "
         f"| {result['probability_pearson_cross']:.3f} | {result['probability_seconds']:.0f} |",
-        "",
-    ]
-
-
-def ceiling_lines(data: Path) -> list[str]:
-    """How far any model over the bundled models' evidence gets on the SemEval pairs."""
-    from benchmarks.semeval_ceiling import run_ceiling
-
-    rows = run_ceiling(data)
-    return [
-        "### A ceiling: every feature, three learners, 5-fold CV (`benchmarks/semeval_ceiling.py`)",
-        "",
-        "Held-out Pearson with −Overall of models fitted on the SemEval dev pairs over the",
-        "shipped bodies model's features, `compare`'s e5 cosines, sentence alignment, names",
-        "over the whole texts, shared numbers and (last rows) the 384 products of the whole-text",
-        "e5 vectors (vector cache on). Pair F1: Overall ≤ 1.5 same, ≥ 3 different, at the best",
-        "threshold chosen after the fact.",
-        "",
-        "| features | learner | Pearson | Pearson (cross-lingual) | pair F1 |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {r['features']} | {r['learner']} | {r['pearson']:.3f} | "
-            f"{r['pearson_cross']:.3f} | {r['pair_f1']:.3f} |"
-            for r in rows
-        ),
         "",
     ]
 
@@ -477,7 +453,7 @@ def main() -> None:
     report += e5_engine_lines(args.data)
     if not args.skip_semeval:
         report += semeval_lines(args.data)
-        report += ceiling_lines(args.data)
+        report += ceiling_lines(run_ceiling(args.data))
     if not args.skip_regimes:
         report += regime_lines(args.data)
         report += language_lines(args.data)
