@@ -19,7 +19,7 @@ from clustering.cli import main
 from clustering.reading import webpage
 from clustering.reading.loaders import load_articles
 from tests.fakes import open_fake_store
-from tests.feedserver import serve
+from tests.feedserver import feed_error, serve
 
 ITEMS = [
     f"<item><title>z{i} Entry {i} about the Geneva talks</title>"
@@ -331,3 +331,9 @@ def test_a_page_over_the_extraction_limit_is_read_plainly_with_a_warning(
         f"Warning: big.html: page of {len(PAGE.format(title='Talks', body=body)):,} characters "
         "read without boilerplate removal (pages over 1,000 are not given to trafilatura)"
     ]
+
+
+def test_a_url_with_a_password_is_refused_before_any_request():
+    url = "http://user:s3cret@127.0.0.1:9/feed"
+    message = "invalid URL (a user name or password in a URL is not supported)"
+    assert feed_error(url) == f"{url}: {message}"  # the source as given, and only there
