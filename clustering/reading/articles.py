@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from clustering.errors import InputError
-from clustering.reading.cleaning import clean_text, normalize_text
+from clustering.reading.cleaning import clean_text, is_invisible, normalize_text
 from clustering.reading.dates import DateError, leading_date, parse_date
 from clustering.reading.language import detect_language, normalize_lang
 from clustering.reading.limits import DEFAULT_MAX_ARTICLE_BYTES, cut_to_bytes
@@ -112,6 +112,7 @@ def prepare(raw: RawArticle, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> dict
             published, text = leading_date(text, lang)
     except DateError as exc:
         raise raw.error(str(exc)) from exc
+    title, text = ("" if is_invisible(title) else title), ("" if is_invisible(text) else text)
     if not title and text:
         title, text = split_title(text)
     elif title and (text == title or text.startswith(title + "\n")):

@@ -152,6 +152,18 @@ def _controls() -> dict[int, None]:
 _CONTROLS = _controls()
 
 
+#: Letters and symbols that show nothing: Hangul fillers and the blank Braille pattern.
+_BLANK_GRAPHICS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: Categories of characters that show nothing by themselves: controls, formats (joiners),
+#: separators and combining marks (variation selectors, the grapheme joiner).
+_UNSEEN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_invisible(text: str) -> bool:
+    """True when ``text`` shows nothing: only spaces, joiners, marks and blank fillers."""
+    return all(char in _BLANK_GRAPHICS or unicodedata.category(char) in _UNSEEN for char in text)
+
+
 def normalize_text(text: str) -> str:
     """Mojibake repaired, NFC, no control characters, spaces folded, at most one blank line."""
     text = unicodedata.normalize("NFC", ftfy.fix_encoding(text))

@@ -11,9 +11,14 @@ that cannot be read raises :class:`InputError` naming the source, with one of th
   ``timed out after T s`` (the whole fetch: a server that drips bytes is cut off too),
   ``TLS error (…)`` or the system's own wording for other network errors;
 - ``HTTP CODE PHRASE`` for an HTTP error status, e.g. ``HTTP 404 Not Found``;
-- ``redirected to URL (only http and https are followed)``;
+- ``redirected to URL (only http and https are followed)``, ``redirected to URL (a URL
+  with a user name or password is not followed)`` (no message shows a user name or password);
 - ``feed larger than N bytes`` (the fetcher's ``max_bytes``, counted after gzip decoding),
   ``corrupt gzip content (…)``, ``unsupported Content-Encoding 'NAME'``;
+- ``feed cut short (N of M bytes)`` for a body shorter than its ``Content-Length``,
+  ``feed cut short (the transfer stopped after N bytes)`` for a chunked one, and
+  ``feed cut short (no closing </NAME>)`` for a document (fetched or a file) that ends
+  before its root element does: a feed is read whole or not at all;
 - ``invalid URL (…)``, ``no such file or directory``, ``cannot read file (…)``;
 - ``not a feed (empty)``, ``not a feed (an HTML page)``, ``not a feed (root element <NAME>)``
   or ``not a feed`` for content that is no RSS or Atom document;
@@ -25,7 +30,9 @@ that cannot be read raises :class:`InputError` naming the source, with one of th
 
 Feedparser flags many harmless irregularities (a wrong Content-Type, an encoding that
 differs from the declared one, an undefined entity such as ``&nbsp;``): a feed whose entries
-it could still read is accepted.
+it could still read is accepted. A declaration of UTF-16 or UTF-32 over bytes without a BOM
+that read as ASCII (so they cannot be UTF-16) is ignored, as for any declared charset the
+bytes do not fit: they are decoded as :mod:`~clustering.reading.decoding` guesses.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import feedparser
 
 from clustering.errors import InputError
 from clustering.reading.articles import RawArticle
+from clustering.reading.decoding import DecodeError, decode_bytes
 from clustering.reading.fetch import Fetcher, one_line
 from clustering.reading.records import read_bytes
 
@@ -55,6 +63,14 @@ _ROOT = re.compile(
     rb"<([A-Za-z_][\w.:-]*)",
     re.IGNORECASE | re.DOTALL,
 )
+#: An XML declaration of UTF-16 or UTF-32 that is itself read as ASCII (no BOM, no NULs).
+_WIDE_DECLARATION = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']\s*(?:utf|ucs)-?(?:16|32|2|4)",
+    re.IGNORECASE,
+)
+_DECLARED_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'])[^\"']*", re.IGNORECASE)
+#: The XML parser's complaints about a document that ends too early.
+_CUT_SHORT = {"no element found", "unclosed token", "unclosed CDATA section", "partial character"}
 
 
 def is_url(source: str) -> bool:
@@ -93,12 +109,15 @@ def read_feed(source: str | os.PathLike[str], fetcher: Fetcher | None = None) ->
 
 
 def _entries(name: str, data: bytes, headers: Mapping[str, str]) -> list[RawArticle]:
+    data = _without_false_wide_declaration(data)
     try:
         parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers))
     except (ValueError, LookupError) as exc:  # e.g. an encoding name with a NUL byte in it
         raise InputError(name, f"cannot decode feed ({one_line(exc)})") from exc
     if not parsed.entries:
         raise InputError(name, _no_entries_reason(data, parsed))
+    if (why := _cut_short(data, parsed)) is not None:
+        raise InputError(name, f"feed cut short ({why})")
     feed = parsed.feed
     return [
         _article(name, number, entry, feed.get("title") or None, feed.get("language"))
@@ -111,6 +130,40 @@ def _read_file(name: str) -> bytes:
     if not path.exists():
         raise InputError(name, "no such file or directory")
     return read_bytes(path)
+
+
+def _without_false_wide_declaration(data: bytes) -> bytes:
+    """``data`` re-encoded as declared UTF-8, when it declares UTF-16/32 over ASCII-like bytes.
+
+    Feedparser trusts such a declaration and reads garbage; the bytes are decoded instead as
+    for any document whose declared charset does not fit them.
+    """
+    if not _WIDE_DECLARATION.match(data):
+        return data
+    try:
+        text = decode_bytes(data)[0]
+    except DecodeError:
+        return data
+    return _DECLARED_ENCODING.sub(r"\g<1>utf-8", text, count=1).encode("utf-8")
+
+
+def _cut_short(data: bytes, parsed: Mapping[str, object]) -> str | None:
+    """Why the document looks cut short (it ends before its root element closes), or None.
+
+    The bytes are looked at directly when the root element can be found in them (an
+    undefined entity earlier on hides a missing end from the XML parser); else the XML
+    parser's own complaint about the end of the document is taken.
+    """
+    root = _ROOT.match(data[:65536])
+    if root is not None:
+        name = root.group(1)
+        closing = re.compile(rb"</" + re.escape(name) + rb"\s*>")
+        found = closing.search(data, root.end())
+        return None if found else f"no closing </{name.decode('ascii', 'replace')}>"
+    error = parsed.get("bozo_exception")
+    if isinstance(error, xml.sax.SAXParseException) and error.getMessage() in _CUT_SHORT:
+        return f"the XML ends early: {error.getMessage()}"
+    return None
 
 
 def _no_entries_reason(data: bytes, parsed: Mapping[str, object]) -> str:

@@ -6,8 +6,11 @@ One :class:`Fetcher` serves a whole run, or a whole ``watch``:
   and body; a server that drips one byte at a time is cut off too) and its body, once
   decoded, may hold ``max_bytes`` bytes.
 - **gzip.** Requests say ``Accept-Encoding: gzip``; a gzip or deflate body is decoded,
-  within ``max_bytes`` (a small gzip bomb cannot fill memory).
-- **Redirects** are followed to http(s) URLs only; an error names the host that failed.
+  within ``max_bytes`` (a small gzip bomb cannot fill memory), every gzip member of it.
+- **Whole or not at all.** A body shorter than its ``Content-Length``, a chunked body that
+  stops mid-chunk or a gzip stream that does not end is an error, never a shorter feed.
+- **Redirects** are followed to http(s) URLs without a user name or password only; an
+  error names the host that failed. No message shows a URL's user name or password.
 - **Conditional GET.** After :meth:`Fetcher.remember`, the next request for that URL sends
   its ``ETag`` and ``Last-Modified``; a ``304 Not Modified`` gives ``None``. The fetcher keeps
   them in memory, for as long as it lives; a story store keeps them on disk between runs
@@ -22,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -45,6 +49,8 @@ DEFAULT_HOST_SPACING = 1.0
 _CHUNK = 1 << 16
 _ZLIB_AUTO = 32 + zlib.MAX_WBITS  # gzip or zlib header, whichever is there
 _DECODED = {"gzip", "x-gzip", "deflate"}
+#: The user name and password of a URL (``//user:password@``), to keep out of messages.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)[^/?#@]*@")
 _VALIDATORS = {"etag": "If-None-Match", "last-modified": "If-Modified-Since"}
 
 
@@ -191,16 +197,30 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(self._connection, req, context=self._tls)
 
 
-class _NotHTTP(Exception):
-    """A redirect to a URL whose scheme is not http or https."""
+class _Refused(Exception):
+    """A redirect that is not followed; the message says why."""
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) only, remembering the URL last asked for."""
+    """Follows redirects to http(s) URLs without credentials, remembering the URL last asked for.
+
+    urllib itself refuses a redirect to ``file:`` or ``data:`` with a bare ``HTTP 302``, so
+    the target is checked here first, before urllib looks at it.
+    """
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self.current = url
+
+    def http_error_302(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Any
+    ) -> Any:
+        location = headers.get("location") or headers.get("uri")
+        if location is not None:
+            self._check(urllib.parse.urljoin(req.full_url, location.strip()), fp)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
     def redirect_request(
         self,
@@ -211,11 +231,23 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         headers: Any,
         newurl: str,
     ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            fp.close()
-            raise _NotHTTP(newurl)
+        self._check(newurl, fp)
         self.current = newurl
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    def _check(self, url: str, fp: IO[bytes]) -> None:
+        try:
+            parts = urllib.parse.urlsplit(url)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https"):
+            why = "only http and https are followed"
+        elif "@" in parts.netloc:
+            why = "a URL with a user name or password is not followed"
+        else:
+            return
+        fp.close()
+        raise _Refused(f"redirected to {shown_url(url)} ({why})")
 
 
 class _Transfer:
@@ -230,6 +262,8 @@ class _Transfer:
         sent = self.fetcher.validators(self.url)
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **sent}
         timeout = self.fetcher.timeout
+        if "@" in _netloc(self.url, shown=False):
+            raise self._error("invalid URL (a user name or password in a URL is not supported)")
         with _Watchdog(timeout) as watchdog:
             opener = urllib.request.build_opener(
                 _HTTPHandler(watchdog), _HTTPSHandler(watchdog), self.redirects
@@ -240,15 +274,16 @@ class _Transfer:
                     data = self._body(response)
                     result = Fetched(self.url, data, _headers(response))
             except InputError:
+                if watchdog.expired:  # a body cut short by the watchdog
+                    raise self._timed_out() from None
                 raise
             except urllib.error.HTTPError as exc:
                 exc.close()
                 if exc.code == HTTPStatus.NOT_MODIFIED and sent:
                     return None
                 raise self._error(f"HTTP {exc.code} {_phrase(exc.code, exc.reason)}") from exc
-            except _NotHTTP as exc:
-                message = f"redirected to {exc} (only http and https are followed)"
-                raise self._error(message) from None
+            except _Refused as exc:
+                raise self._error(str(exc)) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 if watchdog.expired:
                     raise self._timed_out() from exc
@@ -261,26 +296,32 @@ class _Transfer:
         return result
 
     def _body(self, response: http.client.HTTPResponse) -> bytes:
-        """The decoded body, refusing more than ``max_bytes`` before or after decoding."""
+        """The whole decoded body, refusing more than ``max_bytes`` before or after decoding."""
         limit = self.fetcher.max_bytes
         coding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         if coding not in _DECODED | {"identity", ""}:
             raise self._error(f"unsupported Content-Encoding {coding!r}")
-        decoder = zlib.decompressobj(_ZLIB_AUTO) if coding in _DECODED else None
+        decoder = _Members() if coding in _DECODED else None
         body, received = bytearray(), 0
         try:
             while chunk := response.read(_CHUNK):
                 received += len(chunk)
                 if decoder is None:
                     body += chunk
-                while decoder is not None and chunk and len(body) <= limit:
-                    body += decoder.decompress(chunk, limit + 1 - len(body))
-                    chunk = decoder.unconsumed_tail
+                else:
+                    decoder.feed(chunk, body, limit)
                 if len(body) > limit or received > limit:
                     raise self._error(f"feed larger than {limit:,} bytes")
+        except http.client.IncompleteRead as exc:  # a chunked body that stops mid-chunk
+            received += len(exc.partial)
+            message = f"feed cut short (the transfer stopped after {received:,} bytes)"
+            raise self._error(message) from exc
         except zlib.error as exc:
             raise self._error(f"corrupt {coding} content ({one_line(exc)})") from exc
-        if decoder is not None and not decoder.eof:
+        if response.length:  # http.client counts down the Content-Length
+            declared = received + response.length
+            raise self._error(f"feed cut short ({received:,} of {declared:,} bytes)")
+        if decoder is not None and not decoder.done():
             raise self._error(f"corrupt {coding} content (cut short)")
         return bytes(body)
 
@@ -288,8 +329,44 @@ class _Transfer:
         return InputError(self.url, message)
 
     def _timed_out(self) -> InputError:
-        host = urllib.parse.urlsplit(self.redirects.current).netloc
+        host = _netloc(self.redirects.current)
         return self._error(f"cannot reach {host}: timed out after {self.fetcher.timeout:g} s")
+
+
+class _Members:
+    """Decodes a gzip body of one or more members (RFC 1952), or one zlib stream."""
+
+    def __init__(self) -> None:
+        self._decoder = zlib.decompressobj(_ZLIB_AUTO)
+
+    def feed(self, chunk: bytes, body: bytearray, limit: int) -> None:
+        """Decode ``chunk`` onto ``body``, stopping once ``body`` is past ``limit``."""
+        while chunk and len(body) <= limit:
+            if self._decoder.eof:  # another member follows, or zero padding
+                if not chunk.strip(b"\0"):
+                    return
+                self._decoder = zlib.decompressobj(_ZLIB_AUTO)
+            body += self._decoder.decompress(chunk, limit + 1 - len(body))
+            ended = self._decoder.eof
+            chunk = self._decoder.unused_data if ended else self._decoder.unconsumed_tail
+
+    def done(self) -> bool:
+        """Whether the last member ended."""
+        return self._decoder.eof
+
+
+def shown_url(url: str, limit: int = 200) -> str:
+    """``url`` for a message: without its user name and password, at most ``limit`` characters."""
+    url = one_line(_USERINFO.sub(r"\1", url))
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+def _netloc(url: str, shown: bool = True) -> str:
+    """The host and port of ``url``; with its user name and password unless ``shown``."""
+    try:
+        return urllib.parse.urlsplit(shown_url(url, len(url)) if shown else url).netloc
+    except ValueError:
+        return ""
 
 
 def _host(url: str) -> str:
@@ -317,7 +394,7 @@ def _phrase(code: int, reason: object) -> str:
 
 
 def _unreachable(url: str, reason: object, timeout: float) -> str:
-    host = urllib.parse.urlsplit(url).netloc or url
+    host = _netloc(url) or shown_url(url)
     if isinstance(reason, TimeoutError):
         why = f"timed out after {timeout:g} s"
     elif isinstance(reason, ConnectionRefusedError):

@@ -2,10 +2,13 @@
 
 Directories give their ``.txt``, ``.md`` and ``.html`` files (recursively, hidden ones
 skipped), each an article whose id is its file name; such a name that is no regular file (a
-broken symbolic link, a FIFO) is a bad input too. JSONL, CSV/TSV and Parquet files give one
-article per row. ``-`` is standard input, read as :class:`ReadOptions` say. Every problem
-is an :class:`InputError` naming the file and the line; with ``skip_bad`` the bad inputs are
-collected instead, so that every input is either in the table or in ``skipped``.
+broken symbolic link, a FIFO) is a bad input too, and so is a symbolic link to a file out of
+the directory (it is not followed). JSONL, CSV/TSV and Parquet files give one article per
+row; a CSV, TSV or Parquet table needs a title or text column, and two columns that give one
+field different values in a row make a bad row. ``-`` is standard input, read as
+:class:`ReadOptions` say. Every problem is an :class:`InputError` naming the file and the
+line; with ``skip_bad`` the bad inputs are collected instead, so that every input is either
+in the table or in ``skipped``.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def document(content: str, kind: str, path: str, ident: str) -> RawArticle:
     if not content.strip():
         raise InputError(path, "no readable article (empty file)")
     if kind == "html" or (kind == "text" and looks_like_html(content)):
-        page = read_page(content)
+        page = read_page(content, path)
         raw.title, raw.text, raw.published = page.title, page.text, page.published
         raw.lang, raw.url, raw.source = page.lang, page.url, page.source
     elif kind == "markdown" or looks_like_markdown(content):
@@ -91,11 +94,16 @@ def document(content: str, kind: str, path: str, ident: str) -> RawArticle:
 
 
 def _pick(row: Mapping[str, object], name: str, path: str, line: int) -> object:
+    """The value of field ``name``; two columns giving it different values are an error."""
+    found: dict[str, object] = {}
     for key in FIELD_ALIASES[name]:
         value = one_value(row.get(key), key, path, line)
-        if not is_missing(value) and value != "":
-            return value
-    return None
+        if not is_missing(value) and str(value).strip() != "":
+            found[key] = value
+    if len({str(value).strip() for value in found.values()}) > 1:
+        listed = " and ".join(repr(key) for key in found)
+        raise InputError(path, f"columns {listed} both give the {name}: keep one", line)
+    return next(iter(found.values()), None)
 
 
 def record_to_raw(row: Mapping[str, object], path: str, line: int) -> RawArticle:
@@ -142,23 +150,59 @@ def _row_items(
             yield exc
 
 
+def check_columns(columns: Iterable[object], path: str) -> None:
+    """Raise :class:`InputError` naming the columns when none gives a title or a text.
+
+    That is what a header read with the wrong delimiter looks like.
+    """
+    names = [str(column).strip() for column in columns]
+    if not {name.lower() for name in names} & {*FIELD_ALIASES["title"], *FIELD_ALIASES["text"]}:
+        shown = ", ".join(repr(name) for name in names) or "none"
+        raise InputError(path, f"no title or text column (the columns: {shown})")
+
+
 def _table_items(
-    rows: Iterable[Record | InputError], path: str
+    rows: Iterable[Record | InputError], path: str, header: bool = False
 ) -> Iterator[RawArticle | InputError]:
-    """The rows of a table file as in :func:`_row_items`; a table without rows is an error."""
+    """The rows of a table file as in :func:`_row_items`; a table without rows is an error.
+
+    The columns of a table with a ``header`` (CSV, TSV, Parquet) are checked at its first
+    good row (:func:`check_columns`).
+    """
     count = 0
-    for item in _row_items(rows, path):
+    for item in _row_items(_checked(rows, path) if header else rows, path):
         count += 1
         yield item
     if count == 0:
         raise InputError(path, "no readable article (no rows)")
 
 
+def _checked(rows: Iterable[Record | InputError], path: str) -> Iterator[Record | InputError]:
+    """``rows``, once the first good one shows that the columns give an article.
+
+    Bad rows before it are held back: when the columns give none, the whole file is one error.
+    """
+    held: list[InputError] = []
+    items = iter(rows)
+    for item in items:
+        if isinstance(item, InputError):
+            held.append(item)
+            continue
+        check_columns(item[1], path)
+        yield from held
+        yield item
+        yield from items
+        return
+    yield from held
+
+
 def _file_items(path: Path, options: ReadOptions) -> Iterator[RawArticle | InputError]:
-    if path.suffix.lower() not in TABLE_SUFFIXES:
+    kind = TABLE_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
         yield read_document(path, options.max_input_bytes)
         return
-    yield from _table_items(read_records(path, options.max_input_bytes), str(path))
+    rows = read_records(path, options.max_input_bytes)
+    yield from _table_items(rows, str(path), header=kind != "jsonl")
 
 
 def _stdin_items(options: ReadOptions) -> Iterator[RawArticle | InputError]:
@@ -166,7 +210,8 @@ def _stdin_items(options: ReadOptions) -> Iterator[RawArticle | InputError]:
     text = read_stdin(options.max_input_bytes)
     kind = options.input_format or ("jsonl" if text.lstrip().startswith("{") else "text")
     if kind in TABLE_SUFFIXES.values():
-        yield from _table_items(parse_records(text, kind, STDIN_NAME), STDIN_NAME)
+        rows = parse_records(text, kind, STDIN_NAME)
+        yield from _table_items(rows, STDIN_NAME, header=kind != "jsonl")
     else:
         yield document(text, kind, STDIN_NAME, STDIN_NAME)
 
@@ -196,6 +241,19 @@ def _directory_files(path: Path) -> list[Path]:
     return files
 
 
+def _check_inside(file: Path, root: Path) -> None:
+    """Raise :class:`InputError` for a symbolic link out of the folder ``root``: not followed.
+
+    A folder given as input holds what is in it; a link to ``/etc/passwd`` is no article.
+    """
+    if file.is_symlink() and file.exists():
+        target = file.resolve()
+        if not target.is_relative_to(root):
+            raise InputError(
+                str(file), f"symbolic link out of the folder (to {target}), not followed"
+            )
+
+
 def _source_items(
     given: str | os.PathLike[str], options: ReadOptions, fetcher: Fetcher
 ) -> Iterator[RawArticle | InputError]:
@@ -205,8 +263,10 @@ def _source_items(
     elif is_feed_source(given):
         yield from read_feed(given, fetcher)
     elif Path(given).is_dir():
+        root = Path(given).resolve()
         for file in _directory_files(Path(given)):
             try:
+                _check_inside(file, root)
                 yield read_document(file, options.max_input_bytes)
             except InputError as exc:
                 yield exc

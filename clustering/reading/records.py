@@ -31,6 +31,8 @@ TABLE_SUFFIXES = {
     ".tsv": "tsv",
     ".parquet": "parquet",
 }
+#: The delimiters a CSV or TSV file may use (the first line tells which).
+DELIMITERS = (",", ";", "\t", "|")
 #: The formats standard input can be read as where a table is needed.
 STDIN_TABLE_FORMATS = ("jsonl", "csv")
 #: A row and its line (JSONL, CSV) or 1-based row number (Parquet).
@@ -122,13 +124,46 @@ def _open_quote(lines: list[str], first: int, delimiter: str) -> int:
     return opened
 
 
+def _delimiter(header: str, usual: str) -> str:
+    """The delimiter of a table whose first line is ``header``.
+
+    That is ``usual`` when the header holds it, else the one of :data:`DELIMITERS` found
+    there most often outside quotes (so a ``;``-separated CSV file reads too).
+    """
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    if counts.get(usual):
+        return usual
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else usual
+
+
+def _header(values: list[str], name: str) -> list[str]:
+    """The column names of a header row; a name given twice is an error."""
+    names = [value.strip() for value in values]
+    seen: set[str] = set()
+    for column in names:
+        if column.lower() in seen and column:
+            raise InputError(name, f"the header names column {column!r} twice")
+        seen.add(column.lower())
+    return names
+
+
 def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[Record | InputError]:
     """Rows keyed by the header, each numbered by the line it starts on.
 
-    A row that breaks the CSV rules is an error and reading goes on after it; a quote that is
-    never closed is an error at its line, and reading goes on from the next line.
+    The delimiter is ``delimiter`` unless the header holds none of it and another of
+    :data:`DELIMITERS`. A row that breaks the CSV rules is an error and reading goes on after
+    it; a quote that is never closed is an error at its line, and reading goes on from the
+    next line. A blank line is no row; a row whose every field is blank is an error.
     """
     lines = io.StringIO(text, newline="").readlines()
+    delimiter = _delimiter(lines[0], delimiter) if lines else delimiter
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     names: list[str] | None = None
     start = 0  # lines read so far
@@ -140,9 +175,12 @@ def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[Record | InputEr
             for values in reader:
                 number, done = start + done + 1, reader.line_num
                 if names is None:
-                    names = [value.strip() for value in values]
+                    names = _header(values, name)
+                    continue
+                if len(values) <= 1 and not "".join(values).strip():
                     continue
                 if not any(value.strip() for value in values):
+                    yield InputError(name, "empty row (every field is blank)", number)
                     continue
                 if len(values) != len(names):
                     message = f"row has {len(values)} fields, the header has {len(names)}"
