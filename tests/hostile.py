@@ -138,16 +138,24 @@ elif mode == "write":  # BATCHES adds of SIZE articles, ids PREFIX0, PREFIX1, ..
         for b in range(batches):
             ids = [f"{{prefix}}{{b * size + i}}" for i in range(size)]
             store.add(titled_articles(*[(i, f"w{{i}} report") for i in ids]))
-elif mode == "read":  # count the stored articles until STOP exists, then once more
-    counts = []
-    with StoryStore(db, AngleEmbedder(), read_only=True) as store:
-        while not os.path.exists(args[0]) or not counts or counts[-1] != -1:
-            counts.append(-1 if os.path.exists(args[0]) else len(store.articles()))
-            if len(counts) == 1:
-                print("ready", flush=True)
-            time.sleep(0.02)  # a reader polls; it does not spin the writers off the CPU
-        counts[-1] = len(store.articles())
-    print(json.dumps(counts), flush=True)
+elif mode == "read":  # READERS threads, each its own store, count until STOP exists
+    import threading
+    def read(counts):
+        with StoryStore(db, AngleEmbedder(), read_only=True) as store:
+            while not os.path.exists(args[0]):
+                counts.append(len(store.articles()))
+                time.sleep(0.05)  # a reader polls; it does not spin the writers off the CPU
+            counts.append(len(store.articles()))
+    seen = [[] for _ in range(int(args[1]))]
+    readers = [threading.Thread(target=read, args=(counts,)) for counts in seen]
+    for reader in readers:
+        reader.start()
+    while not all(seen):
+        time.sleep(0.01)
+    print("ready", flush=True)
+    for reader in readers:
+        reader.join()
+    print(json.dumps(seen), flush=True)
 elif mode == "full":  # the CLI's add of FILE, with files limited to LIMIT bytes
     import clustering.cli.store
     from clustering.cli import main
