@@ -179,7 +179,8 @@ class StoryStore:
         try:
             yield self._connection
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            if self._connection.in_transaction:  # SQLite ends it itself on a full disk
+                self._connection.execute("ROLLBACK")
             raise
         self._connection.execute("COMMIT")
 
