@@ -13,12 +13,11 @@ from typing import Any, ClassVar
 import click
 import pandas as pd
 
-from clustering.errors import InputError, InputWarning, SettingsError
+from clustering.errors import InputError, InputWarning, OutputError, SettingsError
 from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.output.files import output_problem, write_atomically
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
@@ -62,7 +61,7 @@ def errors() -> Iterator[None]:
             caught = recorded
             warnings.simplefilter("always", InputWarning)
             yield
-    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
+    except (InputError, OutputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
         raise UsageFailure(str(exc)) from exc
     finally:  # outside the recording, or showing a warning would record it again, forever
         for warning in caught:
@@ -360,41 +359,6 @@ def format_option(
         show_default=True,
         help=help,
     )
-
-
-def _check_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``-o`` checked before any work: a path that cannot be written is one line, exit 2."""
-    problem = None if value == "-" else output_problem(value)
-    if problem:
-        raise UsageFailure(f"{value}: cannot write: {problem}")
-    return value
-
-
-#: ``-o/--output FILE``, standard output by default; give the value to :func:`write_output`.
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=str),
-    default="-",
-    callback=_check_output,
-    help="Write here instead of standard output (the whole file or, on error, nothing).",
-)
-
-
-def write_output(output: str, text: str) -> None:
-    """``text`` to standard output (``-``) or atomically to the file ``output``.
-
-    A file that cannot be written (full disk, no permission) is a :class:`UsageFailure`
-    and leaves any previous file as it was.
-    """
-    if output == "-":
-        with click.open_file("-", "w", encoding="utf-8") as stream:
-            stream.write(text)
-        return
-    try:
-        write_atomically(output, text)
-    except OSError as exc:
-        raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
 
 
 def fetch_options(

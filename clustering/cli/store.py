@@ -17,11 +17,10 @@ from clustering.cli.common import (
     format_option,
     input_options,
     open_store,
-    output_option,
     pair_model_option,
     skip_bad_option,
-    write_output,
 )
+from clustering.cli.outputs import output_option, write_output
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
@@ -151,7 +150,7 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @click.command()
 @_store_option
 @format_option(["jsonl", "csv"], "jsonl")
-@output_option
+@output_option()
 def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
     """One row per stored article, in the order stored; a copy right after its article.
 

@@ -1,0 +1,186 @@
+"""The second hostile round (issue 26): outputs, numbers, JSON, integers, dates, labels.
+
+Each table row is a command line run in a folder of small inputs (see :func:`desk`), with
+the exit code and the exact ``Error:`` line (or output) it must give. Outputs never
+destroy inputs; numbers are checked where they enter; JSON output is valid JSON;
+integers stay integers; out-of-range dates and duplicate labels are one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clustering.cli import main
+from clustering.output import files
+
+MODELS = Path(files.__file__).resolve().parent.parent / "models"
+
+ARTICLES = [
+    {"id": "a1", "title": "Iran's defence minister visits Baku for talks", "story": "baku"},
+    {"id": "a2", "title": "Floods in the north: thousands leave their homes", "story": "flood"},
+    {"id": "a3", "title": "Iranian defence minister arrives in Baku", "story": "baku"},
+]
+PAIRS = (
+    "text1,text2,same\n"
+    "Floods in the north,Floods hit the north,1\n"
+    "Talks in Baku,Baku talks begin,1\n"
+    "Floods in the north,Talks in Baku,0\n"
+    "Markets fall,Baku talks begin,0\n"
+)
+
+
+def _lines(rows: list[dict[str, object]]) -> str:
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a story store holding :data:`ARTICLES`."""
+    folder = tmp_path_factory.mktemp("store")
+    (folder / "a.jsonl").write_text(_lines(ARTICLES), encoding="utf-8")
+    db = folder / "s.db"
+    added = CliRunner().invoke(main, ["add", "--store", str(db), str(folder / "a.jsonl")])
+    assert added.exit_code == 0, added.output
+    return db.read_bytes()
+
+
+@pytest.fixture
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: bytes) -> Path:
+    """A folder of inputs, made the working directory: names in errors are as given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.jsonl").write_text(_lines(ARTICLES), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Floods hit the north on Monday.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Floods in the north: many leave.\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text(PAIRS, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "000.txt").write_text("Talks in Baku on Monday.\n", encoding="utf-8")
+    (tmp_path / "s.db").write_bytes(store)
+    shutil.copy(MODELS / "pair-use.json", tmp_path / "m.json")
+    os.link(tmp_path / "a.jsonl", tmp_path / "hard.jsonl")
+    os.symlink("a.jsonl", tmp_path / "link.jsonl")
+    return tmp_path
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _input(name: str) -> str:
+    return f"it is an input ({name})"
+
+
+# Outputs never destroy inputs: each of these is refused before any work, nothing written.
+OVER_INPUTS = [
+    (["cluster", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
+    (["cluster", "a.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("a.jsonl")),
+    (["cluster", "a.jsonl", "-o", "link.jsonl"], "link.jsonl", _input("a.jsonl")),
+    (["cluster", "link.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("link.jsonl")),
+    (["cluster", "in", "-o", "in/000.txt"], "in/000.txt", _input("in/000.txt")),
+    (["cluster", "a.jsonl", "--pair-model", "m.json", "-o", "m.json"], "m.json", _input("m.json")),
+    (["report", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
+    (["report", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
+    (["export", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
+    (["export", "--store", "s.db", "--format", "csv", "-o", "./s.db"], "./s.db", _input("s.db")),
+    (["calibrate", "--pairs", "p.csv", "--label", "same", "-o", "p.csv"], "p.csv", _input("p.csv")),
+    (["calibrate", "a.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("a.jsonl")),
+    (
+        ["compare", "--pairs", "p.csv", "--left", "text1", "--right", "text2", "-o", "p.csv"],
+        "p.csv",
+        _input("p.csv"),
+    ),
+    (["compare", "b.txt", "c.txt", "-o", "c.txt"], "c.txt", _input("c.txt")),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "output", "problem"), OVER_INPUTS, ids=[" ".join(case[0]) for case in OVER_INPUTS]
+)
+def test_an_output_over_an_input_is_refused_and_nothing_is_written(
+    runner, desk, args, output, problem
+):
+    before = _snapshot(desk)
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {output}: cannot write: {problem}\n")
+    assert result.stdout == ""
+    assert _snapshot(desk) == before
+
+
+def _device(folder: Path, name: str, minor: int) -> Path:
+    """A character device node like /dev/null (minor 3) or /dev/full (7), made in ``folder``.
+
+    Made here, never the real one: a writer that renames over it replaces only this copy.
+    """
+    path = folder / name
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return path
+
+
+def test_a_device_output_is_written_in_place_and_stays_a_device(runner, desk):
+    null = _device(desk, "null", 3)
+    result = runner.invoke(main, ["cluster", "a.jsonl", "-o", "null"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+    assert sorted(p.name for p in desk.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_full_device_is_one_line_and_stays_a_device(runner, desk):
+    full = _device(desk, "full", 7)
+    report = runner.invoke(main, ["report", "a.jsonl", "-o", "full"])
+    assert (report.exit_code, report.stderr) == (
+        2,
+        "Error: full: cannot write: No space left on device\n",
+    )
+    assert stat.S_ISCHR(os.lstat(full).st_mode)
+
+
+def test_a_fifo_output_is_written_into_the_pipe(runner, desk):
+    fifo = desk / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so the writer may open
+    try:
+        result = runner.invoke(main, ["cluster", "a.jsonl", "--format", "jsonl", "-o", "pipe"])
+        received = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [json.loads(line)["id"] for line in received.decode().splitlines()] == ["a1", "a3", "a2"]
+
+
+def test_a_link_to_standard_output_stays_a_link(runner, desk, capfd):
+    os.symlink("/proc/self/fd/1", desk / "out")
+    result = runner.invoke(main, ["cluster", "a.jsonl", "--format", "jsonl", "-o", "out"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert os.readlink(desk / "out") == "/proc/self/fd/1"
+    assert capfd.readouterr().out.count('"id": "a') == 3
+
+
+def test_a_link_to_a_file_keeps_the_link_and_replaces_the_file(runner, desk):
+    (desk / "real.jsonl").write_text("old\n", encoding="utf-8")
+    os.symlink("real.jsonl", desk / "out.jsonl")
+    result = runner.invoke(main, ["cluster", "a.jsonl", "--format", "jsonl", "-o", "out.jsonl"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert os.readlink(desk / "out.jsonl") == "real.jsonl"
+    assert len((desk / "real.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_standard_input_from_the_output_file_is_an_input(desk, monkeypatch):
+    with open(desk / "a.jsonl", encoding="utf-8") as stdin:
+        monkeypatch.setattr("sys.stdin", stdin)
+        assert files.clashing_input("hard.jsonl", ["-"]) == "<stdin>"
+    assert files.clashing_input("new.jsonl", ["a.jsonl"]) is None
+    assert files.clashing_input("b.txt", ["https://example.com/b.txt", None, "missing"]) is None
