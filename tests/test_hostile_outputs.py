@@ -184,3 +184,77 @@ def test_standard_input_from_the_output_file_is_an_input(desk, monkeypatch):
         assert files.clashing_input("hard.jsonl", ["-"]) == "<stdin>"
     assert files.clashing_input("new.jsonl", ["a.jsonl"]) is None
     assert files.clashing_input("b.txt", ["https://example.com/b.txt", None, "missing"]) is None
+
+
+def _invalid(option: str, value: str, allowed: str) -> str:
+    return f"Error: Invalid value for '{option}': '{value}' is not {allowed}"
+
+
+PROBABILITY = "a number from 0 to 1"
+SECONDS = "a number above 0 and at most "
+# Numbers are checked where they enter: NaN, infinities and values out of range are
+# click's usage error (exit 2), saying the allowed range; before, most were accepted.
+BAD_NUMBERS = [
+    (["cluster", "a.jsonl", "--min-probability", "nan"], PROBABILITY),
+    (["cluster", "a.jsonl", "--min-probability", "-inf"], PROBABILITY),
+    (["cluster", "a.jsonl", "--max-distance", "nan"], "a number from 0 to 2"),
+    (["cluster", "a.jsonl", "--max-distance", "inf"], "a number from 0 to 2"),
+    (["cluster", "a.jsonl", "--min-cluster-size", "1e400"], "an integer from 2 to 1,000,000,000"),
+    (["cluster", "a.jsonl", "--second-up-to", "-1"], "an integer from 0 to 1,000,000,000"),
+    (["cluster", "a.jsonl", "--second-up-to", "9" * 20], "an integer from 0 to 1,000,000,000"),
+    (["cluster", "a.jsonl", "--fetch-timeout", "inf"], SECONDS + "3600"),
+    (["cluster", "a.jsonl", "--fetch-timeout", "0"], SECONDS + "3600"),
+    (
+        ["cluster", "a.jsonl", "--max-input-bytes", "99999999999999999999G"],
+        "a size from 1 byte to 1T",
+    ),
+    (["cluster", "a.jsonl", "--max-article-bytes", "2000G"], "a size from 1 byte to 1T"),
+    (
+        ["add", "--store", "w.db", "a.jsonl", "--max-feed-bytes", "9" * 30],
+        "a size from 1 byte to 1T",
+    ),
+    (["watch", "--store", "w.db", "a.jsonl", "--interval", "nan"], SECONDS + "86400"),
+    (["watch", "--store", "w.db", "a.jsonl", "--interval", "0"], SECONDS + "86400"),
+    (["watch", "--store", "w.db", "a.jsonl", "--interval", "inf"], SECONDS + "86400"),
+    (["watch", "--store", "w.db", "a.jsonl", "--interval", "-5"], SECONDS + "86400"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "allowed"), BAD_NUMBERS, ids=[" ".join(case[0]) for case in BAD_NUMBERS]
+)
+def test_a_number_out_of_range_is_a_usage_error_naming_the_range(runner, desk, args, allowed):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == _invalid(args[-2], args[-1], allowed)
+    assert "Traceback" not in result.output
+    assert not (desk / "w.db").exists()
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e999999"])
+@pytest.mark.parametrize("field", ["coef", "intercept", "mean"])
+def test_a_pair_model_with_a_number_that_is_not_finite_is_one_line(runner, desk, field, value):
+    model = json.loads((MODELS / "pair-use.json").read_text(encoding="utf-8"))
+    if field == "intercept":
+        model[field] = 12345.5
+    else:
+        model[field][0] = 12345.5
+    text = json.dumps(model).replace("12345.5", value)
+    (desk / "m.json").write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["cluster", "a.jsonl", "--pair-model", "m.json"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: m.json: not a pair model ({field} holds a NaN or infinite number)\n",
+    )
+
+
+def test_the_library_checks_the_same_numbers(desk):
+    from clustering import StoryClusterer, load_articles
+    from clustering.errors import SettingsError
+    from clustering.reading.limits import ReadOptions
+
+    articles = load_articles(["a.jsonl"]).articles
+    with pytest.raises(SettingsError, match=r"^min_probability: nan is not a number from 0 to 1$"):
+        StoryClusterer(min_probability=float("nan")).fit(articles)
+    with pytest.raises(SettingsError, match=r"^max_input_bytes: 0 is not an integer from 1 to "):
+        ReadOptions(max_input_bytes=0)

@@ -20,8 +20,10 @@ from clustering.cli.common import (
     pair_model_option,
     skip_bad_option,
 )
+from clustering.cli.numbers import Number
 from clustering.cli.outputs import output_option, write_output
 from clustering.errors import InputError
+from clustering.numbers import INTERVAL
 from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
@@ -168,10 +170,11 @@ def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output:
 @_store_option
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.0),
+    type=Number(INTERVAL),
     default=60.0,
     show_default=True,
-    help=f"Seconds between polls; URLs at most every {MIN_URL_INTERVAL:g} s.",
+    help="Seconds between polls (above 0, at most 86400, a day); URLs at most every "
+    f"{MIN_URL_INTERVAL:g} s.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option
