@@ -8,12 +8,15 @@ integers stay integers; out-of-range dates and duplicate labels are one line.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -258,3 +261,73 @@ def test_the_library_checks_the_same_numbers(desk):
         StoryClusterer(min_probability=float("nan")).fit(articles)
     with pytest.raises(SettingsError, match=r"^max_input_bytes: 0 is not an integer from 1 to "):
         ReadOptions(max_input_bytes=0)
+
+
+def _strict(text: str) -> object:
+    """``text`` read as JSON that has no NaN and no infinity (as other languages read it)."""
+
+    def refuse(name: str) -> object:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+BIG = "7" * 5000
+LONG_ID = "8" * 5000
+#: A number beyond float range, integers of 5,000 digits (as an extra field and as an id),
+#: and an integer column two rows lack.
+ODD_NUMBERS = (
+    '{"id": "a1", "title": "Talks in Baku", "ref": 12345678901234567, "n": 1, "x": 1e999999}\n'
+    f'{{"id": "a2", "title": "Floods in the north", "n": 0, "big": {BIG}}}\n'
+    f'{{"id": {LONG_ID}, "title": "Markets fall in Tokyo"}}\n'
+)
+#: What each row's extra fields become: integers stay integers, a number no float holds
+#: is kept as its text, a missing one is null.
+ODD_EXPECTED = {
+    "a1": {"ref": 12345678901234567, "n": 1, "x": "1e999999", "big": None},
+    "a2": {"ref": None, "n": 0, "x": None, "big": BIG},
+    LONG_ID: {"ref": None, "n": None, "x": None, "big": None},
+}
+
+
+def _rows(fmt: str, text: str) -> dict[str, dict[str, object]]:
+    """The extra fields of each article in ``text`` (jsonl, json or csv output)."""
+    if fmt == "jsonl":
+        rows = [_strict(line) for line in text.splitlines()]
+    elif fmt == "json":
+        rows = [m for story in _strict(text)["stories"] for m in story["members"]]  # type: ignore[index]
+    else:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = [
+            {k: (int(v) if v.isdigit() and len(v) < 20 else v or None) for k, v in r.items()}
+            for r in reader
+        ]
+    return {str(row["id"]): {k: row.get(k) for k in ("ref", "n", "x", "big")} for row in rows}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cluster", "odd.jsonl", "--format", "jsonl"],
+        ["cluster", "odd.jsonl", "--format", "json"],
+        ["cluster", "odd.jsonl", "--format", "csv"],
+        ["export", "--store", "odd.db", "--format", "jsonl"],
+        ["export", "--store", "odd.db", "--format", "csv"],
+    ],
+    ids=" ".join,
+)
+def test_odd_numbers_give_valid_json_and_integers_stay_integers(runner, desk, args):
+    (desk / "odd.jsonl").write_text(ODD_NUMBERS, encoding="utf-8")
+    if args[0] == "export":
+        added = runner.invoke(main, ["add", "--store", "odd.db", "odd.jsonl"])
+        assert added.exit_code == 0, added.output
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert _rows(args[-1], result.stdout) == ODD_EXPECTED
+
+
+def test_infinite_numbers_of_a_table_are_written_as_null():
+    from clustering.reading.values import json_ready
+
+    record = {"a": float("inf"), "b": np.float32("-inf"), "c": float("nan"), "d": 1.5, "e": 2}
+    assert json_ready(record) == {"a": None, "b": None, "c": None, "d": 1.5, "e": 2}
