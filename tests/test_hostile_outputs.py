@@ -331,3 +331,41 @@ def test_infinite_numbers_of_a_table_are_written_as_null():
 
     record = {"a": float("inf"), "b": np.float32("-inf"), "c": float("nan"), "d": 1.5, "e": 2}
     assert json_ready(record) == {"a": None, "b": None, "c": None, "d": 1.5, "e": 2}
+
+
+# Dates: a number no date can be and an ISO week date.
+DATES = [
+    (-9223372036854775808, "date -9223372036854775808 is before 1900: not a publication date"),
+    ("-9223372036854775808", "date '-9223372036854775808' is before 1900: not a publication date"),
+    (99999999999999999999, "cannot parse date 99999999999999999999"),
+    ("1e999999", "cannot parse date '1e999999'"),
+    ("2026-W54-1", "cannot parse date '2026-W54-1'"),
+]
+
+
+@pytest.mark.parametrize(("published", "problem"), DATES, ids=[str(d[0]) for d in DATES])
+def test_a_date_out_of_range_is_one_line_and_skippable(runner, desk, published, problem):
+    row = {"id": "d1", "title": "Talks in Baku", "published": published}
+    (desk / "d.jsonl").write_text(_lines([row, ARTICLES[1]]), encoding="utf-8")
+    failed = runner.invoke(main, ["cluster", "d.jsonl"])
+    assert (failed.exit_code, failed.stderr) == (2, f"Error: d.jsonl:1: {problem}\n")
+    skipped = runner.invoke(main, ["cluster", "d.jsonl", "--skip-bad", "--format", "jsonl"])
+    assert skipped.exit_code == 0
+    assert skipped.stderr == f"Skipped: d.jsonl:1: {problem}\n1 inputs skipped, 1 articles kept\n"
+
+
+@pytest.mark.parametrize(
+    ("published", "read"),
+    [
+        ("2026-W06-5", "2026-02-06T00:00:00"),
+        ("2026W065", "2026-02-06T00:00:00"),
+        ("2026-W06-5T10:00+02:00", "2026-02-06T08:00:00"),
+        ("2026-W01-1", "2025-12-29T00:00:00"),
+    ],
+)
+def test_an_iso_week_date_is_read_as_its_day(runner, desk, published, read):
+    row = {"id": "d1", "title": "Talks in Baku", "published": published}
+    (desk / "d.jsonl").write_text(_lines([row]), encoding="utf-8")
+    result = runner.invoke(main, ["cluster", "d.jsonl", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["published"] == read
