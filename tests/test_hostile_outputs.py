@@ -369,3 +369,36 @@ def test_an_iso_week_date_is_read_as_its_day(runner, desk, published, read):
     result = runner.invoke(main, ["cluster", "d.jsonl", "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["published"] == read
+
+
+# Duplicate ids in evaluate's labels or predictions: one line at the second, not a silent win.
+DUPLICATE_LABELS = [
+    (
+        ["evaluate", "a.jsonl", "--gold", "story", "--predicted", "pred.jsonl"],
+        "pred.jsonl:3: duplicate id 'a1' (first seen at pred.jsonl:1)",
+    ),
+    (
+        ["evaluate", "in", "--gold", "story", "--labels", "labels.csv"],
+        "labels.csv:3: duplicate id '000.txt' (first seen at labels.csv:2)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"), DUPLICATE_LABELS, ids=[case[0][-2] for case in DUPLICATE_LABELS]
+)
+def test_a_duplicate_id_in_labels_or_predictions_is_one_line(runner, desk, args, problem):
+    (desk / "pred.jsonl").write_text(
+        _lines(
+            [
+                {"id": "a1", "story": "S1"},
+                {"id": "a2", "story": "S2"},
+                {"id": "a1", "story": "S3"},
+                {"id": "a3", "story": "S1"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    (desk / "labels.csv").write_text("id,story\n000.txt,x\n000.txt,y\n", encoding="utf-8")
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {problem}\n")
