@@ -19,7 +19,6 @@ from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY, TIMEOUT
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
@@ -31,6 +30,7 @@ from clustering.reading.limits import (
     ReadOptions,
 )
 from clustering.reading.loaders import load_articles
+from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY, TIMEOUT
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
 from clustering.store.database import StoreError

@@ -1,4 +1,6 @@
-"""Numeric options: parsed, then checked against the library's bounds (:mod:`clustering.numbers`).
+"""Numeric options: parsed, then checked against the library's bounds.
+
+The bounds live in :mod:`clustering.reading.numbers`, for the library to check the same.
 
 A value that is no number, NaN, infinite or out of range is click's usage error (exit 2)
 saying the allowed range.
@@ -11,7 +13,7 @@ from typing import Any, ClassVar
 import click
 
 from clustering.errors import SettingsError
-from clustering.numbers import BYTES, Bounds
+from clustering.reading.numbers import BYTES, Bounds
 
 
 class Number(click.ParamType):

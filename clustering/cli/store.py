@@ -23,12 +23,12 @@ from clustering.cli.common import (
 from clustering.cli.numbers import Number
 from clustering.cli.outputs import output_option, write_output
 from clustering.errors import InputError
-from clustering.numbers import INTERVAL
 from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions, source_name
+from clustering.reading.numbers import INTERVAL
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL

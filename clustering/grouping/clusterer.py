@@ -25,7 +25,7 @@ from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vecto
 from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.stories import Closeness, build_stories
-from clustering.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY
+from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY
 from embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,

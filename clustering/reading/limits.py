@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from clustering.errors import InputError, InputWarning
-from clustering.numbers import BYTES
+from clustering.reading.numbers import BYTES
 
 DEFAULT_MAX_INPUT_BYTES = 256 * 2**20
 DEFAULT_MAX_ARTICLE_BYTES = 128 * 2**10
