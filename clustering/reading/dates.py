@@ -47,7 +47,7 @@ _ISO = re.compile(
 _ISO_WEEK = re.compile(r"\d{4}-?W\d{2}-?[1-7](?:[T ]\S+)?")
 #: Any date dateparser is asked to read has a year in four digits (of any script).
 _YEAR = re.compile(r"\d{4}")
-_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d{1,30})?")
+_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d{1,30})?(?:e[+-]?\d{1,9})?", re.IGNORECASE)
 _COMPACT = re.compile(r"(19\d\d|2\d\d\d)(\d\d)(\d\d)")
 _NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _RFC_2822 = re.compile(
@@ -127,7 +127,7 @@ def _from_text(text: str, lang: str | None) -> pd.Timestamp | None:
     if _ISO_WEEK.fullmatch(text):  # before dateparser, which reads 2026-W06-5 as 5 June
         return pd.Timestamp(dt.datetime.fromisoformat(text))
     if _NUMBER.fullmatch(text):
-        return _from_number(float(text) if "." in text else int(text))
+        return _from_number(int(text) if text.lstrip("+-").isdigit() else float(text))
     numeric = _NUMERIC.fullmatch(text)
     order = _reading(lang)[1]
     if numeric and order in ("DMY", "MDY"):
