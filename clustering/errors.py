@@ -25,6 +25,20 @@ class InputError(ValueError):
         return f"{self.location}: {self.message}"
 
 
+@dataclass
+class OutputError(ValueError):
+    """An output file that cannot (or must not) be written: ``path: cannot write: reason``."""
+
+    path: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write: {self.reason}"
+
+
 class SettingsError(ValueError):
     """A clustering setting that cannot apply to the model in use, named with the fix."""
 

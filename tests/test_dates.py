@@ -226,7 +226,7 @@ def test_watch_stores_the_good_sources_past_a_bad_date(runner, tmp_path, monkeyp
     (tmp_path / "bad.jsonl").write_text(
         '{"id": "b", "title": "Floods hit the north", "published": "9999-12-31"}\n'
     )
-    args = ["watch", "--store", "s.db", "bad.jsonl", "wire", "--interval", "0", "--count", "2"]
+    args = ["watch", "--store", "s.db", "bad.jsonl", "wire", "--interval", "0.001", "--count", "2"]
     result = runner.invoke(main, args)
     error = (
         "Error: bad.jsonl:1: date '9999-12-31' is more than a year ahead: not a publication date"

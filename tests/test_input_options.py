@@ -71,7 +71,7 @@ COMMANDS = {
     ),
     "add": Command(("add", "--store", "s.db", INPUT), ARTICLES, "b2\t"),
     "watch": Command(
-        ("watch", "--store", "s.db", "--count", "1", "--interval", "0", INPUT),
+        ("watch", "--store", "s.db", "--count", "1", "--interval", "0.001", INPUT),
         ARTICLES,
         "b2\t",
         after_error=("Error: {name}: failed on every poll (1 of 1)",),
@@ -256,7 +256,7 @@ def test_the_readme_names_every_command_with_the_input_options():
 @pytest.mark.parametrize("count", [["--count", "3"], []], ids=["count 3", "no count"])
 def test_watch_reads_standard_input_once_and_then_ends(runner, count):
     rows = COMMANDS["watch"].rows
-    args = ["watch", "--store", "s.db", "--interval", "0", *count, "-", "--input-format", "csv"]
+    args = ["watch", "--store", "s.db", "--interval", "0.001", *count, "-", "--input-format", "csv"]
     result = runner.invoke(main, args, input=_csv(rows))
     assert result.exit_code == 0, result.output
     assert result.stderr == ""

@@ -280,7 +280,7 @@ def test_watch_count(runner, tmp_path):
             str(tmp_path / "s.db"),
             str(tmp_path),
             "--interval",
-            "0",
+            "0.001",
             "--count",
             "2",
         ],

@@ -6,7 +6,6 @@ import click
 
 from clustering.cli.common import (
     ModelSettings,
-    UsageFailure,
     errors,
     input_options,
     model_options,
@@ -14,8 +13,8 @@ from clustering.cli.common import (
     read_inputs,
     skip_bad_option,
 )
+from clustering.cli.outputs import output_option, write_output
 from clustering.evidence.calibrate import Calibration
-from clustering.output.files import write_atomically
 from clustering.pipeline import calibrate_pair_file, calibrate_table
 from clustering.reading.limits import ReadOptions
 from embeddings import DEFAULT_MODEL
@@ -61,13 +60,7 @@ def render_calibration(calibration: Calibration, target: str) -> str:
 @click.option("--right", default="text2", show_default=True, help="With --pairs: second text.")
 @click.option("--left-lang", help="With --pairs: first language [default: lang1, or detected].")
 @click.option("--right-lang", help="With --pairs: second language [default: lang2, or detected].")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Write the pair model (JSON) here, for --pair-model.",
-)
+@output_option("Write the pair model (JSON) here, for --pair-model.", required=True)
 @skip_bad_option("With PATHS: skip bad inputs, list them on stderr and calibrate on the rest.")
 @input_options
 @model_options(DEFAULT_MODEL)
@@ -105,8 +98,5 @@ def calibrate(
             )
         else:
             calibration = calibrate_table(articles, embedder, gold, progress)
-    try:
-        write_atomically(output, calibration.pair_model.to_json())
-    except OSError as exc:
-        raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
+    write_output(output, calibration.pair_model.to_json())
     click.echo(render_calibration(calibration, output), nl=False)

@@ -12,10 +12,9 @@ from clustering.cli.common import (
     fetch_options,
     format_option,
     input_options,
-    output_option,
     skip_bad_option,
-    write_output,
 )
+from clustering.cli.outputs import output_option, write_output
 from clustering.output.formats import FORMATS, render
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
@@ -28,7 +27,7 @@ from clustering.reading.limits import ReadOptions
     "table",
     "table: one line per story; jsonl/csv: one row per article; json: stories with members.",
 )
-@output_option
+@output_option()
 @skip_bad_option()
 @click.option(
     "--engine",

@@ -8,17 +8,17 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any
 
 import click
 import pandas as pd
 
-from clustering.errors import InputError, InputWarning, SettingsError
+from clustering.cli.numbers import ByteSize, Number
+from clustering.errors import InputError, InputWarning, OutputError, SettingsError
 from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.output.files import output_problem, write_atomically
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
@@ -30,6 +30,7 @@ from clustering.reading.limits import (
     ReadOptions,
 )
 from clustering.reading.loaders import load_articles
+from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY, TIMEOUT
 from clustering.scale.distributed import EngineError, cluster_paths_on_dask
 from clustering.store.assign import Assigner
 from clustering.store.database import StoreError
@@ -62,7 +63,7 @@ def errors() -> Iterator[None]:
             caught = recorded
             warnings.simplefilter("always", InputWarning)
             yield
-    except (InputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
+    except (InputError, OutputError, SettingsError, EmbedderError, EngineError, StoreError) as exc:
         raise UsageFailure(str(exc)) from exc
     finally:  # outside the recording, or showing a warning would record it again, forever
         for warning in caught:
@@ -186,7 +187,7 @@ def _model_options(default_model: str) -> list[Callable[..., Any]]:
 _CLUSTER_OPTIONS = [
     click.option(
         "--min-probability",
-        type=click.FloatRange(0.0, 1.0),
+        type=Number(PROBABILITY),
         default=DEFAULT_MIN_PROBABILITY,
         show_default=True,
         help="Two articles may share a story only when P(same story) is at least this "
@@ -194,14 +195,14 @@ _CLUSTER_OPTIONS = [
     ),
     click.option(
         "--max-distance",
-        type=click.FloatRange(0.0, 2.0),
+        type=Number(DISTANCE),
         help="For models without a pair model (e5, sentence-transformers): the cosine "
         "distance beyond which two articles are never the same story [default: the "
         "model's own, 0.08 for e5]. Refused with a pair model: use --min-probability.",
     ),
     click.option(
         "--min-cluster-size",
-        type=click.IntRange(2),
+        type=Number(CLUSTER_SIZE),
         default=2,
         show_default=True,
         help="HDBSCAN min_cluster_size.",
@@ -218,7 +219,7 @@ _CLUSTER_OPTIONS = [
     ),
     click.option(
         "--second-up-to",
-        type=click.IntRange(0),
+        type=Number(COUNT),
         default=SMALL_BATCH,
         show_default=True,
         help="Batches of at most this many articles give every headline the second model's "
@@ -256,27 +257,6 @@ def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
     """Add the model, cache and clusterer options, passed on as ``settings``."""
     options = [*_model_options(DEFAULT_MODEL), *_CLUSTER_OPTIONS]
     return _with_settings(command, options, ClusterSettings)
-
-
-class ByteSize(click.ParamType):
-    """A number of bytes: an integer, or one with a suffix k, M or G (powers of 1024)."""
-
-    name = "bytes"
-    units: ClassVar[dict[str, int]] = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        """The number of bytes ``value`` says, at least 1."""
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        unit = text[-1:].lower() if text[-1:].isalpha() else ""
-        try:
-            size = int(text[: len(text) - len(unit)]) * self.units[unit]
-        except (KeyError, ValueError):
-            self.fail(f"{value!r} is not a size such as 1048576, 512k, 64M or 1G", param, ctx)
-        if size < 1:
-            self.fail(f"{value!r} is not a positive size", param, ctx)
-        return size
 
 
 _INPUT_OPTIONS = [
@@ -362,41 +342,6 @@ def format_option(
     )
 
 
-def _check_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``-o`` checked before any work: a path that cannot be written is one line, exit 2."""
-    problem = None if value == "-" else output_problem(value)
-    if problem:
-        raise UsageFailure(f"{value}: cannot write: {problem}")
-    return value
-
-
-#: ``-o/--output FILE``, standard output by default; give the value to :func:`write_output`.
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=str),
-    default="-",
-    callback=_check_output,
-    help="Write here instead of standard output (the whole file or, on error, nothing).",
-)
-
-
-def write_output(output: str, text: str) -> None:
-    """``text`` to standard output (``-``) or atomically to the file ``output``.
-
-    A file that cannot be written (full disk, no permission) is a :class:`UsageFailure`
-    and leaves any previous file as it was.
-    """
-    if output == "-":
-        with click.open_file("-", "w", encoding="utf-8") as stream:
-            stream.write(text)
-        return
-    try:
-        write_atomically(output, text)
-    except OSError as exc:
-        raise UsageFailure(f"{output}: cannot write: {exc.strerror or exc}") from exc
-
-
 def fetch_options(
     make: Callable[[int, float], Fetcher] = Fetcher,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -409,17 +354,18 @@ def fetch_options(
 
         wrapper = click.option(
             "--fetch-timeout",
-            type=click.FloatRange(min=0.0, min_open=True),
+            type=Number(TIMEOUT),
             default=DEFAULT_TIMEOUT,
             show_default=True,
-            help="Seconds one feed URL may take in all: connecting, redirects, headers, body.",
+            help="Seconds one feed URL may take in all: connecting, redirects, headers, body "
+            "(above 0, at most 3600).",
         )(wrapper)
         return click.option(
             "--max-feed-bytes",
-            type=click.IntRange(min=1),
+            type=ByteSize(),
             default=DEFAULT_MAX_BYTES,
             show_default=True,
-            help="Refuse a feed URL whose body (after gzip decoding) is larger.",
+            help="Refuse a feed URL whose body (after gzip decoding) is larger. Suffixes k, M, G.",
         )(wrapper)
 
     return decorate

@@ -16,11 +16,10 @@ from clustering.cli.common import (
     input_options,
     load_pair_model,
     model_options,
-    output_option,
     pair_model_option,
     progress_bar,
-    write_output,
 )
+from clustering.cli.outputs import output_option, write_output
 from clustering.errors import InputError
 from clustering.evidence.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
 from clustering.evidence.explain import PairExplanation
@@ -103,7 +102,7 @@ def _one_article(path: str, reading: ReadOptions) -> pd.DataFrame:
     "text",
     "For two articles: the evidence block or JSON (--pairs always writes CSV).",
 )
-@output_option
+@output_option()
 @pair_model_option
 @input_options
 @model_options(COMPARE_MODEL)

@@ -13,10 +13,9 @@ from clustering.cli.common import (
     fetch_options,
     input_options,
     open_store,
-    output_option,
     skip_bad_option,
-    write_output,
 )
+from clustering.cli.outputs import output_option, write_output
 from clustering.output.report import DEFAULT_TITLE, render_report
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
@@ -30,7 +29,7 @@ from clustering.reading.limits import ReadOptions
     type=click.Path(dir_okay=False, exists=True, path_type=str),
     help="Report the stories of this story store instead of clustering PATHS.",
 )
-@output_option
+@output_option()
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The page's heading.")
 @skip_bad_option()
 @input_options

@@ -17,17 +17,18 @@ from clustering.cli.common import (
     format_option,
     input_options,
     open_store,
-    output_option,
     pair_model_option,
     skip_bad_option,
-    write_output,
 )
+from clustering.cli.numbers import Number
+from clustering.cli.outputs import output_option, write_output
 from clustering.errors import InputError
 from clustering.output.formats import FORMATS, render, render_export
 from clustering.output.terminal import printable
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions, source_name
+from clustering.reading.numbers import INTERVAL
 from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
 from clustering.store.store import AddResult, StoryStore
 from embeddings import DEFAULT_MODEL
@@ -151,7 +152,7 @@ def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt:
 @click.command()
 @_store_option
 @format_option(["jsonl", "csv"], "jsonl")
-@output_option
+@output_option()
 def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output: str) -> None:
     """One row per stored article, in the order stored; a copy right after its article.
 
@@ -169,10 +170,11 @@ def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output:
 @_store_option
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.0),
+    type=Number(INTERVAL),
     default=60.0,
     show_default=True,
-    help=f"Seconds between polls; URLs at most every {MIN_URL_INTERVAL:g} s.",
+    help="Seconds between polls (above 0, at most 86400, a day); URLs at most every "
+    f"{MIN_URL_INTERVAL:g} s.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many polls.")
 @pair_model_option

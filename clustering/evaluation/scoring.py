@@ -24,10 +24,12 @@ def read_labels(
 ) -> dict[str, str]:
     """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``.
 
-    ``-`` is standard input; ``reading`` gives its format and the input size limit.
+    ``-`` is standard input; ``reading`` gives its format and the input size limit. An id
+    given twice is an :class:`InputError` at its second line.
     """
     source = source_name(path)
     labels: dict[str, str] = {}
+    lines: dict[str, int] = {}
     for number, row in read_table(path, reading):
         key = next((k for k in _ID_COLUMNS if row.get(k) not in (None, "")), None)
         if key is None:
@@ -35,7 +37,11 @@ def read_labels(
         value = row.get(column)
         if value is None or value == "":
             raise InputError(source, f"row has no {column!r}", number)
-        labels[str(row[key])] = str(value)
+        ident = str(row[key])
+        if ident in labels:
+            message = f"duplicate id {ident!r} (first seen at {source}:{lines[ident]})"
+            raise InputError(source, message, number)
+        labels[ident], lines[ident] = str(value), number
     if not labels:
         raise InputError(source, "no labels (no rows)")
     return labels

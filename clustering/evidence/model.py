@@ -95,6 +95,14 @@ class PairModel:
         check_features(self.features)
         if len(self.coef) != len(self.features):
             raise ValueError(f"{len(self.coef)} weights for {len(self.features)} features")
+        for name, values in (
+            ("coef", self.coef),
+            ("intercept", self.intercept),
+            ("mean", self.mean),
+            ("second_mean", self.second_mean),
+        ):
+            if values is not None and not np.isfinite(values).all():
+                raise ValueError(f"{name} holds a NaN or infinite number")
         if self.uses_second and (self.second is None or self.second_mean is None):
             raise ValueError("a pair model with cos2 needs its second model and mean")
 

@@ -25,6 +25,7 @@ from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vecto
 from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.stories import Closeness, build_stories
+from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY
 from embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -204,6 +205,14 @@ class StoryClusterer(StoryEstimator):
         self.scores_: csr_matrix = full[inverse][:, inverse].tocsr()
         return stories, story_index[inverse], vectors[inverse]
 
+    def _check_numbers(self) -> None:
+        """A :class:`SettingsError` for a NaN, infinite or out-of-range number setting."""
+        PROBABILITY.check(self.min_probability, "min_probability")
+        if self.max_distance is not None:
+            DISTANCE.check(self.max_distance, "max_distance")
+        CLUSTER_SIZE.check(self.min_cluster_size, "min_cluster_size")
+        COUNT.check(self.second_up_to, "second_up_to")
+
     def scorer(
         self,
         articles: pd.DataFrame,
@@ -211,6 +220,7 @@ class StoryClusterer(StoryEstimator):
         embedder: Embedder,
     ) -> PairScorer:
         """The pair scorer for a batch: the pair models' when there are some, else cosine."""
+        self._check_numbers()
         pair_model = self._pair_model(embedder)
         if pair_model is not None and self.max_distance is not None:
             raise SettingsError(

@@ -136,10 +136,11 @@ def to_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """The article table from prepared rows, with ``published`` as datetime64.
 
     Fields of the input beyond the article columns (a gold ``story`` label, say) follow
-    them, in the order first seen.
+    them, in the order first seen, each value as it was read: an integer column that some
+    rows lack stays integers (pandas would make it floats, ``1.2345678901234568e+16``).
     """
     extra = list(dict.fromkeys(key for row in rows for key in row if key not in ARTICLE_COLUMNS))
-    frame = pd.DataFrame(rows, columns=[*ARTICLE_COLUMNS, *extra])
+    frame = pd.DataFrame(rows, columns=[*ARTICLE_COLUMNS, *extra], dtype=object)
     frame["published"] = pd.to_datetime(frame["published"])
     for column in ("id", "title", "text"):
         frame[column] = frame[column].astype(str)

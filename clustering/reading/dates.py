@@ -1,13 +1,15 @@
 """Publication dates: parsed from a field, or read off a leading date line.
 
-ISO 8601 strings (with or without an offset), epoch numbers, numeric day/month/year and
-RFC 2822 (``Fri, 06 Feb 2026 10:00:00 +0100``) take a fast path; any other text is read by
+ISO 8601 strings (with or without an offset, and week dates such as ``2026-W06-5``), epoch
+numbers, numeric day/month/year and RFC 2822 (``Fri, 06 Feb 2026 10:00:00 +0100``) take a
+fast path; any other text is read by
 dateparser in the article's language, then English, then any language: "6 février 2026",
 "6 fevral 2026", "6 Şubat 2026", "Feb 6, 2026". A numeric date such as ``03/02/2026`` is
 read in the order the language writes dates (month first in English, day first where the
 language is unknown). An epoch number is in seconds, milliseconds, microseconds or
 nanoseconds by its size, except that eight digits starting with 19 or 2 are a day written
-``YYYYMMDD``. Relative dates ("2 hours ago"), dates without a day, month and year, and
+``YYYYMMDD``; the smallest nanosecond count (pandas' NaT) is a date before 1900, not none.
+Relative dates ("2 hours ago"), dates without a day, month and year, and
 dates whose year is not written in four digits are not read. In a Persian article, a date
 whose year is 1300 to 1500 is Solar Hijri ("۹ آذر ۱۴۰۵", "1405/09/09": 2026-11-30; see
 :mod:`clustering.reading.jalali`). Dates are naive UTC.
@@ -41,9 +43,11 @@ _ISO = re.compile(
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
     re.IGNORECASE,
 )
+#: An ISO 8601 week date with its day (``2026-W06-5``, ``2026W065``), optionally a time.
+_ISO_WEEK = re.compile(r"\d{4}-?W\d{2}-?[1-7](?:[T ]\S+)?")
 #: Any date dateparser is asked to read has a year in four digits (of any script).
 _YEAR = re.compile(r"\d{4}")
-_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d{1,30})?")
+_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d{1,30})?(?:e[+-]?\d{1,9})?", re.IGNORECASE)
 _COMPACT = re.compile(r"(19\d\d|2\d\d\d)(\d\d)(\d\d)")
 _NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _RFC_2822 = re.compile(
@@ -120,8 +124,10 @@ def _from_text(text: str, lang: str | None) -> pd.Timestamp | None:
         return jalali_date(text)
     if _ISO.fullmatch(text):
         return pd.Timestamp(text)
+    if _ISO_WEEK.fullmatch(text):  # before dateparser, which reads 2026-W06-5 as 5 June
+        return pd.Timestamp(dt.datetime.fromisoformat(text))
     if _NUMBER.fullmatch(text):
-        return _from_number(float(text) if "." in text else int(text))
+        return _from_number(int(text) if text.lstrip("+-").isdigit() else float(text))
     numeric = _NUMERIC.fullmatch(text)
     order = _reading(lang)[1]
     if numeric and order in ("DMY", "MDY"):
@@ -145,7 +151,9 @@ def _from_number(value: float) -> pd.Timestamp:
         year, month, day = map(int, compact.groups())
         return pd.Timestamp(year, month, day)
     unit = next((unit for limit, unit in _EPOCH_UNITS if abs(value) < limit), "ns")
-    return pd.Timestamp(value, unit=unit)
+    stamp = pd.Timestamp(value, unit=unit)
+    # pandas' NaT is the smallest nanosecond count: a date before any other, not a missing one
+    return pd.Timestamp.min if pd.isna(stamp) else stamp
 
 
 def _stamp(value: object, lang: str | None) -> pd.Timestamp | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from clustering.errors import InputError, InputWarning
+from clustering.reading.numbers import BYTES
 
 DEFAULT_MAX_INPUT_BYTES = 256 * 2**20
 DEFAULT_MAX_ARTICLE_BYTES = 128 * 2**10
@@ -29,6 +30,7 @@ STDIN_FORMATS = ("jsonl", "csv", "text", "html")
 STDIN = "-"
 #: How standard input is named in errors and in the article table's ``path``.
 STDIN_NAME = "<stdin>"
+_CHUNK = 2**24
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),
@@ -52,8 +54,8 @@ class ReadOptions:
     def __post_init__(self) -> None:
         if self.input_format not in (None, *STDIN_FORMATS):
             raise ValueError(f"input_format must be one of {', '.join(STDIN_FORMATS)}")
-        if self.max_input_bytes < 1 or self.max_article_bytes < 1:
-            raise ValueError("the size limits must be at least 1 byte")
+        BYTES.check(self.max_input_bytes, "max_input_bytes")
+        BYTES.check(self.max_article_bytes, "max_article_bytes")
 
 
 def source_name(path: str | os.PathLike[str]) -> str:
@@ -85,11 +87,21 @@ def check_regular_file(path: Path, limit: int) -> None:
 
 
 def read_at_most(stream: BinaryIO, limit: int, name: str) -> bytes:
-    """All of ``stream``, or :class:`InputError` once it holds more than ``limit`` bytes."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
+    """All of ``stream``, or :class:`InputError` once it holds more than ``limit`` bytes.
+
+    Read in chunks: a large limit is never allocated (or passed to the system) at once.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(limit + 1 - size, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
         raise _over(name, limit)
-    return data
+    return b"".join(chunks)
 
 
 def cut_to_bytes(text: str, limit: int, what: str, where: str) -> str:

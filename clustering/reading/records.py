@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -89,13 +90,36 @@ def _without_lone_surrogates(row: dict[str, object]) -> dict[str, object]:
     return fixed
 
 
+def _integer(text: str) -> int | str:
+    """A JSON integer, or its text when Python refuses to read it (over 4,300 digits)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _decimal(text: str) -> float | str:
+    """A JSON number with a fraction or exponent, or its text when beyond float range."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+def _row(line: str) -> object:
+    """One JSONL line read as JSON; a number no float or int holds is kept as its text.
+
+    ``1e999999``, an integer of 5,000 digits and the non-JSON ``NaN`` and ``Infinity``
+    stay as written (a string): read as a number, they would be infinite or refused.
+    """
+    return json.loads(line, parse_int=_integer, parse_float=_decimal, parse_constant=str)
+
+
 def _jsonl_rows(name: str, text: str) -> Iterator[Record | InputError]:
     # Lines end at "\n" only: U+2028, U+2029 and U+0085 are valid inside a JSON string.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = _row(line)
             if isinstance(row, dict) and _LONE_SURROGATE.search(line):
                 row = _without_lone_surrogates(row)
         except json.JSONDecodeError as exc:

@@ -27,9 +27,20 @@ def iso_or_none(value: object) -> str | None:
     return None if is_missing(value) else pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
 
 
+def is_infinite(value: object) -> bool:
+    """True for a float (Python's or numpy's) that is infinite."""
+    return isinstance(value, float | np.floating) and math.isinf(value)
+
+
 def json_ready(record: Mapping[Any, Any]) -> dict[str, Any]:
-    """A record with string keys and its missing values as None."""
-    return {str(key): None if is_missing(value) else value for key, value in record.items()}
+    """A record with string keys, its missing values as None, and infinite numbers too.
+
+    JSON has no NaN and no infinity: written bare, they would make the line invalid JSON.
+    """
+    return {
+        str(key): None if is_missing(value) or is_infinite(value) else value
+        for key, value in record.items()
+    }
 
 
 def plain(value: object) -> object:
