@@ -173,7 +173,7 @@ def test_a_two_article_story_of_a_store_has_its_real_confidence(tmp_path):
 
 def _rendered(fmt: str, **extra: object) -> str:
     clusterer = _three_plus_one(**extra)
-    return render(clusterer.articles_, clusterer.stories_, fmt)
+    return render(clusterer, fmt)
 
 
 def test_jsonl_and_csv_carry_the_confidence_and_the_input_columns_samestory_ignores():
@@ -223,7 +223,7 @@ def test_csv_cells_start_no_formula_and_a_carriage_return_splits_no_row():
     ]
     articles = articles_from_records(records).articles
     clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
-    text = render(clusterer.articles_, clusterer.stories_, "csv")
+    text = render(clusterer, "csv")
     # newline="" keeps a bare \r: a reader that ends rows there, as spreadsheets do
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 1 + 9
@@ -238,7 +238,7 @@ def test_the_table_shows_control_characters_escaped():
         [{"id": "evil\x1b]0;pwned\x07\x1b[2J", "title": "a0 title"}, {"id": "b\rX", "title": "zz"}]
     ).articles
     clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
-    table = render(clusterer.articles_, clusterer.stories_, "table")
+    table = render(clusterer, "table")
     assert not any(char in table for char in "\x1b\x07\r")
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in table and "b\\rX" in table
     assert len(table.splitlines()) == 2 + 2 + 1

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering import StoryClusterer, articles_from_records
+from clustering import StoryClusterer, article_table, articles_from_records, render, render_report
 from clustering.grouping.stories import Story
+from clustering.output.report import report_data
 from clustering.scale.windows import WindowedClusterer, merge_windows, split_windows
 
 
@@ -129,3 +130,31 @@ def test_many_windows_put_every_article_in_exactly_one_story():
     assert members == sorted(table["id"])
     plain = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
     assert windowed.stories_ == plain.stories_
+
+
+def _windowed() -> WindowedClusterer:
+    """Three stories of three reports on days in several windows, and an outlier."""
+    table, vectors = _dated_stories(["2021-07-01", "2021-07-09", "2021-07-20"])
+    windowed = WindowedClusterer(StoryClusterer(pair_model=None), 5, 2)
+    return windowed.fit(table, embeddings=vectors)
+
+
+def test_a_windowed_fit_prints_as_a_table():
+    windowed = _windowed()
+    assert len(windowed.windows_) == 3
+    lines = render(windowed, "table").splitlines()
+    assert [line.split()[:2] for line in lines[2:5]] == [["S1", "3"], ["S2", "3"], ["S3", "3"]]
+    assert lines[-1] == "10 articles, 4 stories (3 with several reports, 1 outliers)"
+
+
+def test_a_windowed_fit_gives_its_article_table():
+    table = article_table(_windowed())
+    assert table["story"].tolist() == ["S1"] * 3 + ["S2"] * 3 + ["S3"] * 3 + ["S4"]
+    assert table["id"].tolist()[:3] == ["d2-0", "d2-1", "d2-2"]  # the newest story first
+    assert table["story_size"].tolist() == [3] * 9 + [1]
+
+
+def test_a_windowed_fit_writes_a_report():
+    data = report_data(_windowed())
+    assert [len(story["members"]) for story in data["stories"]] == [3, 3, 3, 1]
+    assert "S1" in render_report(_windowed())

@@ -64,4 +64,4 @@ def cluster(
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
     result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, fetcher, reading)
-    write_output(output, render(result.articles, result.stories, fmt))
+    write_output(output, render(result, fmt))

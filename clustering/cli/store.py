@@ -144,8 +144,8 @@ def add(
 def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt: str) -> None:
     """List the stories in the store, largest first."""
     with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
-        articles, found = store.stories(pd.Timestamp(since) if since else None)
-    click.echo(render(articles, found, fmt), nl=False)
+        result = store.result(pd.Timestamp(since) if since else None)
+    click.echo(render(result, fmt), nl=False)
 
 
 @click.command()
