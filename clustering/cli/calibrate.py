@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from clustering import Calibration, ModelSettings, calibrate_pair_file, calibrate_table
 from clustering.cli.common import (
-    ModelSettings,
     UsageFailure,
     errors,
     input_options,
@@ -14,10 +14,8 @@ from clustering.cli.common import (
     read_inputs,
     skip_bad_option,
 )
-from clustering.evidence.calibrate import Calibration
-from clustering.output.files import write_atomically
-from clustering.pipeline import calibrate_pair_file, calibrate_table
-from clustering.reading.limits import ReadOptions
+from clustering.output import write_atomically
+from clustering.reading import ReadOptions
 from embeddings import DEFAULT_MODEL
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from clustering import ClusterSettings, render
 from clustering.cli.common import (
-    ClusterSettings,
     UsageFailure,
     cluster_inputs,
     cluster_options,
@@ -16,9 +16,9 @@ from clustering.cli.common import (
     skip_bad_option,
     write_output,
 )
-from clustering.output.formats import FORMATS, render
-from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.output import FORMATS
+from clustering.pipeline import Engine
+from clustering.reading import Fetcher, ReadOptions
 
 
 @click.command()
@@ -50,7 +50,7 @@ def cluster(
     fmt: str,
     output: str,
     skip_bad: bool,
-    engine: str,
+    engine: Engine,
     scheduler: str | None,
     settings: ClusterSettings,
     fetcher: Fetcher,
