@@ -286,6 +286,11 @@ def test_output_never_imports_the_store():
     assert not violations, "\n".join(violations)
 
 
+def test_no_import_cycle_anywhere():
+    cycle = import_cycle(SOURCES)
+    assert not cycle, " -> ".join(cycle)
+
+
 # The checks themselves, on made-up sources: each catches what it looks for.
 
 

@@ -392,7 +392,7 @@ def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_avera
     """Where the old rule merged every stored story of a local story into the oldest."""
     from scipy.sparse import csr_matrix
 
-    from clustering.store.assign import decide
+    from clustering.grouping.placement import decide
 
     # Rows 0-1 are stored story st000001, row 2 st000002, rows 3-4 new; one local story.
     scores = np.array(

@@ -24,6 +24,7 @@ from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
 from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
+from clustering.grouping.placement import place
 from clustering.grouping.stories import Closeness, build_stories
 from embeddings import (
     DEFAULT_MODEL,
@@ -283,8 +284,6 @@ class StoryClusterer(StoryEstimator):
         articles with ``story``, ``outlier`` and ``status`` (``joined`` or ``new``).
         ``embeddings`` are their precomputed vectors, as for :meth:`fit`.
         """
-        from clustering.grouping.placement import place  # it builds on this class
-
         if not hasattr(self, "articles_"):
             raise ValueError("assign needs a fitted clusterer: call fit first")
         table = as_article_table(new_articles)

@@ -24,6 +24,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from clustering.grouping.placement import Plan
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story
 from clustering.reading.articles import ARTICLE_COLUMNS
@@ -32,7 +33,7 @@ from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import LoadResult, load_articles
 from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
-from clustering.store.assign import Assigner, Plan
+from clustering.store.assign import Assigner
 from clustering.store.contents import stored_articles, stored_history, stored_result
 from clustering.store.database import (
     StoreError,
