@@ -324,7 +324,7 @@ def compare_paths(
     else:
         clusterer = StoryClusterer(embedder=replace(settings, model=DEFAULT_MODEL).embedder())
     ids = both["id"].astype(str).tolist()
-    return comparison, clusterer.explain(both, ids[0], ids[1])
+    return comparison, clusterer.pair_explanation(both, ids[0], ids[1])
 
 
 def score_pair_file(

@@ -251,7 +251,7 @@ class StoryClusterer(StoryEstimator):
             vectors = normalize(check_embeddings(embeddings, len(table)))
         return table, cascade, self.evidence(table, vectors, embedder, cascade)
 
-    def explain(
+    def pair_explanation(
         self,
         articles: pd.DataFrame | Sequence[str],
         first: str,
