@@ -17,7 +17,13 @@ from clustering.evidence.cascade import (
     second_rows,
 )
 from clustering.evidence.explain import PairExplanation, explain_pair
-from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of, with_body
+from clustering.evidence.features import (
+    CANDIDATE_WINDOW_HOURS,
+    ArticleEvidence,
+    SecondVectors,
+    hours_of,
+    with_body,
+)
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.copies import find_copies
@@ -90,7 +96,7 @@ class StoryClusterer(StoryEstimator):
         cluster_selection_epsilon: float = 0.2,
         min_probability: float = DEFAULT_MIN_PROBABILITY,
         max_distance: float | None = None,
-        window_hours: float = 120.0,
+        window_hours: float = CANDIDATE_WINDOW_HOURS,
         second_model: str | None = "auto",
         second_up_to: int = SMALL_BATCH,
     ) -> None:
@@ -277,7 +283,8 @@ class StoryClusterer(StoryEstimator):
         """Place new articles into the fitted stories, or into new ones; old ones never move.
 
         The rules are the story store's (:mod:`clustering.grouping.placement`): the new
-        articles are clustered with their nearest fitted neighbours within 72 hours, and a
+        articles are clustered with their nearest fitted neighbours within
+        :data:`~clustering.grouping.placement.PLACEMENT_WINDOW_HOURS` (72), and a
         local story joins the fitted story it is most strongly linked to on average, else
         opens a story numbered after the last. The fitted attributes grow by the new
         articles (``story_table(clusterer)`` shows the stories that grew). Returns the new

@@ -52,6 +52,11 @@ class VectorIndex(Protocol):
         ...
 
 
+#: The placement window: a new article is placed among the earlier ones published within
+#: this many hours of it (the candidate window of the neighbourhood it is clustered with).
+PLACEMENT_WINDOW_HOURS = 72.0
+
+
 class Clusterer(Protocol):
     """What placement needs of a clusterer (a :class:`StoryClusterer`).
 
@@ -187,7 +192,7 @@ class Placer:
 
     def __init__(
         self,
-        window_hours: float = 72.0,
+        window_hours: float = PLACEMENT_WINDOW_HOURS,
         neighbours: int = 30,
         clusterer: Clusterer | None = None,
     ) -> None:

@@ -28,7 +28,7 @@ from clustering.grouping.result import ClusterResult
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
-from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
+from clustering.scale.windows import PARTITION_HOURS, PARTITION_OVERLAP_HOURS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
 from embeddings.articles import embed_articles
 from embeddings.documents import BATCH_SIZE
@@ -209,8 +209,8 @@ def cluster_on_dask(
     cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    window_days: float = DEFAULT_WINDOW_DAYS,
-    overlap_days: float = DEFAULT_OVERLAP_DAYS,
+    partition_hours: float = PARTITION_HOURS,
+    overlap_hours: float = PARTITION_OVERLAP_HOURS,
 ) -> WindowedClusterer:
     """Embed (unless ``embeddings`` are given) and cluster ``articles`` on ``client``'s workers.
 
@@ -223,7 +223,7 @@ def cluster_on_dask(
     table = as_article_table(articles)
     if embeddings is None:
         embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)
-    windowed = WindowedClusterer(clusterer, window_days, overlap_days, dask_runner(client))
+    windowed = WindowedClusterer(clusterer, partition_hours, overlap_hours, dask_runner(client))
     return windowed.fit(table, embeddings=embeddings)
 
 
