@@ -177,10 +177,10 @@ def test_copies_added_to_a_store_join_the_story_of_their_text(tmp_path, spelling
         store.add(_table([("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz fire")]))
         batch = _table([(f"c{k:04d}", spelling) for k in range(2000)])
         result = store.add(batch)
-        assert {a.story for a in result.assignments} == {"st000001"}
+        assert {a.story for a in result.assignments} == {"S1"}
         table = store.articles()
         assert len(table) == 2003
-        assert (table.set_index("id").loc[batch["id"], "story"] == "st000001").all()
+        assert (table.set_index("id").loc[batch["id"], "story"] == "S1").all()
 
 
 def _near_copies(count: int, lang: str = "en", published: str = "2026-02-06T10:00") -> list[dict]:

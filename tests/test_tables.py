@@ -98,8 +98,8 @@ def test_tables_from_a_story_store(tmp_path):
         table = story_table(store)
         articles = article_table(store)
     assert table[["story", "size", "outlier", "sources"]].values.tolist() == [
-        ["st000001", 2, False, ("Wire A", "Wire B")],
-        ["st000002", 1, True, ("Wire A",)],
+        ["S1", 2, False, ("Wire A", "Wire B")],
+        ["S2", 1, True, ("Wire A",)],
     ]
     assert articles["id"].tolist() == ["1", "2", "3"]
 
@@ -167,7 +167,7 @@ def test_a_two_article_story_of_a_store_has_its_real_confidence(tmp_path):
     with StoryStore(tmp_path / "s.db", AngleEmbedder(), cosine_assigner()) as store:
         store.add(articles_from_records(rows).articles)
         table = article_table(store)
-    assert table["story"].tolist() == ["st000001", "st000001"]
+    assert table["story"].tolist() == ["S1", "S1"]
     assert table["confidence"].tolist() == pytest.approx([1.0, np.cos(np.deg2rad(10))], abs=1e-6)
 
 

@@ -13,7 +13,6 @@ The story store (:mod:`clustering.store.assign`) and :meth:`StoryClusterer.assig
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
@@ -23,7 +22,14 @@ from scipy.sparse import csr_matrix
 
 from clustering.evidence.features import hours_of
 from clustering.grouping.graph import sparse_block
-from clustering.grouping.stories import ArticleColumns, Story, make_story, story_order
+from clustering.grouping.stories import (
+    ArticleColumns,
+    Story,
+    make_story,
+    story_id,
+    story_number,
+    story_order,
+)
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import Embedder
@@ -94,11 +100,6 @@ class Plan:
     status: list[str] = field(default_factory=list)
     targets: dict[int, str] = field(default_factory=dict)
     merges: list[tuple[str, str]] = field(default_factory=list)
-
-
-def story_number(story: str) -> int:
-    """The counter in a story id (``st000042`` → 42, ``S7`` → 7): the smaller, the older."""
-    return int(re.sub(r"^\D+", "", story))
 
 
 def _mean(
@@ -312,7 +313,7 @@ def place(clusterer: Clusterer, articles: pd.DataFrame, vectors: np.ndarray) -> 
         story = settled.plan.targets.get(group) or opened.get(group)
         if story is None:
             number += 1
-            story = opened[group] = f"S{number}"
+            story = opened[group] = story_id(number)
         story_of.append(story)
     where = np.concatenate([positions, count + np.arange(len(articles))])
     clusterer.scores_ = _grown_scores(clusterer.scores_, settled.scores, where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +46,19 @@ class Story:
 #: Pairwise closeness of the articles at some indices, as a square block in their order
 #: (dense, or a scipy sparse matrix holding the pairs that were kept).
 Closeness = Callable[[np.ndarray], Any]
+
+
+def story_id(number: int) -> str:
+    """The id of story ``number`` (from 1): ``S1``, ``S2`` and on, in a batch and a store."""
+    return f"S{number}"
+
+
+def story_number(story: str) -> int:
+    """The number in a story id (``S7`` → 7): the smaller, the older.
+
+    Reads the ids of stores made before ids were ``S7`` too (``st000042`` → 42).
+    """
+    return int(re.sub(r"^\D+", "", story))
 
 
 def story_order(story: Story) -> tuple[int, bool, float, str]:
@@ -180,6 +194,6 @@ def build_stories(
     stories: list[Story] = []
     index_of = np.empty(len(columns.ids), dtype=np.int64)
     for number, (story, indices) in enumerate(drafts):
-        stories.append(replace(story, id=f"S{number + 1}"))
+        stories.append(replace(story, id=story_id(number + 1)))
         index_of[indices] = number
     return stories, index_of

@@ -26,7 +26,7 @@ import pandas as pd
 
 from clustering.grouping.placement import Plan
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import Story
+from clustering.grouping.stories import Story, story_id
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
@@ -395,7 +395,7 @@ class StoryStore:
         row = db.execute("SELECT value FROM meta WHERE key = 'next_story'").fetchone()
         number = int(row[0]) if row else 1
         db.execute("INSERT OR REPLACE INTO meta VALUES ('next_story', ?)", (str(number + 1),))
-        story = f"st{number:06d}"
+        story = story_id(number)
         db.execute("INSERT INTO stories (id, created) VALUES (?, ?)", (story, at))
         return story
 
