@@ -80,10 +80,10 @@ class StoryClusterer(StoryEstimator):
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
     ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
     matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
-    articles may share a story), and ``copies_`` (each article's copy-group point, as an
+    articles may share a story), and ``originals_`` (each article's copy-group original, as an
     input position; itself when it has no earlier copy). Copies of one text (see
-    :mod:`clustering.grouping.copies`) are one point: a copy's row and column of
-    ``scores_`` are empty, and its point's stand for them.
+    :mod:`clustering.grouping.copies`) are one, their original: a copy's row and column of
+    ``scores_`` are empty, and its original's stand for them.
     """
 
     def __init__(
@@ -173,8 +173,9 @@ class StoryClusterer(StoryEstimator):
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Stories, labels and vectors; articles are processed sorted by id.
 
-        Copies (see :mod:`clustering.grouping.copies`) are one point of the graph; each
-        copy then gets its point's story. A group of copies is never an outlier.
+        Copies (see :mod:`clustering.grouping.copies`) are one point of the graph, their
+        original; each copy then gets its original's story. A group of copies is never an
+        outlier.
         """
         n = len(articles)
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
@@ -188,22 +189,22 @@ class StoryClusterer(StoryEstimator):
         else:
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
-        points = copies.points
+        points = copies.originals
         groups, outlier, graph, self.link_ = self._group(
             canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts
         )
-        point_of = copies.point_of
+        point_of = copies.group_of
         single = copies.counts[point_of] == 1
         stories, story_index = build_stories(
             groups[point_of],
             outlier[point_of] & single,
             canonical,
             lambda rows: graph[point_of[rows]][:, point_of[rows]],
-            copies.representative,
+            copies.original_of,
         )
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
-        self.copies_ = order[copies.representative][inverse]
+        self.originals_ = order[copies.original_of][inverse]
         spread = graph.tocoo()
         full = coo_matrix(
             (spread.data, (points[spread.row], points[spread.col])), shape=(n, n)

@@ -77,7 +77,7 @@ class Clusterer(Protocol):
     embeddings_: np.ndarray
     scores_: csr_matrix
     link_: float
-    copies_: np.ndarray
+    originals_: np.ndarray
 
     def fit(self, X: pd.DataFrame, y: None = None, embeddings: np.ndarray | None = None) -> Self:
         """Cluster the articles ``X`` (with their vectors ``embeddings``)."""
@@ -107,7 +107,7 @@ def _mean(
 ) -> float:
     """Average pair score between two sets of rows (pairs not kept score 0).
 
-    With ``copies`` (each row's copy-group point), a copy scores as its point.
+    With ``copies`` (each row's copy-group original), a copy scores as its original.
     """
     if copies is None:
         return float(scores[rows][:, cols].sum()) / (len(rows) * len(cols))
@@ -133,7 +133,8 @@ def decide(
     there have the highest average score to them (ties: the older). Another of those
     stories merges into that one only when both its average to the new articles and the
     two stories' average to each other reach ``link``: one strong pair is no bridge.
-    ``copies`` (the clusterer's ``copies_``) lets a copy's pairs be read from its point's.
+    ``copies`` (the clusterer's ``originals_``) lets a copy's pairs be read from its
+    original's.
     """
     count = len(old_story)
     old_labels, new_labels = labels[:count], labels[count:]
@@ -253,7 +254,7 @@ class Placer:
             earlier["story"].to_numpy(dtype=str),
             fitted.scores_,
             fitted.link_,
-            fitted.copies_,
+            fitted.originals_,
         )
         return Settled(plan, fitted.scores_)
 

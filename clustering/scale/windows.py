@@ -108,15 +108,16 @@ def merge_windows(
     articles: pd.DataFrame,
     windows: Iterable[Sequence[Story]],
     closeness: Closeness,
-    copy_of: np.ndarray | None = None,
+    original_of: np.ndarray | None = None,
 ) -> tuple[list[Story], np.ndarray]:
     """One set of stories from the stories of every window; each article's index into it.
 
     Stories that share an article are joined. A final story with exactly the members of a
     window story keeps that story's most central member; a story joined from several
     picks its centre from ``closeness``, since no single window saw all its pairs.
-    ``copy_of`` (each article's copy-group point, see :mod:`clustering.grouping.copies`)
-    keeps every group of copies in one story, and ``closeness`` is asked about points only.
+    ``original_of`` (each article's copy-group original, see
+    :mod:`clustering.grouping.copies`) keeps every group of copies in one story, and
+    ``closeness`` is asked about originals only.
     """
     ids = articles["id"].to_numpy(dtype=str)
     position = {ident: i for i, ident in enumerate(ids)}
@@ -134,9 +135,10 @@ def merge_windows(
                 placed[members] = True
                 sets.union(members)
                 centres.setdefault(story.members, story)
-    if copy_of is not None:
-        by_point = np.argsort(copy_of, kind="stable")
-        for group in np.split(by_point, np.flatnonzero(np.diff(copy_of[by_point])) + 1):
+    if original_of is not None:
+        by_original = np.argsort(original_of, kind="stable")
+        bounds = np.flatnonzero(np.diff(original_of[by_original])) + 1
+        for group in np.split(by_original, bounds):
             if len(group) > 1:
                 placed[group] = True
                 sets.union(group.tolist())
@@ -145,7 +147,7 @@ def merge_windows(
     groups = np.array(
         [sets.find(i) if placed[i] else len(ids) + i for i in range(len(ids))], dtype=np.int64
     )
-    stories, labels = build_stories(groups, ~placed, articles, closeness, copy_of)
+    stories, labels = build_stories(groups, ~placed, articles, closeness, original_of)
     for number, story in enumerate(stories):
         known = centres.get(story.members)
         if known is not None:
@@ -203,6 +205,6 @@ class WindowedClusterer(StoryEstimator):
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
         stories, labels = merge_windows(
-            articles, results, clusterer.closeness(articles, embeddings), copies.representative
+            articles, results, clusterer.closeness(articles, embeddings), copies.original_of
         )
         return stories, labels, unit
