@@ -112,7 +112,7 @@ def main() -> None:
     sweep = []
     for window, overlap in SWEEP:
         start = time.perf_counter()
-        fitted = WindowedClusterer(StoryClusterer(embedder="use"), window, overlap)
+        fitted = WindowedClusterer(StoryClusterer(embedder="use"), window * 24, overlap * 24)
         fitted.fit(articles, embeddings=vectors)
         s = score(list(fitted.labels_), gold)
         sweep.append(

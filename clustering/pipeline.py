@@ -1,15 +1,23 @@
-"""One call from inputs to a result: stories (cluster), or a pair model (calibrate)."""
+"""One call from inputs to a result: stories (cluster), a pair model (calibrate), a comparison.
+
+The command line makes one call here per command: the settings are typed
+(:class:`ClusterSettings`), the engine (local or Dask) is chosen here, a story store is
+opened here with its own model, and ``compare`` composes its two models here.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from clustering.errors import InputError
+from clustering.evaluation.metrics import Scores
+from clustering.evaluation.scoring import attach_labels, evaluate_predictions, read_labels
 from clustering.evidence.calibrate import (
     RATING_COLUMN,
     Calibration,
@@ -20,20 +28,78 @@ from clustering.evidence.calibrate import (
     pair_articles,
     rated_labels,
 )
-from clustering.evidence.model import model_id
-from clustering.grouping.clusterer import StoryClusterer
+from clustering.evidence.cascade import SMALL_BATCH
+from clustering.evidence.compare import Comparison, compare_articles, score_pairs
+from clustering.evidence.explain import PairExplanation
+from clustering.evidence.model import PairModel, model_id, read_pair_model
+from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
-from clustering.output.pairs import PairTable, read_pairs
+from clustering.output.pairs import PairTable, pairs_csv, read_pairs
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions, source_name
 from clustering.reading.loaders import load_articles
 from clustering.reading.values import is_missing
-from embeddings import Embedder, make_embedder
+from clustering.scale.distributed import cluster_paths_on_dask
+from clustering.store.assign import Assigner
+from clustering.store.opening import store_embedder
+from clustering.store.store import StoryStore
+from embeddings import DEFAULT_MODEL, Embedder, make_embedder
 from embeddings.articles import embed_articles
 
 Progress = Callable[[int, int], None] | None
 #: The language columns of a pairs file (SemEval's), used when present and none are named.
 PAIR_LANG_COLUMNS = ("lang1", "lang2")
+
+
+#: Where clustering runs: in this process, or on Dask workers (in time windows).
+Engine = Literal["local", "dask"]
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The embedding model (a name, see ``samestory models``) and its vector cache."""
+
+    model: str = DEFAULT_MODEL
+    cache: bool = True
+    cache_dir: str | None = None
+
+    def embedder(self) -> Embedder:
+        """The embedder these settings ask for, cached unless ``cache`` is False."""
+        return make_embedder(self.model, cache=self.cache, cache_dir=self.cache_dir)
+
+
+@dataclass(frozen=True)
+class ClusterSettings(ModelSettings):
+    """How articles become stories: the model and the :class:`StoryClusterer` settings.
+
+    ``pair_model`` is a pair model file (from ``calibrate``), None for the shipped one;
+    ``second_model`` is "auto", "e5" or None (see :class:`StoryClusterer`).
+    """
+
+    min_probability: float = DEFAULT_MIN_PROBABILITY
+    max_distance: float | None = None
+    min_cluster_size: int = 2
+    pair_model: str | None = None
+    second_model: str | None = "auto"
+    second_up_to: int = SMALL_BATCH
+
+    def clusterer(self, embedder: Embedder | str | None = None) -> StoryClusterer:
+        """A :class:`StoryClusterer` with these settings over ``embedder`` (default: ours).
+
+        A ``pair_model`` file that is not a pair model is an :class:`InputError`.
+        """
+        pair_model: PairModel | str = "auto"
+        if self.pair_model is not None:
+            pair_model = read_pair_model(self.pair_model)
+        return StoryClusterer(
+            embedder=self.embedder() if embedder is None else embedder,
+            pair_model=pair_model,
+            min_cluster_size=self.min_cluster_size,
+            min_probability=self.min_probability,
+            max_distance=self.max_distance,
+            second_model=self.second_model,
+            second_up_to=self.second_up_to,
+        )
 
 
 def cluster_paths(
@@ -43,19 +109,88 @@ def cluster_paths(
     progress: Progress = None,
     fetcher: Fetcher | None = None,
     reading: ReadOptions | None = None,
-    **params: object,
+    settings: ClusterSettings | None = None,
+    engine: Engine = "local",
+    scheduler: str | None = None,
 ) -> ClusterResult:
     """Read ``paths`` (as ``reading`` says) and group their articles into stories.
 
-    ``params`` go to :class:`StoryClusterer`; feed URLs are fetched by ``fetcher``. Raises
-    :class:`InputError` for bad input unless ``skip_bad``.
+    ``settings`` are the model's and :class:`StoryClusterer`'s (defaults when None);
+    ``embedder`` stands for their model on the local engine. ``engine`` "dask" embeds and
+    clusters on Dask workers (at ``scheduler``, or a LocalCluster), by the model's name.
+    Feed URLs are fetched by ``fetcher``. Raises :class:`InputError` for bad input unless
+    ``skip_bad``.
     """
+    settings = settings or ClusterSettings()
+    if engine == "dask":
+        return cluster_paths_on_dask(
+            paths,
+            settings.clusterer(settings.model),
+            scheduler=scheduler,
+            skip_bad=skip_bad,
+            fetcher=fetcher,
+            reading=reading,
+            cache=settings.cache,
+            cache_dir=settings.cache_dir,
+            progress=progress,
+        )
     loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher, reading=reading)
-    clusterer = StoryClusterer(embedder=embedder or make_embedder(), **params)  # type: ignore[arg-type]
+    clusterer = settings.clusterer(embedder)
     clusterer.fit(loaded.articles, progress=progress)
-    return ClusterResult(
-        clusterer.articles_, clusterer.stories_, loaded.skipped, clusterer.embeddings_
-    )
+    return replace(clusterer.result(), skipped=loaded.skipped)
+
+
+def open_store(
+    path: str | os.PathLike[str],
+    model: str | None = None,
+    cache: bool = True,
+    pair_model: str | None = None,
+    read_only: bool = False,
+    cache_dir: str | None = None,
+) -> StoryStore:
+    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
+
+    With ``pair_model`` (a file), new articles are clustered with it instead of the
+    shipped one. Raises :class:`~clustering.store.StoreError` for a store that cannot be
+    used, :class:`InputError` for a bad pair model file.
+    """
+    embedder = store_embedder(path, model, read_only=read_only, cache=cache, cache_dir=cache_dir)
+    assigner = None
+    if pair_model is not None:
+        loaded = read_pair_model(pair_model)
+        loaded.check_embedder(embedder)
+        assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=loaded))
+    return StoryStore(path, embedder, assigner, read_only=read_only)
+
+
+def evaluate_table(
+    articles: pd.DataFrame,
+    gold: str,
+    settings: ClusterSettings | None = None,
+    labels: str | None = None,
+    predicted: str | None = None,
+    reading: ReadOptions | None = None,
+    progress: Progress = None,
+) -> Scores:
+    """Score stories against the gold labels in column ``gold`` of ``articles``.
+
+    ``labels`` is a file with the gold column for articles without one; ``predicted`` an
+    earlier ``cluster`` output (jsonl or csv) to score instead of clustering with
+    ``settings``.
+    """
+    if labels:
+        articles = attach_labels(
+            articles, read_labels(labels, gold, reading), gold, source_name(labels)
+        )
+    if predicted:
+        stories = read_labels(predicted, "story", reading)
+        source = source_name(predicted)
+    else:
+        clusterer = (settings or ClusterSettings()).clusterer()
+        clusterer.fit(articles, progress=progress)
+        stories = dict(zip(articles["id"], clusterer.articles_["story"], strict=True))
+        source = "clustering"
+    return evaluate_predictions(articles, gold, stories, source)
 
 
 def calibrate_paths(
@@ -156,3 +291,64 @@ def pair_probabilities(table: PairTable, embedder: Embedder | None = None) -> np
     probability = np.full(len(kept), np.nan)
     probability[kept] = clusterer.pair_probabilities(articles, pairs[0], pairs[1])
     return probability
+
+
+def _one_article(path: str, reading: ReadOptions | None) -> pd.DataFrame:
+    """The article table of a path that must hold exactly one article."""
+    loaded = load_articles([path], reading=reading)
+    if len(loaded.articles) != 1:
+        message = f"holds {len(loaded.articles)} articles; compare needs one per path"
+        raise InputError(source_name(path), message)
+    return loaded.articles
+
+
+def compare_paths(
+    paths: Sequence[str],
+    settings: ModelSettings,
+    pair_model: str | None = None,
+    reading: ReadOptions | None = None,
+) -> tuple[Comparison, PairExplanation]:
+    """How alike the articles of two paths (one each) are, and P(same story) with why.
+
+    The similarity uses ``settings.model``. P(same story) is as ``cluster`` scores the
+    pair: with ``pair_model`` (a file), its model over ``settings.model``; else the
+    default clusterer (the default model and its shipped pair models).
+    """
+    both = pd.concat([_one_article(path, reading) for path in paths], ignore_index=True)
+    comparison = compare_articles(both, settings.embedder())
+    if pair_model is not None:
+        embedder = settings.embedder()
+        loaded = read_pair_model(pair_model)
+        loaded.check_embedder(embedder)
+        clusterer = StoryClusterer(embedder=embedder, pair_model=loaded)
+    else:
+        clusterer = StoryClusterer(embedder=replace(settings, model=DEFAULT_MODEL).embedder())
+    ids = both["id"].astype(str).tolist()
+    return comparison, clusterer.pair_explanation(both, ids[0], ids[1])
+
+
+def score_pair_file(
+    path: str,
+    left: str,
+    right: str,
+    left_lang: str | None,
+    right_lang: str | None,
+    settings: ModelSettings,
+    reading: ReadOptions | None = None,
+    progress: Progress = None,
+) -> str:
+    """The pairs file as CSV with the similarity (``settings.model``) and P(same story).
+
+    P(same story) is the default clusterer's, as ``cluster`` scores each pair alone.
+    """
+    table = read_pairs(path, left, right, left_lang, right_lang, reading)
+    scores = score_pairs(
+        table.left,
+        table.right,
+        table.left_langs,
+        table.right_langs,
+        embedder=settings.embedder(),
+        progress=progress,
+    )
+    default = replace(settings, model=DEFAULT_MODEL).embedder()
+    return pairs_csv(table, scores.similarity, pair_probabilities(table, default))

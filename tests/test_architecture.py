@@ -3,7 +3,12 @@
 Every import counts: top-level, inside functions, under ``TYPE_CHECKING``, and relative ones
 (resolved against the importing module's package). The rooms of ``clustering/`` are ranked in
 pipeline order; a module may import from its own room or a strictly lower one, and rooms of the
-same rank stay apart. ``clustering/__init__.py`` is the public facade and may import anything.
+same rank stay apart. ``clustering/__init__.py`` is the public facade and may import anything;
+only the command line, above it, imports it.
+
+Besides: the command line imports only the library's public faces (a package's names, not
+its modules); no module imports itself back through others (no cycle); output never
+imports the store.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -22,6 +28,7 @@ PACKAGES = ("clustering", "embeddings")
 #: Rank of each room of clustering/: the pipeline's order, from errors up to the command line.
 RANKS = {
     "errors": 0,
+    "lazy": 0,
     "reading": 1,
     "evidence": 2,
     "grouping": 3,
@@ -34,7 +41,7 @@ RANKS = {
 }
 
 #: The only modules that sit directly in clustering/.
-TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "pipeline.py"}
+TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "lazy.py", "pipeline.py"}
 
 #: Packages that only hold data files (read with importlib.resources), no code.
 DATA_PACKAGES = {"clustering.models", "clustering.output.templates"}
@@ -145,6 +152,8 @@ def stage_violations(path: Path, source: str) -> list[str]:
         if any(_within(target, data) for data in DATA_PACKAGES):
             continue
         other = _room(target)
+        if other is None and room == "cli":
+            continue  # the command line stands above the facade, on the library's faces
         if other is None:
             reason = "the clustering facade imports every stage; import the stage module"
         elif other not in RANKS:
@@ -160,7 +169,7 @@ def stage_violations(path: Path, source: str) -> list[str]:
 
 
 def layout_violations(files: list[Path]) -> list[str]:
-    """(d) clustering/ holds its three top-level modules, ranked rooms and data packages."""
+    """(d) clustering/ holds its few top-level modules, ranked rooms and data packages."""
     found_violations = []
     for path in files:
         name = module_name(path)
@@ -180,6 +189,54 @@ def layout_violations(files: list[Path]) -> list[str]:
         elif not data and _room(name) not in RANKS:
             found_violations.append(f"{where}: room {_room(name)!r} has no rank in RANKS")
     return found_violations
+
+
+def _is_face(name: str) -> bool:
+    """A public face: ``embeddings``, ``clustering`` or one of its rooms (not a room's module)."""
+    package, *inner = name.split(".")
+    return len(inner) <= {"embeddings": 0, "clustering": 1}.get(package, -1)
+
+
+def face_violations(path: Path, source: str) -> list[str]:
+    """(e) the command line imports only the library's public faces, and itself."""
+    if not _within(module_name(path), "clustering.cli"):
+        return []
+    return [
+        f"{found.where()} imports {found.target}: the command line imports public faces only "
+        f"(import the name from {'.'.join(found.target.split('.')[:2])})"
+        for found in imports_of(path, source)
+        if (_within(found.target, "clustering") or _within(found.target, "embeddings"))
+        and not _within(found.target, "clustering.cli")
+        and not _is_face(found.target)
+    ]
+
+
+def output_violations(path: Path, source: str) -> list[str]:
+    """(f) output renders anything with stories (``result()``): it never imports the store."""
+    if not _within(module_name(path), "clustering.output"):
+        return []
+    return [
+        f"{found.where()} imports {found.target}: output must not import the store"
+        for found in imports_of(path, source)
+        if _within(found.target, "clustering.store")
+    ]
+
+
+def import_cycle(sources: dict[Path, str]) -> list[str]:
+    """(g) A cycle of imports among the modules of ``sources`` (empty when there is none)."""
+    names = {module_name(path) for path in sources}
+    graph = {
+        module_name(path): {
+            found.target for found in imports_of(path, source) if found.target in names
+        }
+        - {module_name(path)}
+        for path, source in sources.items()
+    }
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        return list(error.args[1])
+    return []
 
 
 SOURCES = {
@@ -214,9 +271,24 @@ def test_lower_stages_never_import_higher_ones():
     assert not violations, "\n".join(violations)
 
 
-def test_clustering_holds_only_its_three_top_level_modules_and_ranked_rooms():
+def test_clustering_holds_only_its_top_level_modules_and_ranked_rooms():
     violations = layout_violations(list(SOURCES))
     assert not violations, "\n".join(violations)
+
+
+def test_the_command_line_imports_only_public_faces():
+    violations = _violations(face_violations)
+    assert not violations, "\n".join(violations)
+
+
+def test_output_never_imports_the_store():
+    violations = _violations(output_violations)
+    assert not violations, "\n".join(violations)
+
+
+def test_no_import_cycle_anywhere():
+    cycle = import_cycle(SOURCES)
+    assert not cycle, " -> ".join(cycle)
 
 
 # The checks themselves, on made-up sources: each catches what it looks for.
@@ -261,6 +333,7 @@ def test_a_higher_import_is_named_with_file_line_and_statement():
         ("clustering/models/__init__.py", "from clustering.errors import InputError", True),
         ("clustering/store/x.py", "from clustering.store.assign import Plan", False),
         ("clustering/cli/x.py", "from clustering.pipeline import cluster_paths", False),
+        ("clustering/cli/x.py", "from clustering import StoryClusterer", False),
         ("clustering/__init__.py", "from clustering.cli import main", False),
         ("clustering/reading/x.py", "from clustering import models", False),
         ("clustering/reading/x.py", "import numpy, embeddings", False),
@@ -286,3 +359,43 @@ def test_the_layout_rule():
         "clustering/extra/a.py",
         "clustering/models/code.py",
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("from clustering.store.opening import store_embedder", True),
+        ("from embeddings.articles import embed_articles", True),
+        ("import clustering.reading.loaders", True),
+        ("from clustering.store import StoryStore", False),
+        ("from clustering import StoryClusterer, pipeline", False),
+        ("from clustering.pipeline import cluster_paths", False),
+        ("from embeddings import DEFAULT_MODEL", False),
+        ("from clustering.cli.common import errors", False),
+        ("import click, pandas", False),
+    ],
+)
+def test_the_face_rule(source, caught):
+    assert bool(face_violations(_fake("clustering/cli/x.py"), source)) is caught
+
+
+def test_output_importing_the_store_is_caught():
+    source = "from clustering.store.store import StoryStore"
+    assert output_violations(_fake("clustering/output/x.py"), source)
+    assert not output_violations(_fake("clustering/output/x.py"), "from ..grouping import result")
+    assert not output_violations(_fake("clustering/cli/x.py"), source)
+
+
+def test_an_import_cycle_is_named():
+    sources = {
+        _fake("clustering/grouping/a.py"): "import clustering.grouping.b",
+        _fake("clustering/grouping/b.py"): "def late():\n    import clustering.grouping.a",
+        _fake("clustering/grouping/c.py"): "import clustering.grouping.a",
+    }
+    assert sorted(import_cycle(sources)) == [
+        "clustering.grouping.a",
+        "clustering.grouping.a",
+        "clustering.grouping.b",
+    ]
+    del sources[_fake("clustering/grouping/b.py")]
+    assert import_cycle(sources) == []

@@ -251,7 +251,7 @@ def test_explain_gives_the_probability_fit_uses():
     clusterer = StoryClusterer()
     table = as_article_table(texts)
     vectors = clusterer.fit(table).embeddings_
-    explained = clusterer.explain(table, "0", "1", embeddings=vectors)
+    explained = clusterer.pair_explanation(table, "0", "1", embeddings=vectors)
     scorer = clusterer.scorer(table, vectors, clusterer.resolved_embedder())
     assert explained.probability == float(scorer.pairs(np.array([0]), np.array([1]))[0])
     assert explained.model == "headline model with the e5 cosine"

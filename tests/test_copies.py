@@ -99,8 +99,10 @@ def test_collapsed_copies_keep_their_ids_and_count():
     assert list(out["id"]) == list(table["id"])  # each article once, with its own id
     assert (out["story"][: COPIES + VARIANTS] == story.id).all()
     assert not out["outlier"][: COPIES + VARIANTS].any()
-    assert (fitted.copies_[: COPIES + VARIANTS] == 0).all()  # every copy stands with the first
-    assert list(fitted.copies_[COPIES + VARIANTS :]) == list(range(COPIES + VARIANTS, len(table)))
+    assert (fitted.originals_[: COPIES + VARIANTS] == 0).all()  # every copy stands with the first
+    assert list(fitted.originals_[COPIES + VARIANTS :]) == list(
+        range(COPIES + VARIANTS, len(table))
+    )
     assert fitted.scores_.shape == (len(table), len(table))
     assert fitted.scores_[1].nnz == 0  # a copy's pairs are its point's
 
@@ -111,8 +113,8 @@ def test_copies_do_not_depend_on_input_order():
     first, again = _fit(table), _fit(table.iloc[order])
     assert again.stories_ == first.stories_
     ids = table["id"].to_numpy()[order]
-    points = ids[again.copies_]
-    assert set(points[np.char.startswith(ids.astype(str), "copy-")]) == {"copy-00000"}
+    originals = ids[again.originals_]
+    assert set(originals[np.char.startswith(ids.astype(str), "copy-")]) == {"copy-00000"}
 
 
 @pytest.fixture
@@ -145,9 +147,9 @@ def test_a_text_repeated_on_later_days_is_a_new_point():
     table = _table([(f"d{k}", "Morning briefing") for k in range(5)]).assign(published=published)
     copies = find_copies(table, hours_of(table["published"]))
     # Within 24 hours of the first copy; the next day's 9:00 starts a group; undated alone.
-    assert list(copies.representative) == [0, 0, 2, 3, 4]
+    assert list(copies.original_of) == [0, 0, 2, 3, 4]
     other = find_copies(table.iloc[::-1].reset_index(drop=True), hours_of(published[::-1]))
-    assert list(other.representative) == [0, 1, 2, 4, 4]
+    assert list(other.original_of) == [0, 1, 2, 4, 4]
 
 
 def test_windows_keep_copies_in_one_story():
@@ -177,10 +179,10 @@ def test_copies_added_to_a_store_join_the_story_of_their_text(tmp_path, spelling
         store.add(_table([("1", "a0 floods north"), ("2", "a0 floods again"), ("3", "zz fire")]))
         batch = _table([(f"c{k:04d}", spelling) for k in range(2000)])
         result = store.add(batch)
-        assert {a.story for a in result.assignments} == {"st000001"}
+        assert {a.story for a in result.assignments} == {"S1"}
         table = store.articles()
         assert len(table) == 2003
-        assert (table.set_index("id").loc[batch["id"], "story"] == "st000001").all()
+        assert (table.set_index("id").loc[batch["id"], "story"] == "S1").all()
 
 
 def _near_copies(count: int, lang: str = "en", published: str = "2026-02-06T10:00") -> list[dict]:
@@ -222,7 +224,7 @@ def _groups(records: list[dict]) -> list[list[str]]:
     vectors = AngleEmbedder().encode(list(table["title"]))
     copies = find_copies(table, hours_of(table["published"]), vectors)
     ids = table["id"].to_numpy()
-    return sorted(sorted(ids[copies.point_of == p]) for p in range(len(copies.points)))
+    return sorted(sorted(ids[copies.group_of == g]) for g in range(len(copies.originals)))
 
 
 def test_near_copies_need_one_language_one_day_and_alike_vectors():

@@ -237,7 +237,7 @@ def test_watch_stores_the_good_sources_past_a_bad_date(runner, tmp_path, monkeyp
         "Error: bad.jsonl: failed on every poll (2 of 2)",
     ]
     assert result.exit_code == 2
-    assert result.stdout == "one.txt\tst000001\tnew\n"
+    assert result.stdout == "one.txt\tS1\tnew\n"
     exported = runner.invoke(main, ["export", "--store", "s.db"])
     assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == ["one.txt"]
 

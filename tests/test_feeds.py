@@ -275,7 +275,7 @@ def test_add_keeps_going_past_a_failing_feed(feed_server, runner, tmp_path):
         f"Error: {feed_server}/error: HTTP 500 Internal Server Error",
     ]
     added = [line.split("\t") for line in result.stdout.splitlines()]
-    assert added == [["urn:fil:1", "st000001", "new"], ["https://fil.example/2", "st000001", "new"]]
+    assert added == [["urn:fil:1", "S1", "new"], ["https://fil.example/2", "S1", "new"]]
     again = runner.invoke(main, ["add", "--store", store, f"{feed_server}/atom"])
     assert again.exit_code == 0
     assert [line.split("\t")[2] for line in again.stdout.splitlines()] == ["duplicate"] * 2

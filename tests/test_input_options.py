@@ -261,8 +261,8 @@ def test_watch_reads_standard_input_once_and_then_ends(runner, count):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        "a1\tst000001\tnew",
-        "a2\tst000001\tnew",
-        "b1\tst000002\tnew",
-        "b2\tst000002\tnew",
+        "a1\tS1\tnew",
+        "a2\tS1\tnew",
+        "b1\tS2\tnew",
+        "b2\tS2\tnew",
     ]

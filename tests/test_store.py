@@ -32,18 +32,18 @@ def test_add_assigns_stories_and_readding_changes_nothing(tmp_path):
             )
         )
         assert assigned(first) == [
-            ("1", "st000001", "new"),
-            ("2", "st000001", "new"),
-            ("3", "st000002", "new"),
+            ("1", "S1", "new"),
+            ("2", "S1", "new"),
+            ("3", "S2", "new"),
         ]
         history = store.history()
         again = store.add(titled_articles(("1", "a0 floods north"), ("2", "a0 floods again")))
-        assert assigned(again) == [("1", "st000001", "duplicate"), ("2", "st000001", "duplicate")]
+        assert assigned(again) == [("1", "S1", "duplicate"), ("2", "S1", "duplicate")]
         copy = store.add(titled_articles(("9", "a0 floods north")))
-        assert assigned(copy) == [("9", "st000001", "duplicate")]
+        assert assigned(copy) == [("9", "S1", "duplicate")]
         pd.testing.assert_frame_equal(store.history(), history)
         table = store.articles().set_index("id")
-        assert table.loc["9", "story"] == "st000001" and len(table) == 4
+        assert table.loc["9", "story"] == "S1" and len(table) == 4
         assert table.loc[["1", "2", "3", "9"], "outlier"].tolist() == [False, False, True, False]
 
 
@@ -52,7 +52,7 @@ def test_an_outlier_that_gains_a_partner_becomes_a_story(tmp_path):
         store.add(titled_articles(("1", "a0 lonely report")))
         assert store.articles()["outlier"].tolist() == [True]
         result = store.add(titled_articles(("2", "a0 second report")))
-        assert assigned(result) == [("2", "st000001", "joined")]
+        assert assigned(result) == [("2", "S1", "joined")]
         assert store.articles()["outlier"].tolist() == [False, False]
 
 
@@ -60,13 +60,13 @@ def test_one_article_close_to_two_unlinked_stories_joins_one_and_merges_nothing(
     with fake_store(tmp_path / "s.db") as store:
         store.add(titled_articles(("a", "a0 first story")))
         store.add(titled_articles(("b", "a40 second story")))
-        assert store.articles()["story"].tolist() == ["st000001", "st000002"]
+        assert store.articles()["story"].tolist() == ["S1", "S2"]
         # c links to a and to b (20 degrees each), but a and b score 0 with each other:
         # a single bridge is no evidence that they are one story.
         result = store.add(titled_articles(("c", "a20 bridges both")))
         assert result.merges == []
-        assert assigned(result) == [("c", "st000001", "joined")]
-        assert store.articles()["story"].tolist() == ["st000001", "st000002", "st000001"]
+        assert assigned(result) == [("c", "S1", "joined")]
+        assert store.articles()["story"].tolist() == ["S1", "S2", "S1"]
         assert store.history()["event"].tolist() == ["assign"] * 3
 
 
@@ -78,18 +78,18 @@ def test_an_article_between_two_linked_stories_merges_them_into_the_older(tmp_pa
         # Four days apart: outside the store's 72-hour window, so never compared on adding.
         store.add(articles_from_records([dated("a", "a0 first report", 1)]).articles)
         store.add(articles_from_records([dated("b", "a5 later report", 5)]).articles)
-        assert store.articles()["story"].tolist() == ["st000001", "st000002"]
+        assert store.articles()["story"].tolist() == ["S1", "S2"]
         result = store.add(articles_from_records([dated("c", "a3 in between", 3)]).articles)
-        assert result.merges == [("st000002", "st000001")]
-        assert assigned(result) == [("c", "st000001", "joined")]
-        assert store.articles()["story"].tolist() == ["st000001"] * 3
+        assert result.merges == [("S2", "S1")]
+        assert assigned(result) == [("c", "S1", "joined")]
+        assert store.articles()["story"].tolist() == ["S1"] * 3
         events = store.history()[["event", "article", "story", "other"]].fillna("-")
         assert events.iloc[-2:].values.tolist() == [
-            ["merge", "-", "st000001", "st000002"],
-            ["assign", "c", "st000001", "-"],
+            ["merge", "-", "S1", "S2"],
+            ["assign", "c", "S1", "-"],
         ]
         _, stories = store.stories()
-        assert [(s.id, s.size) for s in stories] == [("st000001", 3)]
+        assert [(s.id, s.size) for s in stories] == [("S1", 3)]
 
 
 def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tmp_path):
@@ -103,7 +103,7 @@ def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tm
     upgraded.name = "angle-fake@2"  # a new release of the model's package
     with StoryStore(tmp_path / "s.db", upgraded, cosine_assigner()) as store:
         assert assigned(store.add(titled_articles(("2", "a0 floods again")))) == [
-            ("2", "st000001", "joined")
+            ("2", "S1", "joined")
         ]
     narrower = AngleEmbedder()
     narrower.encode = lambda texts: AngleEmbedder().encode(texts)[:, :32]
@@ -163,7 +163,7 @@ def test_kill_9_in_the_middle_of_an_add_leaves_all_or_nothing(tmp_path):
         assert store.articles()["id"].tolist() == ["kept"]
         assert len(store.history()) == 1
         result = store.add(titled_articles(("after", "a0 after the crash")))
-        assert assigned(result) == [("after", "st000001", "joined")]
+        assert assigned(result) == [("after", "S1", "joined")]
 
 
 @pytest.mark.slow  # starts two writer processes
@@ -190,7 +190,7 @@ def test_order_of_publication_is_used_for_the_time_window(tmp_path):
     with fake_store(tmp_path / "s.db") as store:
         store.add(articles_from_records(rows[:1]).articles)
         result = store.add(articles_from_records(rows[1:]).articles)
-    assert assigned(result) == [("2", "st000002", "new")]
+    assert assigned(result) == [("2", "S2", "new")]
 
 
 def test_cli_add_stories_export(runner, tmp_path):
@@ -202,34 +202,34 @@ def test_cli_add_stories_export(runner, tmp_path):
     first = runner.invoke(main, ["add", "--store", db, str(SEED_FILES[0]), str(SEED_FILES[1])])
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
-        "000_6a94ddf4fcffe0c0.txt\tst000001\tnew",
-        "001_b7f091aae76eeadc.txt\tst000002\tnew",
+        "000_6a94ddf4fcffe0c0.txt\tS1\tnew",
+        "001_b7f091aae76eeadc.txt\tS2\tnew",
     ]
     second = runner.invoke(main, ["add", "--store", db, str(SEEDS), "nope.txt"])
     assert second.exit_code == 2
     assert second.stderr == "Error: nope.txt: no such file or directory\n"
     assert second.stdout.splitlines() == [
-        "000_6a94ddf4fcffe0c0.txt\tst000001\tduplicate",
-        "001_b7f091aae76eeadc.txt\tst000002\tduplicate",
-        "002_58349e569f7a92d2.txt\tst000001\tjoined",
-        "003_d63d3c6d141cb4c1.txt\tst000003\tnew",
-        "004_5504c892ed689994.txt\tst000001\tjoined",
+        "000_6a94ddf4fcffe0c0.txt\tS1\tduplicate",
+        "001_b7f091aae76eeadc.txt\tS2\tduplicate",
+        "002_58349e569f7a92d2.txt\tS1\tjoined",
+        "003_d63d3c6d141cb4c1.txt\tS3\tnew",
+        "004_5504c892ed689994.txt\tS1\tjoined",
     ]
     listed = runner.invoke(main, ["stories", "--store", db, "--format", "json"])
     stories = json.loads(listed.stdout)["stories"]
     assert [(s["story"], s["size"], s["outlier"]) for s in stories] == [
-        ("st000001", 3, False),
-        ("st000002", 1, True),
-        ("st000003", 1, True),
+        ("S1", 3, False),
+        ("S2", 1, True),
+        ("S3", 1, True),
     ]
     exported = runner.invoke(main, ["export", "--store", db, "--format", "jsonl"])
     rows = [json.loads(line) for line in exported.stdout.splitlines()]
     assert [(r["id"], r["story"], r["outlier"]) for r in rows] == [
-        ("000_6a94ddf4fcffe0c0.txt", "st000001", False),
-        ("001_b7f091aae76eeadc.txt", "st000002", True),
-        ("002_58349e569f7a92d2.txt", "st000001", False),
-        ("003_d63d3c6d141cb4c1.txt", "st000003", True),
-        ("004_5504c892ed689994.txt", "st000001", False),
+        ("000_6a94ddf4fcffe0c0.txt", "S1", False),
+        ("001_b7f091aae76eeadc.txt", "S2", True),
+        ("002_58349e569f7a92d2.txt", "S1", False),
+        ("003_d63d3c6d141cb4c1.txt", "S3", True),
+        ("004_5504c892ed689994.txt", "S1", False),
     ]
     # Every row, copies included, says when the store first saw it (naive UTC ISO time).
     first_seen = [r["first_seen"] for r in rows]
@@ -258,9 +258,9 @@ def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
     watcher = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
     )
-    assert watcher.stdout.readline() == "one.txt\tst000001\tnew\n"
+    assert watcher.stdout.readline() == "one.txt\tS1\tnew\n"
     (folder / "two.txt").write_text("Wildfires spread across the southern hills overnight.")
-    assert watcher.stdout.readline() == "two.txt\tst000002\tnew\n"
+    assert watcher.stdout.readline() == "two.txt\tS2\tnew\n"
     time.sleep(0.3)
     watcher.send_signal(signal.SIGINT)
     out, err = watcher.communicate(timeout=30)
@@ -286,7 +286,7 @@ def test_watch_count(runner, tmp_path):
         ],
     )
     assert result.exit_code == 0
-    assert result.stdout == "one.txt\tst000001\tnew\n"
+    assert result.stdout == "one.txt\tS1\tnew\n"
 
 
 @pytest.mark.data
@@ -392,9 +392,9 @@ def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_avera
     """Where the old rule merged every stored story of a local story into the oldest."""
     from scipy.sparse import csr_matrix
 
-    from clustering.store.assign import decide
+    from clustering.grouping.placement import decide
 
-    # Rows 0-1 are stored story st000001, row 2 st000002, rows 3-4 new; one local story.
+    # Rows 0-1 are stored story S1, row 2 S2, rows 3-4 new; one local story.
     scores = np.array(
         [
             [1.0, 0.9, 0.1, 0.7, 0.5],
@@ -404,22 +404,22 @@ def test_a_local_story_joins_its_strongest_stored_story_and_merges_only_on_avera
             [0.5, 0.4, 0.9, 0.9, 1.0],
         ]
     )
-    stories = np.array(["st000001", "st000001", "st000002"])
+    stories = np.array(["S1", "S1", "S2"])
     plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
-    # New to st000001 averages 0.55, to st000002 0.85; the two stories average 0.1.
+    # New to S1 averages 0.55, to S2 0.85; the two stories average 0.1.
     assert (plan.groups, plan.status, plan.targets, plan.merges) == (
         [0, 0],
         ["joined", "joined"],
-        {0: "st000002"},
+        {0: "S2"},
         [],
     )
     scores[:2, 2] = scores[2, :2] = 0.6
     plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
-    assert (plan.targets, plan.merges) == ({0: "st000001"}, [("st000002", "st000001")])
+    assert (plan.targets, plan.merges) == ({0: "S1"}, [("S2", "S1")])
     # The local clustering put them together: weak averages still join, but never merge.
     scores[3:, :3] = scores[:3, 3:] = 0.3
     plan = decide(np.zeros(5, dtype=int), stories, csr_matrix(scores), 0.5)
-    assert (plan.status, plan.targets, plan.merges) == (["joined"] * 2, {0: "st000001"}, [])
+    assert (plan.status, plan.targets, plan.merges) == (["joined"] * 2, {0: "S1"}, [])
 
 
 def test_a_corrected_article_keeps_its_id_and_story(tmp_path):
@@ -432,29 +432,29 @@ def test_a_corrected_article_keeps_its_id_and_story(tmp_path):
             titled_articles(("1", "a1 floods north, 12 dead"), ("2", "a0 floods again"))
         )
         assert assigned(corrected) == [
-            ("1", "st000001", "updated"),
-            ("2", "st000001", "duplicate"),
+            ("1", "S1", "updated"),
+            ("2", "S1", "duplicate"),
         ]
         again = store.add(titled_articles(("1", "a1 floods north, 12 dead")))
-        assert assigned(again) == [("1", "st000001", "duplicate")]
+        assert assigned(again) == [("1", "S1", "duplicate")]
         table = store.articles().set_index("id")
         assert table.loc[["1", "9"], "title"].tolist() == ["a1 floods north, 12 dead"] * 2
         events = store.history()[["event", "article", "story"]].values.tolist()
-        assert events[-1] == ["update", "1", "st000001"] and len(events) == 4
+        assert events[-1] == ["update", "1", "S1"] and len(events) == 4
         # The copy's id sent again with the old text: that text is no longer stored.
         uncopied = store.add(titled_articles(("9", "a0 floods north")))
-        assert assigned(uncopied) == [("9", "st000001", "joined")]
+        assert assigned(uncopied) == [("9", "S1", "joined")]
         # Within one batch, the last version of an id counts.
         versions = [
             titled_articles(("4", "zz unrelated")),
             titled_articles(("4", "a0 floods later")),
         ]
         twice = store.add(pd.concat(versions, ignore_index=True))
-        assert assigned(twice) == [("4", "st000001", "duplicate"), ("4", "st000001", "joined")]
+        assert assigned(twice) == [("4", "S1", "duplicate"), ("4", "S1", "joined")]
         table = store.articles().set_index("id")
         assert table.loc["4", "title"] == "a0 floods later"
         assert table.loc["9", "title"] == "a0 floods north"
         assert sorted(table.index) == ["1", "2", "3", "4", "9"]
         # A correction moves the article in the index too: new articles meet its new vector.
         near = store.add(titled_articles(("5", "a1 more floods")))
-        assert assigned(near) == [("5", "st000001", "joined")]
+        assert assigned(near) == [("5", "S1", "joined")]

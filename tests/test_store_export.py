@@ -123,7 +123,7 @@ def test_the_confidence_follows_a_story_as_it_grows_and_merges(runner, tmp_path,
         # d, days away, opens a story; e bridges both: they merge, and the centre moves again.
         store.add(articles_from_records([dated("d", "a20 later", 6)]).articles)
         result = store.add(articles_from_records([dated("e", "a15 between", 4)]).articles)
-    assert result.merges == [("st000002", "st000001")]
+    assert result.merges == [("S2", "S1")]
     # b (10 degrees) is the median of 0, 5, 10, 15 and 20: the centre of the merged story.
     assert confidences() == {"a": cos[2], "b": cos[0], "c": cos[1], "d": cos[2], "e": cos[1]}
 
@@ -141,7 +141,10 @@ def test_times_with_and_without_fractions_of_a_second_are_read(runner, tmp_path,
 
 
 def _version_2_store(path):
-    """A store as samestory 2 wrote it: schema version 2, two stories and a copy."""
+    """A store as samestory 2 wrote it: schema version 2, two stories and a copy.
+
+    Its story ids are as stores named them then (st000001); newer stores name them S1.
+    """
     from clustering.store.database import MIGRATIONS
 
     connection = sqlite3.connect(path)
@@ -213,10 +216,15 @@ def test_a_version_2_store_is_read_as_is_and_migrated_by_a_writer(runner, tmp_pa
         assert _schema(db) == (3, True)
         result = store.add(_rows(("4", "a5 floods spread"), desk="Wire"))
         assert [(a.story, a.status) for a in result.assignments] == [("st000001", "joined")]
-        assert store.history()["article"].tolist() == ["1", "2", "3", "4"]
+        opened = store.add(_rows(("5", "qq new quake")))  # numbered on: S3
+        assert [(a.story, a.status) for a in opened.assignments] == [("S3", "new")]
+        assert store.history()["article"].tolist() == ["1", "2", "3", "4", "5"]
     migrated, rows = exported()
-    assert [row[:2] for row in migrated] == [row[:2] for row in expected] + [("4", "st000001")]
-    assert [r["desk"] for r in rows] == [None, None, None, None, "Wire"]
+    assert [row[:2] for row in migrated] == [row[:2] for row in expected] + [
+        ("4", "st000001"),
+        ("5", "S3"),
+    ]
+    assert [r["desk"] for r in rows] == [None, None, None, None, "Wire", None]
     assert all(r["confidence"] is not None for r in rows if r["story"] == "st000001")
 
 

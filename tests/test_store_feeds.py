@@ -89,7 +89,7 @@ def test_add_from_cron_downloads_an_unchanged_feed_once(runner, tmp_path, base, 
     first = _run(runner, "add", "--store", db, url)
     assert (first.exit_code, first.stdout) == (
         0,
-        "wire-1\tst000001\tnew\nwire-2\tst000002\tnew\n",
+        "wire-1\tS1\tnew\nwire-2\tS2\tnew\n",
     ), first.output
     checked = []
     for _ in range(2):  # each a new process, as cron starts them: the store remembers

@@ -53,7 +53,7 @@ def test_readers_do_not_wait_for_a_writer(runner, tmp_path):
     _filled_store(db)
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO history (at, event, story) VALUES ('now', 'x', 'st000001')")
+    writer.execute("INSERT INTO history (at, event, story) VALUES ('now', 'x', 'S1')")
     started = time.monotonic()
     exported = _cli(runner, "export", "--store", db)
     listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
@@ -185,14 +185,14 @@ def _version_0_store(path):
     MIGRATIONS[0](connection)
     connection.executescript(
         "INSERT INTO meta VALUES ('model', 'angle-fake@1'), ('next_story', '2');"
-        "INSERT INTO stories VALUES ('st000001', '2021-07-01T00:00:00', NULL);"
+        "INSERT INTO stories VALUES ('S1', '2021-07-01T00:00:00', NULL);"
         "INSERT INTO history (at, event, article, story) "
-        "VALUES ('2021-07-01T00:00:00', 'assign', '1', 'st000001');"
+        "VALUES ('2021-07-01T00:00:00', 'assign', '1', 'S1');"
     )
     vector = AngleEmbedder().encode(["a0 floods north"])[0].tobytes()
     connection.execute(
         "INSERT INTO articles (id, digest, title, text, first_seen, story, vector) "
-        "VALUES ('1', x'00', 'a0 floods north', '', '2021-07-01T00:00:00', 'st000001', ?)",
+        "VALUES ('1', x'00', 'a0 floods north', '', '2021-07-01T00:00:00', 'S1', ?)",
         (vector,),
     )
     connection.commit()
@@ -218,7 +218,7 @@ def test_a_store_of_an_older_schema_is_read_as_is_and_migrated_for_writing(tmp_p
     with fake_store(db) as store:
         assert version_and_meta() == (SCHEMA_VERSION, {"model": "angle-fake", "dimension": "64"})
         result = store.add(titled_articles(("2", "a0 floods again")))
-    assert assigned(result) == [("2", "st000001", "joined")]
+    assert assigned(result) == [("2", "S1", "joined")]
 
 
 @pytest.mark.parametrize("read_only", [False, True])
@@ -261,7 +261,7 @@ def test_the_store_embeds_with_its_own_model(runner, tmp_path):
     made = _cli(runner, "add", "--store", db, "--model", "e5", tmp_path / "one.txt")
     assert made.exit_code == 0, made.output
     added = _cli(runner, "add", "--store", db, tmp_path / "two.txt")  # no --model: the store's
-    assert (added.exit_code, added.stdout) == (0, "two.txt\tst000001\tjoined\n"), added.output
+    assert (added.exit_code, added.stdout) == (0, "two.txt\tS1\tjoined\n"), added.output
     refused = _cli(runner, "add", "--store", db, "--model", "use", tmp_path / "two.txt")
     assert (refused.exit_code, refused.stderr) == (
         2,
@@ -270,4 +270,4 @@ def test_the_store_embeds_with_its_own_model(runner, tmp_path):
     )
     listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
     assert listed.exit_code == 0, listed.output
-    assert [json.loads(line)["story"] for line in listed.stdout.splitlines()] == ["st000001"] * 2
+    assert [json.loads(line)["story"] for line in listed.stdout.splitlines()] == ["S1"] * 2

@@ -98,8 +98,8 @@ def test_tables_from_a_story_store(tmp_path):
         table = story_table(store)
         articles = article_table(store)
     assert table[["story", "size", "outlier", "sources"]].values.tolist() == [
-        ["st000001", 2, False, ("Wire A", "Wire B")],
-        ["st000002", 1, True, ("Wire A",)],
+        ["S1", 2, False, ("Wire A", "Wire B")],
+        ["S2", 1, True, ("Wire A",)],
     ]
     assert articles["id"].tolist() == ["1", "2", "3"]
 
@@ -167,13 +167,13 @@ def test_a_two_article_story_of_a_store_has_its_real_confidence(tmp_path):
     with StoryStore(tmp_path / "s.db", AngleEmbedder(), cosine_assigner()) as store:
         store.add(articles_from_records(rows).articles)
         table = article_table(store)
-    assert table["story"].tolist() == ["st000001", "st000001"]
+    assert table["story"].tolist() == ["S1", "S1"]
     assert table["confidence"].tolist() == pytest.approx([1.0, np.cos(np.deg2rad(10))], abs=1e-6)
 
 
 def _rendered(fmt: str, **extra: object) -> str:
     clusterer = _three_plus_one(**extra)
-    return render(clusterer.articles_, clusterer.stories_, fmt)
+    return render(clusterer, fmt)
 
 
 def test_jsonl_and_csv_carry_the_confidence_and_the_input_columns_samestory_ignores():
@@ -223,7 +223,7 @@ def test_csv_cells_start_no_formula_and_a_carriage_return_splits_no_row():
     ]
     articles = articles_from_records(records).articles
     clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
-    text = render(clusterer.articles_, clusterer.stories_, "csv")
+    text = render(clusterer, "csv")
     # newline="" keeps a bare \r: a reader that ends rows there, as spreadsheets do
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 1 + 9
@@ -238,7 +238,7 @@ def test_the_table_shows_control_characters_escaped():
         [{"id": "evil\x1b]0;pwned\x07\x1b[2J", "title": "a0 title"}, {"id": "b\rX", "title": "zz"}]
     ).articles
     clusterer = StoryClusterer(embedder=AngleEmbedder(), pair_model=None).fit(articles)
-    table = render(clusterer.articles_, clusterer.stories_, "table")
+    table = render(clusterer, "table")
     assert not any(char in table for char in "\x1b\x07\r")
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in table and "b\\rX" in table
     assert len(table.splitlines()) == 2 + 2 + 1

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering import StoryClusterer, articles_from_records
+from clustering import StoryClusterer, article_table, articles_from_records, render, render_report
 from clustering.grouping.stories import Story
+from clustering.output.report import report_data
 from clustering.scale.windows import WindowedClusterer, merge_windows, split_windows
 
 
@@ -29,7 +30,7 @@ def _story(members: tuple[str, ...], outlier: bool = False) -> Story:
 
 def test_windows_step_by_window_minus_overlap():
     days = pd.Series(pd.to_datetime([f"2021-07-{d:02d} 12:00" for d in range(1, 16)]))
-    windows = split_windows(days, window_days=7, overlap_days=3)
+    windows = split_windows(days, partition_hours=7 * 24, overlap_hours=3 * 24)
     # From midnight of July 1: [0, 7), [4, 11), [8, 15) days; the last reaches past July 15.
     assert [list(w) for w in windows] == [list(range(0, 7)), list(range(4, 11)), list(range(8, 15))]
 
@@ -38,27 +39,27 @@ def test_everything_in_one_window_is_one_partition_with_the_undated():
     days = pd.Series(
         pd.to_datetime(["2021-07-03 00:00", None, "2021-07-01 00:00", "2021-07-07 23:00"])
     )
-    assert [list(w) for w in split_windows(days, 7, 3)] == [[0, 1, 2, 3]]
+    assert [list(w) for w in split_windows(days, 168, 72)] == [[0, 1, 2, 3]]
 
 
 def test_undated_articles_get_a_partition_of_their_own_when_there_are_windows():
     days = pd.Series(pd.to_datetime(["2021-07-01", None, "2021-07-20", None]))
-    assert [list(w) for w in split_windows(days, 7, 3)] == [[0], [2], [1, 3]]
-    assert [list(w) for w in split_windows(pd.Series([None, None]), 7, 3)] == [[0, 1]]
-    assert split_windows(pd.Series([], dtype="datetime64[ns]"), 7, 3) == []
+    assert [list(w) for w in split_windows(days, 168, 72)] == [[0], [2], [1, 3]]
+    assert [list(w) for w in split_windows(pd.Series([None, None]), 168, 72)] == [[0, 1]]
+    assert split_windows(pd.Series([], dtype="datetime64[ns]"), 168, 72) == []
 
 
 def test_gaps_leave_no_empty_windows():
     days = pd.Series(pd.to_datetime(["2021-01-01", "2021-12-31"]))
-    assert [list(w) for w in split_windows(days, 7, 3)] == [[0], [1]]
+    assert [list(w) for w in split_windows(days, 168, 72)] == [[0], [1]]
 
 
 @pytest.mark.parametrize(
     ("window", "overlap", "message"),
     [
-        (0, 0, "window_days must be positive, got 0"),
-        (7, 7, "overlap_days must be at least 0 and less than window_days (7), got 7"),
-        (7, -1, "overlap_days must be at least 0 and less than window_days (7), got -1"),
+        (0, 0, "partition_hours must be positive, got 0"),
+        (168, 168, "overlap_hours must be at least 0 and less than partition_hours (168), got 168"),
+        (168, -1, "overlap_hours must be at least 0 and less than partition_hours (168), got -1"),
     ],
 )
 def test_bad_window_settings_are_named(window, overlap, message):
@@ -121,7 +122,7 @@ def test_many_windows_put_every_article_in_exactly_one_story():
     table.loc[len(table) - 1, "published"] = pd.NaT  # the outlier is undated
     order = np.random.default_rng(0).permutation(len(table))
     shuffled = table.iloc[order].reset_index(drop=True)
-    windowed = WindowedClusterer(StoryClusterer(pair_model=None), 5, 2)
+    windowed = WindowedClusterer(StoryClusterer(pair_model=None), 5 * 24, 2 * 24)
     windowed.fit(shuffled, embeddings=vectors[order])
     # Days 0, 3, 8, 14 and 31 in windows [0, 5), [3, 8), [6, 11), [12, 17), [27, 32); undated.
     assert [len(w) for w in windowed.windows_] == [6, 3, 3, 3, 3, 1]
@@ -129,3 +130,31 @@ def test_many_windows_put_every_article_in_exactly_one_story():
     assert members == sorted(table["id"])
     plain = StoryClusterer(pair_model=None).fit(table, embeddings=vectors)
     assert windowed.stories_ == plain.stories_
+
+
+def _windowed() -> WindowedClusterer:
+    """Three stories of three reports on days in several windows, and an outlier."""
+    table, vectors = _dated_stories(["2021-07-01", "2021-07-09", "2021-07-20"])
+    windowed = WindowedClusterer(StoryClusterer(pair_model=None), 5 * 24, 2 * 24)
+    return windowed.fit(table, embeddings=vectors)
+
+
+def test_a_windowed_fit_prints_as_a_table():
+    windowed = _windowed()
+    assert len(windowed.windows_) == 3
+    lines = render(windowed, "table").splitlines()
+    assert [line.split()[:2] for line in lines[2:5]] == [["S1", "3"], ["S2", "3"], ["S3", "3"]]
+    assert lines[-1] == "10 articles, 4 stories (3 with several reports, 1 outliers)"
+
+
+def test_a_windowed_fit_gives_its_article_table():
+    table = article_table(_windowed())
+    assert table["story"].tolist() == ["S1"] * 3 + ["S2"] * 3 + ["S3"] * 3 + ["S4"]
+    assert table["id"].tolist()[:3] == ["d2-0", "d2-1", "d2-2"]  # the newest story first
+    assert table["story_size"].tolist() == [3] * 9 + [1]
+
+
+def test_a_windowed_fit_writes_a_report():
+    data = report_data(_windowed())
+    assert [len(story["members"]) for story in data["stories"]] == [3, 3, 3, 1]
+    assert "S1" in render_report(_windowed())

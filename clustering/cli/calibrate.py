@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from clustering import Calibration, ModelSettings, calibrate_pair_file, calibrate_table
 from clustering.cli.common import (
-    ModelSettings,
     errors,
     input_options,
     model_options,
@@ -14,9 +14,7 @@ from clustering.cli.common import (
     skip_bad_option,
 )
 from clustering.cli.outputs import output_option, write_output
-from clustering.evidence.calibrate import Calibration
-from clustering.pipeline import calibrate_pair_file, calibrate_table
-from clustering.reading.limits import ReadOptions
+from clustering.reading import ReadOptions
 from embeddings import DEFAULT_MODEL
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from clustering import ClusterSettings, render
 from clustering.cli.common import (
-    ClusterSettings,
     UsageFailure,
     cluster_inputs,
     cluster_options,
@@ -15,9 +15,9 @@ from clustering.cli.common import (
     skip_bad_option,
 )
 from clustering.cli.outputs import output_option, write_output
-from clustering.output.formats import FORMATS, render
-from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.output import FORMATS
+from clustering.pipeline import Engine
+from clustering.reading import Fetcher, ReadOptions
 
 
 @click.command()
@@ -49,7 +49,7 @@ def cluster(
     fmt: str,
     output: str,
     skip_bad: bool,
-    engine: str,
+    engine: Engine,
     scheduler: str | None,
     settings: ClusterSettings,
     fetcher: Fetcher,
@@ -63,4 +63,4 @@ def cluster(
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
     result = cluster_inputs(paths, skip_bad, settings, engine, scheduler, fetcher, reading)
-    write_output(output, render(result.articles, result.stories, fmt))
+    write_output(output, render(result, fmt))

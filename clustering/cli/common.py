@@ -3,40 +3,41 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from typing import Any
 
 import click
 import pandas as pd
 
+from clustering import ClusterSettings, ModelSettings, cluster_paths, load_articles
 from clustering.cli.numbers import ByteSize, Number
 from clustering.errors import InputError, InputWarning, OutputError, SettingsError
-from clustering.evidence.cascade import SMALL_BATCH
-from clustering.evidence.model import PairModel, read_pair_model
-from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
-from clustering.grouping.result import ClusterResult
-from clustering.output.terminal import printable
-from clustering.pipeline import cluster_paths
-from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
-from clustering.reading.limits import (
+from clustering.evidence import SMALL_BATCH
+from clustering.grouping import DEFAULT_MIN_PROBABILITY, ClusterResult
+from clustering.output import printable
+from clustering.pipeline import Engine
+from clustering.reading import (
+    CLUSTER_SIZE,
+    COUNT,
     DEFAULT_MAX_ARTICLE_BYTES,
+    DEFAULT_MAX_BYTES,
     DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_TIMEOUT,
+    DISTANCE,
+    PROBABILITY,
     STDIN,
     STDIN_FORMATS,
+    TIMEOUT,
+    Fetcher,
     ReadOptions,
 )
-from clustering.reading.loaders import load_articles
-from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY, TIMEOUT
-from clustering.scale.distributed import EngineError, cluster_paths_on_dask
-from clustering.store.assign import Assigner
-from clustering.store.database import StoreError
-from clustering.store.opening import store_embedder
-from clustering.store.store import StoryStore
-from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
+from clustering.scale import EngineError
+from clustering.store import StoreError
+from embeddings import DEFAULT_MODEL, EmbedderError
 
 _PROGRESS_MIN = 200
 
@@ -102,44 +103,6 @@ def progress_bar() -> Iterator[Callable[[int, int], None]]:
             state["bar"].__exit__(None, None, None)
 
 
-@dataclass(frozen=True)
-class ModelSettings:
-    """The model and cache options of a command."""
-
-    model: str
-    no_cache: bool
-    cache_dir: str | None
-
-    def embedder(self) -> Embedder:
-        """The embedder these settings ask for, cached unless ``--no-cache``."""
-        return make_embedder(self.model, cache=not self.no_cache, cache_dir=self.cache_dir)
-
-
-@dataclass(frozen=True)
-class ClusterSettings(ModelSettings):
-    """The model, cache and clusterer options of a command."""
-
-    min_probability: float
-    max_distance: float | None
-    min_cluster_size: int
-    pair_model: str | None
-    second_model: str
-    second_up_to: int
-
-    def clusterer_params(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`~clustering.StoryClusterer` (reads ``--pair-model``)."""
-        params: dict[str, Any] = {
-            "min_probability": self.min_probability,
-            "max_distance": self.max_distance,
-            "min_cluster_size": self.min_cluster_size,
-            "second_model": None if self.second_model == "none" else self.second_model,
-            "second_up_to": self.second_up_to,
-        }
-        if self.pair_model is not None:
-            params["pair_model"] = load_pair_model(self.pair_model)
-        return params
-
-
 #: ``--pair-model FILE``: a pair model written by ``samestory calibrate``.
 pair_model_option = click.option(
     "--pair-model",
@@ -147,21 +110,6 @@ pair_model_option = click.option(
     help="A pair model written by 'samestory calibrate' for --model: P(same story) comes "
     "from it [default: the one shipped for the model, if any].",
 )
-
-
-def load_pair_model(path: str | None, embedder: Embedder | None = None) -> PairModel | None:
-    """The pair model in ``path`` (None without one), checked against ``embedder`` if given.
-
-    A file that is not a pair model, or one made for another model, is a
-    :class:`UsageFailure`.
-    """
-    if path is None:
-        return None
-    with errors():
-        pair_model = read_pair_model(path)
-        if embedder is not None:
-            pair_model.check_embedder(embedder)
-    return pair_model
 
 
 def _model_options(default_model: str) -> list[Callable[..., Any]]:
@@ -232,15 +180,15 @@ _CLUSTER_OPTIONS = [
 def _with_settings(
     command: Callable[..., None],
     options: list[Callable[..., Any]],
-    settings_type: type,
+    make: Callable[..., object],
     keyword: str = "settings",
 ) -> Callable[..., None]:
-    """Add ``options`` to ``command`` and pass their values on as one object, ``keyword``."""
-    names = [field.name for field in fields(settings_type)]
+    """Add ``options`` to ``command`` and pass ``make(their values)`` on as ``keyword``."""
+    names = list(inspect.signature(make).parameters)
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        settings = settings_type(**{name: kwargs.pop(name) for name in names})
+        settings = make(**{name: kwargs.pop(name) for name in names})
         command(*args, **{keyword: settings}, **kwargs)
 
     for option in reversed(options):
@@ -248,15 +196,43 @@ def _with_settings(
     return wrapper
 
 
+def _model_settings(model: str, no_cache: bool, cache_dir: str | None) -> ModelSettings:
+    return ModelSettings(model, cache=not no_cache, cache_dir=cache_dir)
+
+
+def _cluster_settings(
+    model: str,
+    no_cache: bool,
+    cache_dir: str | None,
+    min_probability: float,
+    max_distance: float | None,
+    min_cluster_size: int,
+    pair_model: str | None,
+    second_model: str,
+    second_up_to: int,
+) -> ClusterSettings:
+    return ClusterSettings(
+        model,
+        cache=not no_cache,
+        cache_dir=cache_dir,
+        min_probability=min_probability,
+        max_distance=max_distance,
+        min_cluster_size=min_cluster_size,
+        pair_model=pair_model,
+        second_model=None if second_model == "none" else second_model,
+        second_up_to=second_up_to,
+    )
+
+
 def model_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Add the model and cache options, passed on as ``settings`` (:class:`ModelSettings`)."""
-    return lambda command: _with_settings(command, _model_options(default_model), ModelSettings)
+    return lambda command: _with_settings(command, _model_options(default_model), _model_settings)
 
 
 def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
     """Add the model, cache and clusterer options, passed on as ``settings``."""
     options = [*_model_options(DEFAULT_MODEL), *_CLUSTER_OPTIONS]
-    return _with_settings(command, options, ClusterSettings)
+    return _with_settings(command, options, _cluster_settings)
 
 
 _INPUT_OPTIONS = [
@@ -375,64 +351,26 @@ def cluster_inputs(
     paths: tuple[str, ...],
     skip_bad: bool,
     settings: ClusterSettings,
-    engine: str = "local",
+    engine: Engine = "local",
     scheduler: str | None = None,
     fetcher: Fetcher | None = None,
     reading: ReadOptions | None = None,
 ) -> ClusterResult:
-    """Cluster ``paths`` (read as ``reading`` says) as ``settings`` say; list skipped inputs.
+    """Cluster ``paths`` (see :func:`clustering.cluster_paths`); list skipped inputs.
 
-    A progress bar shows on a terminal. ``engine`` "dask" embeds and clusters on Dask
-    workers (at ``scheduler``, or a LocalCluster). Feed URLs are fetched by ``fetcher``.
+    A progress bar shows on a terminal.
     """
     check_stdin_once(*paths)
     with errors(), progress_bar() as progress:
-        if engine == "dask":
-            result = cluster_paths_on_dask(
-                paths,
-                scheduler=scheduler,
-                skip_bad=skip_bad,
-                fetcher=fetcher,
-                reading=reading,
-                model=settings.model,
-                cache=not settings.no_cache,
-                cache_dir=settings.cache_dir,
-                progress=progress,
-                **settings.clusterer_params(),
-            )
-        else:
-            result = cluster_paths(
-                paths,
-                embedder=settings.embedder(),
-                skip_bad=skip_bad,
-                fetcher=fetcher,
-                progress=progress,
-                reading=reading,
-                **settings.clusterer_params(),
-            )
+        result = cluster_paths(
+            paths,
+            skip_bad=skip_bad,
+            progress=progress,
+            fetcher=fetcher,
+            reading=reading,
+            settings=settings,
+            engine=engine,
+            scheduler=scheduler,
+        )
     report_skipped(result.skipped, len(result.articles))
     return result
-
-
-def open_store(
-    path: str,
-    model: str | None,
-    cache: bool,
-    pair_model: str | None = None,
-    read_only: bool = False,
-    cache_dir: str | None = None,
-) -> StoryStore:
-    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
-
-    With ``pair_model`` (a file), new articles are clustered with it instead of the
-    shipped one. A store that cannot be used is a :class:`UsageFailure`.
-    """
-    with errors():
-        embedder = store_embedder(
-            path, model, read_only=read_only, cache=cache, cache_dir=cache_dir
-        )
-        loaded = load_pair_model(pair_model, embedder)
-        assigner = None
-        if loaded is not None:
-            assigner = Assigner(clusterer=StoryClusterer(embedder=embedder, pair_model=loaded))
-        return StoryStore(path, embedder, assigner, read_only=read_only)

@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import click
-import pandas as pd
 
+from clustering import ModelSettings
 from clustering.cli.common import (
-    ModelSettings,
     check_stdin_once,
     errors,
     format_option,
     input_options,
-    load_pair_model,
     model_options,
     pair_model_option,
     progress_bar,
 )
 from clustering.cli.outputs import output_option, write_output
-from clustering.errors import InputError
-from clustering.evidence.compare import COMPARE_MODEL, Comparison, compare_articles, score_pairs
-from clustering.evidence.explain import PairExplanation
-from clustering.grouping.clusterer import StoryClusterer
-from clustering.output.pairs import pairs_csv, read_pairs
-from clustering.output.terminal import printable
-from clustering.pipeline import pair_probabilities
-from clustering.reading.limits import ReadOptions, source_name
-from clustering.reading.loaders import load_articles
-from embeddings import DEFAULT_MODEL
+from clustering.evidence import COMPARE_MODEL, Comparison, PairExplanation
+from clustering.output import printable
+from clustering.pipeline import compare_paths, score_pair_file
+from clustering.reading import ReadOptions
 
 #: Evidence that moved the log-odds by less than this is left out of the text block.
 SHOWN_CONTRIBUTION = 0.05
@@ -71,15 +62,6 @@ def render_comparison(comparison: Comparison, explanation: PairExplanation | Non
         f"B                     {second}: {comparison.titles[1]}",
     ]
     return "\n".join(printable(line) for line in lines) + "\n"
-
-
-def _one_article(path: str, reading: ReadOptions) -> pd.DataFrame:
-    """The article table of a path that must hold exactly one article."""
-    loaded = load_articles([path], reading=reading)
-    if len(loaded.articles) != 1:
-        message = f"holds {len(loaded.articles)} articles; compare needs one per path"
-        raise InputError(source_name(path), message)
-    return loaded.articles
 
 
 @click.command()
@@ -138,50 +120,25 @@ def compare(
     check_stdin_once(*articles)
     with errors():
         if pairs is not None:
-            table = read_pairs(pairs, left or "", right or "", left_lang, right_lang, reading)
             with progress_bar() as progress:
-                scores = score_pairs(
-                    table.left,
-                    table.right,
-                    table.left_langs,
-                    table.right_langs,
-                    embedder=settings.embedder(),
-                    progress=progress,
+                text = score_pair_file(
+                    pairs,
+                    left or "",
+                    right or "",
+                    left_lang,
+                    right_lang,
+                    settings,
+                    reading,
+                    progress,
                 )
-            default = replace(settings, model=DEFAULT_MODEL).embedder()
-            probability = pair_probabilities(table, default)
-            write_output(output, pairs_csv(table, scores.similarity, probability))
+            write_output(output, text)
             return
-        both = pd.concat([_one_article(path, reading) for path in articles], ignore_index=True)
-        embedder = settings.embedder()
-        comparison = compare_articles(both, embedder)
-        explanation = _explanation(both, pair_model, settings)
+        comparison, explanation = compare_paths(articles, settings, pair_model, reading)
     if fmt == "json":
         payload = comparison.as_dict()
-        if explanation is not None:
-            payload["same_story_probability"] = explanation.probability
-            payload["pair_model"] = explanation.model
-            payload["evidence"] = explanation.table().to_dict("records")
+        payload["same_story_probability"] = explanation.probability
+        payload["pair_model"] = explanation.model
+        payload["evidence"] = explanation.table().to_dict("records")
         write_output(output, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         write_output(output, render_comparison(comparison, explanation))
-
-
-def _explanation(
-    both: pd.DataFrame, pair_model: str | None, settings: ModelSettings
-) -> PairExplanation | None:
-    """P(same story) of the two articles as ``cluster`` scores them, and why.
-
-    With ``--pair-model``, its model with ``--model``; else the default clusterer (the
-    default model and its shipped pair models), whatever ``--model`` the similarity uses.
-    """
-    if pair_model is not None:
-        embedder = settings.embedder()
-        clusterer = StoryClusterer(
-            embedder=embedder, pair_model=load_pair_model(pair_model, embedder)
-        )
-    else:
-        model = replace(settings, model=DEFAULT_MODEL)
-        clusterer = StoryClusterer(embedder=model.embedder())
-    ids = both["id"].astype(str).tolist()
-    return clusterer.explain(both, ids[0], ids[1])

@@ -6,8 +6,8 @@ import json
 
 import click
 
+from clustering import ClusterSettings
 from clustering.cli.common import (
-    ClusterSettings,
     check_stdin_once,
     cluster_options,
     errors,
@@ -17,10 +17,9 @@ from clustering.cli.common import (
     read_inputs,
     skip_bad_option,
 )
-from clustering.evaluation.metrics import Scores
-from clustering.evaluation.scoring import attach_labels, evaluate_predictions, read_labels
-from clustering.grouping.clusterer import StoryClusterer
-from clustering.reading.limits import ReadOptions, source_name
+from clustering.evaluation import Scores
+from clustering.pipeline import evaluate_table
+from clustering.reading import ReadOptions
 
 
 def render_scores(scores: Scores) -> str:
@@ -77,23 +76,8 @@ def evaluate(
     """
     check_stdin_once(*paths, labels, predicted)
     articles = read_inputs(paths, skip_bad, reading)
-    with errors():
-        if labels:
-            articles = attach_labels(
-                articles, read_labels(labels, gold, reading), gold, source_name(labels)
-            )
-        if predicted:
-            stories = read_labels(predicted, "story", reading)
-            source = source_name(predicted)
-        else:
-            with progress_bar() as progress:
-                clusterer = StoryClusterer(
-                    embedder=settings.embedder(), **settings.clusterer_params()
-                )
-                clusterer.fit(articles, progress=progress)
-            stories = dict(zip(articles["id"], clusterer.articles_["story"], strict=True))
-            source = "clustering"
-        scores = evaluate_predictions(articles, gold, stories, source)
+    with errors(), progress_bar() as progress:
+        scores = evaluate_table(articles, gold, settings, labels, predicted, reading, progress)
     if fmt == "json":
         click.echo(json.dumps(scores.as_dict(), indent=2))
     else:

@@ -8,15 +8,21 @@ saying the allowed range.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from clustering.errors import SettingsError
-from clustering.reading.numbers import BYTES, Bounds
+from clustering.reading import BYTES, Bounds
+
+if TYPE_CHECKING:  # click's ParamType is generic only in recent versions (8.2 and on)
+    _NumberType = click.ParamType[float, Any]
+    _IntType = click.ParamType[int, Any]
+else:
+    _NumberType = _IntType = click.ParamType
 
 
-class Number(click.ParamType):
+class Number(_NumberType):
     """A number within ``bounds`` (an integer where they say so)."""
 
     def __init__(self, bounds: Bounds) -> None:
@@ -38,7 +44,7 @@ class Number(click.ParamType):
             self.fail(f"{value!r} is not {self.bounds.describe()}", param, ctx)
 
 
-class ByteSize(click.ParamType):
+class ByteSize(_IntType):
     """A number of bytes: an integer, or one with a suffix k, M, G or T (powers of 1024)."""
 
     name = "bytes"

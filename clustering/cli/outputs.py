@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from clustering.cli.common import errors
-from clustering.output.files import STANDARD, check_output, write_output_file
+from clustering.output import STANDARD, check_output, write_output_file
 
 _OUTPUT = "output"
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
+from clustering import ClusterSettings, open_store, render_report
 from clustering.cli.common import (
-    ClusterSettings,
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    errors,
     fetch_options,
     input_options,
-    open_store,
     skip_bad_option,
 )
 from clustering.cli.outputs import output_option, write_output
-from clustering.output.report import DEFAULT_TITLE, render_report
-from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions
+from clustering.output import DEFAULT_TITLE
+from clustering.reading import Fetcher, ReadOptions
 
 
 @click.command()
@@ -55,10 +54,11 @@ def report(
     if store_path:
         source = click.get_current_context().get_parameter_source("model")
         model = None if source is ParameterSource.DEFAULT else settings.model
-        opened = open_store(
-            store_path, model, not settings.no_cache, read_only=True, cache_dir=settings.cache_dir
-        )
-        with opened as store:
+        with errors():
+            store = open_store(
+                store_path, model, settings.cache, read_only=True, cache_dir=settings.cache_dir
+            )
+        with store:
             result = store.result()
     elif paths:
         result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher, reading=reading)

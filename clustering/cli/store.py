@@ -10,27 +10,29 @@ from typing import Any
 import click
 import pandas as pd
 
+from clustering import InputError, StoryStore, open_store, render
 from clustering.cli.common import (
     check_stdin_once,
     errors,
     fetch_options,
     format_option,
     input_options,
-    open_store,
     pair_model_option,
     skip_bad_option,
 )
 from clustering.cli.numbers import Number
 from clustering.cli.outputs import output_option, write_output
-from clustering.errors import InputError
-from clustering.output.formats import FORMATS, render, render_export
-from clustering.output.terminal import printable
-from clustering.reading.feeds import is_url
-from clustering.reading.fetch import Fetcher
-from clustering.reading.limits import ReadOptions, source_name
-from clustering.reading.numbers import INTERVAL
-from clustering.reading.polling import MIN_URL_INTERVAL, PollSchedule
-from clustering.store.store import AddResult, StoryStore
+from clustering.output import FORMATS, printable, render_export
+from clustering.reading import (
+    INTERVAL,
+    MIN_URL_INTERVAL,
+    Fetcher,
+    PollSchedule,
+    ReadOptions,
+    is_url,
+    source_name,
+)
+from clustering.store import AddResult
 from embeddings import DEFAULT_MODEL
 
 #: The clock and the sleep of ``watch`` (tests put a virtual clock in their place).
@@ -65,7 +67,7 @@ def _open(
     store_path: str, model: str | None, no_cache: bool, pair_model: str | None = None
 ) -> StoryStore:
     """The store opened for writing (created when missing) with its own model."""
-    return open_store(store_path, model, not no_cache, pair_model)
+    return open_store(store_path, model, cache=not no_cache, pair_model=pair_model)
 
 
 def _add_sources(
@@ -144,9 +146,9 @@ def add(
 @format_option(FORMATS, "table")
 def stories(store_path: str, model: str | None, no_cache: bool, since: Any, fmt: str) -> None:
     """List the stories in the store, largest first."""
-    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
-        articles, found = store.stories(pd.Timestamp(since) if since else None)
-    click.echo(render(articles, found, fmt), nl=False)
+    with errors(), open_store(store_path, model, cache=not no_cache, read_only=True) as store:
+        result = store.result(pd.Timestamp(since) if since else None)
+    click.echo(render(result, fmt), nl=False)
 
 
 @click.command()
@@ -160,7 +162,7 @@ def export(store_path: str, model: str | None, no_cache: bool, fmt: str, output:
     representative, as `cluster` gives it), first_seen, published, lang, title, then the
     input's own columns, as `cluster` passes them through.
     """
-    with errors(), open_store(store_path, model, not no_cache, read_only=True) as store:
+    with errors(), open_store(store_path, model, cache=not no_cache, read_only=True) as store:
         result = store.result()
     write_output(output, render_export(result, fmt))
 

@@ -33,7 +33,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from clustering.errors import InputError
-from clustering.evidence.features import ArticleEvidence, SecondVectors
+from clustering.evidence.features import CANDIDATE_WINDOW_HOURS, ArticleEvidence, SecondVectors
 from clustering.evidence.model import FEATURES, SECOND_FEATURES, PairModel, feature_column
 from clustering.reading.articles import gold_labels, table_source
 from clustering.reading.loaders import articles_from_records
@@ -41,8 +41,6 @@ from clustering.reading.values import is_missing
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0
-#: Pairs farther apart in time are never compared (the candidate graph's default window).
-WINDOW_HOURS = 120.0
 #: Most articles :func:`calibrate_articles` takes: it builds the features of every pair
 #: (as the shipped model was trained), about 40 bytes per pair.
 MAX_ARTICLES = 20_000
@@ -84,11 +82,12 @@ def sample_pairs(
     """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share.
 
     Only pairs the candidate graph compares are drawn: published within
-    :data:`WINDOW_HOURS` of each other, or with a side undated. Builds every pair's
-    index, so memory grows with the square of the articles.
+    :data:`~clustering.evidence.features.CANDIDATE_WINDOW_HOURS` of each other, or with a
+    side undated. Builds every pair's index, so memory grows with the square of the
+    articles.
     """
     rows, cols = np.triu_indices(len(gold), 1)
-    near = ~(np.abs(hours[rows] - hours[cols]) > WINDOW_HOURS)
+    near = ~(np.abs(hours[rows] - hours[cols]) > CANDIDATE_WINDOW_HOURS)
     rows, cols = rows[near], cols[near]
     same = gold[rows] == gold[cols]
     positives = np.flatnonzero(same)

@@ -42,6 +42,12 @@ def with_body(articles: pd.DataFrame) -> np.ndarray:
     return articles["text"].fillna("").astype(str).str.strip().ne("").to_numpy()
 
 
+#: The candidate window: articles published farther apart than this are never compared
+#: (the candidate graph, :class:`~clustering.grouping.clusterer.StoryClusterer`'s default
+#: ``window_hours``, and the pairs a calibration draws).
+CANDIDATE_WINDOW_HOURS = 120.0
+
+
 def hours_of(published: pd.Series) -> np.ndarray:
     """Publication times in hours after the earliest, NaN where unknown."""
     stamps = pd.to_datetime(published)

@@ -17,13 +17,20 @@ from clustering.evidence.cascade import (
     second_rows,
 )
 from clustering.evidence.explain import PairExplanation, explain_pair
-from clustering.evidence.features import ArticleEvidence, SecondVectors, hours_of, with_body
+from clustering.evidence.features import (
+    CANDIDATE_WINDOW_HOURS,
+    ArticleEvidence,
+    SecondVectors,
+    hours_of,
+    with_body,
+)
 from clustering.evidence.model import PairModel, shipped_pair_model
 from clustering.evidence.scorer import PairScorer, cosine_scorer, model_scorer
 from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors, as_article_table
 from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
+from clustering.grouping.placement import place
 from clustering.grouping.stories import Closeness, build_stories
 from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY
 from embeddings import (
@@ -74,10 +81,10 @@ class StoryClusterer(StoryEstimator):
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
     ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
     matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
-    articles may share a story), and ``copies_`` (each article's copy-group point, as an
+    articles may share a story), and ``originals_`` (each article's copy-group original, as an
     input position; itself when it has no earlier copy). Copies of one text (see
-    :mod:`clustering.grouping.copies`) are one point: a copy's row and column of
-    ``scores_`` are empty, and its point's stand for them.
+    :mod:`clustering.grouping.copies`) are one, their original: a copy's row and column of
+    ``scores_`` are empty, and its original's stand for them.
     """
 
     def __init__(
@@ -90,7 +97,7 @@ class StoryClusterer(StoryEstimator):
         cluster_selection_epsilon: float = 0.2,
         min_probability: float = DEFAULT_MIN_PROBABILITY,
         max_distance: float | None = None,
-        window_hours: float = 120.0,
+        window_hours: float = CANDIDATE_WINDOW_HOURS,
         second_model: str | None = "auto",
         second_up_to: int = SMALL_BATCH,
     ) -> None:
@@ -167,8 +174,9 @@ class StoryClusterer(StoryEstimator):
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Stories, labels and vectors; articles are processed sorted by id.
 
-        Copies (see :mod:`clustering.grouping.copies`) are one point of the graph; each
-        copy then gets its point's story. A group of copies is never an outlier.
+        Copies (see :mod:`clustering.grouping.copies`) are one point of the graph, their
+        original; each copy then gets its original's story. A group of copies is never an
+        outlier.
         """
         n = len(articles)
         order = np.argsort(articles["id"].to_numpy(dtype=str), kind="stable")
@@ -182,22 +190,22 @@ class StoryClusterer(StoryEstimator):
         else:
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
-        points = copies.points
+        points = copies.originals
         groups, outlier, graph, self.link_ = self._group(
             canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts
         )
-        point_of = copies.point_of
+        point_of = copies.group_of
         single = copies.counts[point_of] == 1
         stories, story_index = build_stories(
             groups[point_of],
             outlier[point_of] & single,
             canonical,
             lambda rows: graph[point_of[rows]][:, point_of[rows]],
-            copies.representative,
+            copies.original_of,
         )
         inverse = np.empty(n, dtype=np.int64)
         inverse[order] = np.arange(n)
-        self.copies_ = order[copies.representative][inverse]
+        self.originals_ = order[copies.original_of][inverse]
         spread = graph.tocoo()
         full = coo_matrix(
             (spread.data, (points[spread.row], points[spread.col])), shape=(n, n)
@@ -260,7 +268,7 @@ class StoryClusterer(StoryEstimator):
             vectors = normalize(check_embeddings(embeddings, len(table)))
         return table, cascade, self.evidence(table, vectors, embedder, cascade)
 
-    def explain(
+    def pair_explanation(
         self,
         articles: pd.DataFrame | Sequence[str],
         first: str,
@@ -286,15 +294,14 @@ class StoryClusterer(StoryEstimator):
         """Place new articles into the fitted stories, or into new ones; old ones never move.
 
         The rules are the story store's (:mod:`clustering.grouping.placement`): the new
-        articles are clustered with their nearest fitted neighbours within 72 hours, and a
+        articles are clustered with their nearest fitted neighbours within
+        :data:`~clustering.grouping.placement.PLACEMENT_WINDOW_HOURS` (72), and a
         local story joins the fitted story it is most strongly linked to on average, else
         opens a story numbered after the last. The fitted attributes grow by the new
         articles (``story_table(clusterer)`` shows the stories that grew). Returns the new
         articles with ``story``, ``outlier`` and ``status`` (``joined`` or ``new``).
         ``embeddings`` are their precomputed vectors, as for :meth:`fit`.
         """
-        from clustering.grouping.placement import place  # it builds on this class
-
         if not hasattr(self, "articles_"):
             raise ValueError("assign needs a fitted clusterer: call fit first")
         table = as_article_table(new_articles)

@@ -1,10 +1,10 @@
-"""Syndicated copies: articles with the same text become one point before the graph.
+"""Syndicated copies: articles with the same text stand as one, their original, in the graph.
 
 A wire story reaches a desk thousands of times, word for word. Every copy would score
 P ≈ 1 with every other, so the candidate graph among n copies has n² pairs and the
 second-order distances n³ work, and an editor wants the copies in one story anyway. So
-copies are found first and the clustering sees one point per copy group; every copy then
-gets its point's story, keeps its own id and counts in the story's size.
+copies are found first and the clustering sees one article per copy group, its original;
+every copy then gets its original's story, keeps its own id and counts in the story's size.
 
 The rule: two articles are copies when their normalised text (title and body after the
 reader's cleaning, Unicode NFKC, case-folded, punctuation dropped, whitespace collapsed)
@@ -13,12 +13,12 @@ the first copy of their group. Copies are grouped in order of publication (then 
 earliest starts a group, which takes every copy up to :data:`COPY_HOURS` later; the next
 copy starts the next group. The pair model gives two identical headlines P ≥ 0.98 at any
 gap within its 120-hour window, so the time features never split a day's copies; a text
-that comes back on a later day (a daily briefing, a recurring headline) is a new point,
+that comes back on a later day (a daily briefing, a recurring headline) is a new original,
 and the evidence decides whether it is the same story. Undated copies form one group of
-their own. The group's point is its earliest copy (its vector, date and language). Groups
+their own. The group's original is its earliest copy (its vector, date and language). Groups
 of fewer than :data:`MIN_COPIES` copies are left as they are.
 
-Near copies (a source's suffix, a changed figure, a retouched word) are as many points
+Near copies (a source's suffix, a changed figure, a retouched word) are as many originals
 as texts, and thousands of them in one window would make the graph quadratic again. So
 when the vectors are given, groups of identical texts are then joined by their vectors:
 in order of publication, a group's first copy joins the earlier group whose first copy
@@ -75,29 +75,29 @@ def copy_key(title: object, text: object, lang: object) -> str:
 
 @dataclass(frozen=True)
 class Copies:
-    """Which articles are copies of which: one point per group of copies.
+    """Which articles are copies of which: one original per group of copies.
 
-    ``points`` are the row numbers of the articles that stand for their groups (ascending),
-    ``point_of`` gives each article the index of its group's point in ``points``.
+    ``originals`` are the row numbers of the articles that stand for their groups
+    (ascending), ``group_of`` gives each article its group's index in ``originals``.
     """
 
-    points: np.ndarray
-    point_of: np.ndarray
+    originals: np.ndarray
+    group_of: np.ndarray
 
     @property
     def counts(self) -> np.ndarray:
-        """How many articles each point stands for."""
-        return np.bincount(self.point_of, minlength=len(self.points))
+        """How many articles each original stands for."""
+        return np.bincount(self.group_of, minlength=len(self.originals))
 
     @property
-    def representative(self) -> np.ndarray:
-        """Each article's point, as a row number (an article that is no copy: itself)."""
-        return self.points[self.point_of]
+    def original_of(self) -> np.ndarray:
+        """Each article's original, as a row number (an article that is no copy: itself)."""
+        return self.originals[self.group_of]
 
     @property
     def any(self) -> bool:
         """Whether some articles are copies of others."""
-        return len(self.points) < len(self.point_of)
+        return len(self.originals) < len(self.group_of)
 
 
 def find_copies(
@@ -124,8 +124,8 @@ def find_copies(
     _, start_index, sizes = np.unique(group_start, return_inverse=True, return_counts=True)
     few = sizes[start_index] < MIN_COPIES
     group_start[few] = np.flatnonzero(few)
-    points, point_of = np.unique(group_start, return_inverse=True)
-    return Copies(points=points, point_of=point_of.astype(np.int64))
+    originals, group_of = np.unique(group_start, return_inverse=True)
+    return Copies(originals=originals, group_of=group_of.astype(np.int64))
 
 
 def _identical(key_codes: np.ndarray, ids: np.ndarray, hours: np.ndarray) -> np.ndarray:
@@ -165,12 +165,12 @@ def _near(
     """
     firsts = np.unique(group_start[~np.isnan(hours)])
     firsts = firsts[np.lexsort((ids[firsts], hours[firsts]))]
-    leaders: list[int] = []  # first copies that start a group, in order of publication
+    originals: list[int] = []  # first copies that start a group, in order of publication
     joined = {}
     for start in range(0, len(firsts), CHUNK):
         chunk = firsts[start : start + CHUNK]
-        lead = np.asarray(leaders, dtype=np.int64)
-        recent = lead[hours[lead] >= hours[chunk[0]] - COPY_HOURS]
+        known = np.asarray(originals, dtype=np.int64)
+        recent = known[hours[known] >= hours[chunk[0]] - COPY_HOURS]
         earlier = _alike(chunk, recent, hours, languages, vectors)
         within = _alike(chunk, chunk, hours, languages, vectors)
         within[np.triu_indices(len(chunk))] = -np.inf  # only earlier ones in the chunk
@@ -178,23 +178,23 @@ def _near(
             within.max(axis=1) < NEAR_COSINE
         )
         for position in np.flatnonzero(~lead_here):
-            best, leader = -np.inf, -1
+            best, original = -np.inf, -1
             if len(recent):
                 k = int(np.argmax(earlier[position]))
-                best, leader = earlier[position, k], int(recent[k])
+                best, original = earlier[position, k], int(recent[k])
             here = np.where(lead_here, within[position], -np.inf)
             k = int(np.argmax(here))
             if here[k] > best:
-                best, leader = here[k], int(chunk[k])
-            if best >= NEAR_COSINE and _shared_words(keys[chunk[position]], keys[leader]):
-                joined[int(chunk[position])] = leader
+                best, original = here[k], int(chunk[k])
+            if best >= NEAR_COSINE and _shared_words(keys[chunk[position]], keys[original]):
+                joined[int(chunk[position])] = original
             else:
                 lead_here[position] = True
-        leaders.extend(int(row) for row in chunk[lead_here])
-    leader_of = np.arange(len(group_start))
-    for row, leader in joined.items():
-        leader_of[row] = leader
-    return leader_of[group_start]
+        originals.extend(int(row) for row in chunk[lead_here])
+    original_of = np.arange(len(group_start))
+    for row, original in joined.items():
+        original_of[row] = original
+    return original_of[group_start]
 
 
 def _alike(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.loaders import articles_from_records
@@ -73,3 +74,9 @@ class StoryEstimator(ClusterMixin, BaseEstimator):
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """The stories, each article's index into them, and the (unit) article vectors."""
         raise NotImplementedError
+
+    def result(self) -> ClusterResult:
+        """The fitted stories, articles and vectors, as a :class:`ClusterResult`."""
+        if not hasattr(self, "articles_"):
+            raise ValueError(f"{type(self).__name__} has no stories yet: call fit first")
+        return ClusterResult(self.articles_, self.stories_, embeddings=self.embeddings_)

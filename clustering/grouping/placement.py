@@ -13,18 +13,23 @@ The story store (:mod:`clustering.store.assign`) and :meth:`StoryClusterer.assig
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
 from clustering.evidence.features import hours_of
-from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.graph import sparse_block
-from clustering.grouping.stories import ArticleColumns, make_story, story_order
+from clustering.grouping.stories import (
+    ArticleColumns,
+    Story,
+    make_story,
+    story_id,
+    story_number,
+    story_order,
+)
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import Embedder
@@ -53,6 +58,40 @@ class VectorIndex(Protocol):
         ...
 
 
+#: The placement window: a new article is placed among the earlier ones published within
+#: this many hours of it (the candidate window of the neighbourhood it is clustered with).
+PLACEMENT_WINDOW_HOURS = 72.0
+
+
+class Clusterer(Protocol):
+    """What placement needs of a clusterer (a :class:`StoryClusterer`).
+
+    It fits, and then has its stories, pair scores, link score and copy groups, which
+    :func:`place` grows.
+    """
+
+    articles_: pd.DataFrame
+    stories_: list[Story]
+    labels_: np.ndarray
+    outliers_: np.ndarray
+    embeddings_: np.ndarray
+    scores_: csr_matrix
+    link_: float
+    originals_: np.ndarray
+
+    def fit(self, X: pd.DataFrame, y: None = None, embeddings: np.ndarray | None = None) -> Self:
+        """Cluster the articles ``X`` (with their vectors ``embeddings``)."""
+        ...
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The settings, to make another clusterer like this one."""
+        ...
+
+    def resolved_embedder(self) -> Embedder:
+        """The embedder the clusterer uses."""
+        ...
+
+
 @dataclass
 class Plan:
     """Per new article: its local group and status; per group, the earlier story it joins."""
@@ -63,17 +102,12 @@ class Plan:
     merges: list[tuple[str, str]] = field(default_factory=list)
 
 
-def story_number(story: str) -> int:
-    """The counter in a story id (``st000042`` → 42, ``S7`` → 7): the smaller, the older."""
-    return int(re.sub(r"^\D+", "", story))
-
-
 def _mean(
     scores: csr_matrix, rows: np.ndarray, cols: np.ndarray, copies: np.ndarray | None
 ) -> float:
     """Average pair score between two sets of rows (pairs not kept score 0).
 
-    With ``copies`` (each row's copy-group point), a copy scores as its point.
+    With ``copies`` (each row's copy-group original), a copy scores as its original.
     """
     if copies is None:
         return float(scores[rows][:, cols].sum()) / (len(rows) * len(cols))
@@ -99,7 +133,8 @@ def decide(
     there have the highest average score to them (ties: the older). Another of those
     stories merges into that one only when both its average to the new articles and the
     two stories' average to each other reach ``link``: one strong pair is no bridge.
-    ``copies`` (the clusterer's ``copies_``) lets a copy's pairs be read from its point's.
+    ``copies`` (the clusterer's ``originals_``) lets a copy's pairs be read from its
+    original's.
     """
     count = len(old_story)
     old_labels, new_labels = labels[:count], labels[count:]
@@ -153,22 +188,25 @@ class Placer:
 
     ``window_hours`` bounds the candidates in time, ``neighbours`` is how many earlier
     articles per new one (by vector similarity) join the local clustering, ``clusterer``
-    is the batch clusterer used on that neighbourhood (default settings when None).
+    is the batch clusterer used on that neighbourhood (the store's
+    :class:`~clustering.store.assign.Assigner` has a default for its model).
     """
 
     def __init__(
         self,
-        window_hours: float = 72.0,
+        window_hours: float = PLACEMENT_WINDOW_HOURS,
         neighbours: int = 30,
-        clusterer: StoryClusterer | None = None,
+        clusterer: Clusterer | None = None,
     ) -> None:
         self.window_hours = window_hours
         self.neighbours = neighbours
         self.clusterer = clusterer
 
-    def clusterer_for(self, embedder: Embedder) -> StoryClusterer:
-        """The clusterer used on a neighbourhood: the one given, or the default for the model."""
-        return self.clusterer or StoryClusterer(embedder=embedder)
+    def clusterer_for(self, embedder: Embedder) -> Clusterer:
+        """The clusterer used on a neighbourhood of articles embedded by ``embedder``."""
+        if self.clusterer is None:
+            raise ValueError("a Placer needs a clusterer")
+        return self.clusterer
 
     def candidates(self, vectors: np.ndarray, hours: np.ndarray, index: VectorIndex) -> np.ndarray:
         """Index positions of the earlier articles nearest to the new ones in the window.
@@ -216,7 +254,7 @@ class Placer:
             earlier["story"].to_numpy(dtype=str),
             fitted.scores_,
             fitted.link_,
-            fitted.copies_,
+            fitted.originals_,
         )
         return Settled(plan, fitted.scores_)
 
@@ -248,7 +286,7 @@ def _grown_scores(old: csr_matrix, settled: csr_matrix, where: np.ndarray) -> cs
     return (grown + csr_matrix((old.data, (old.row, old.col)), shape=(size, size))).tocsr()
 
 
-def place(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
+def place(clusterer: Clusterer, articles: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
     """Place ``articles`` (new, with their unit ``vectors``) among ``clusterer``'s stories.
 
     The fitted attributes grow by the new articles; earlier articles keep their stories
@@ -264,7 +302,7 @@ def place(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray
     stamps = pd.concat([old["published"], articles["published"]], ignore_index=True)
     hours = hours_of(stamps)
     index = _FittedIndex(np.arange(count), hours[:count], clusterer.embeddings_)
-    placer = Placer(clusterer=StoryClusterer(**clusterer.get_params()))
+    placer = Placer(clusterer=type(clusterer)(**clusterer.get_params()))
     positions = placer.candidates(vectors, hours[count:], index)
     earlier = old.iloc[positions].reset_index(drop=True)
     embedder = clusterer.resolved_embedder()
@@ -276,7 +314,7 @@ def place(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray
         story = settled.plan.targets.get(group) or opened.get(group)
         if story is None:
             number += 1
-            story = opened[group] = f"S{number}"
+            story = opened[group] = story_id(number)
         story_of.append(story)
     where = np.concatenate([positions, count + np.arange(len(articles))])
     clusterer.scores_ = _grown_scores(clusterer.scores_, settled.scores, where)
@@ -285,7 +323,7 @@ def place(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray
     return placed.assign(status=settled.plan.status)
 
 
-def _regroup(clusterer: StoryClusterer, added: pd.DataFrame, vectors: np.ndarray) -> None:
+def _regroup(clusterer: Clusterer, added: pd.DataFrame, vectors: np.ndarray) -> None:
     """The fitted attributes with ``added`` (articles with their ``story``) appended."""
     old = clusterer.articles_
     articles = pd.concat([old, added.assign(outlier=False)], ignore_index=True)

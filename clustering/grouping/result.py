@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,3 +30,30 @@ class ClusterResult:
     def outliers(self) -> int:
         """Number of outlier stories."""
         return sum(story.outlier for story in self.stories)
+
+    def result(self) -> ClusterResult:
+        """Itself: a result is the simplest thing that has stories."""
+        return self
+
+
+class HasStories(Protocol):
+    """Anything that has stories: a result, a fitted clusterer, a story store.
+
+    Output code (tables, the report, the formats, figures) takes any of these.
+    """
+
+    def result(self) -> ClusterResult:
+        """The stories and their articles, as a :class:`ClusterResult`."""
+        ...
+
+
+def result_of(source: HasStories) -> ClusterResult:
+    """The :class:`ClusterResult` of anything that has stories (see :class:`HasStories`)."""
+    result = getattr(source, "result", None)
+    if not callable(result):
+        raise TypeError(
+            "expected something with stories (a ClusterResult, a fitted clusterer or a "
+            f"StoryStore: anything with result()), got {type(source).__name__}"
+        )
+    found: ClusterResult = result()
+    return found

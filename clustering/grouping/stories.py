@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -47,6 +48,19 @@ class Story:
 Closeness = Callable[[np.ndarray], Any]
 
 
+def story_id(number: int) -> str:
+    """The id of story ``number`` (from 1): ``S1``, ``S2`` and on, in a batch and a store."""
+    return f"S{number}"
+
+
+def story_number(story: str) -> int:
+    """The number in a story id (``S7`` → 7): the smaller, the older.
+
+    Reads the ids of stores made before ids were ``S7`` too (``st000042`` → 42).
+    """
+    return int(re.sub(r"^\D+", "", story))
+
+
 def story_order(story: Story) -> tuple[int, bool, float, str]:
     """The sort key of stories everywhere: largest first, then the most recent, then id.
 
@@ -72,21 +86,22 @@ def confidence_by_id(stories: Iterable[Story]) -> dict[str, float]:
 
 
 def _representative(
-    indices: np.ndarray, closeness: Closeness, ids: np.ndarray, copy_of: np.ndarray | None
+    indices: np.ndarray, closeness: Closeness, ids: np.ndarray, original_of: np.ndarray | None
 ) -> tuple[int, tuple[float, ...]]:
     """The most central of some articles (its position), and each one's score with it.
 
-    Ties go to the smallest id. With ``copy_of`` (each article's copy-group point, see
-    :mod:`.copies`), a copy scores as its point and a point counts once per copy, so
-    ``closeness`` is asked about points only: a story of 20,000 copies is one cell.
+    Ties go to the smallest id. With ``original_of`` (each article's copy-group original,
+    see :mod:`.copies`), a copy scores as its original and an original counts once per
+    copy, so ``closeness`` is asked about originals only: a story of 20,000 copies is one
+    cell.
     """
     if len(indices) == 1:
         return 0, ()
-    if copy_of is None:
+    if original_of is None:
         points, point_of, counts = indices, np.arange(len(indices)), None
     else:
         points, point_of, counts = np.unique(
-            copy_of[indices], return_inverse=True, return_counts=True
+            original_of[indices], return_inverse=True, return_counts=True
         )
     block = closeness(points)  # dense, or sparse with the pairs kept
     totals = block.sum(axis=1) if counts is None else block @ counts.astype(np.float64)
@@ -130,17 +145,18 @@ def make_story(
     outlier: bool,
     columns: ArticleColumns,
     closeness: Closeness,
-    copy_of: np.ndarray | None = None,
+    original_of: np.ndarray | None = None,
 ) -> Story:
     """The :class:`Story` of the articles at ``indices``; ``closeness`` picks the centre.
 
-    ``copy_of`` gives each article its copy group's point (see :func:`_representative`).
+    ``original_of`` gives each article its copy group's original (see
+    :func:`_representative`).
     """
     ids = columns.ids
     indices = indices[np.argsort(ids[indices], kind="stable")]
     times = columns.published[indices]
     times = times[~np.isnat(times)]
-    centre, confidence = _representative(indices, closeness, ids, copy_of)
+    centre, confidence = _representative(indices, closeness, ids, original_of)
     centre = int(indices[centre])
     langs = {str(lang) for lang in columns.langs[indices] if isinstance(lang, str)}
     return Story(
@@ -161,13 +177,13 @@ def build_stories(
     outlier: np.ndarray,
     articles: pd.DataFrame,
     closeness: Closeness,
-    copy_of: np.ndarray | None = None,
+    original_of: np.ndarray | None = None,
 ) -> tuple[list[Story], np.ndarray]:
     """Stories from per-article group numbers, in :func:`story_order`, named S1, S2 and on.
 
     ``closeness`` gives blocks of the pair scores that pick each story's most central
-    member; with ``copy_of`` (each article's copy-group point, a row number) it is asked
-    about points only. Returns the stories and each article's index into them.
+    member; with ``original_of`` (each article's copy-group original, a row number) it is
+    asked about originals only. Returns the stories and each article's index into them.
     """
     columns = ArticleColumns.of(articles)
     by_group = np.lexsort((columns.ids, groups))
@@ -175,11 +191,11 @@ def build_stories(
     drafts = []
     for indices in np.split(by_group, bounds) if len(by_group) else []:
         lone = bool(len(indices) == 1 and outlier[indices[0]])
-        drafts.append((make_story("", indices, lone, columns, closeness, copy_of), indices))
+        drafts.append((make_story("", indices, lone, columns, closeness, original_of), indices))
     drafts.sort(key=lambda draft: story_order(draft[0]))
     stories: list[Story] = []
     index_of = np.empty(len(columns.ids), dtype=np.int64)
     for number, (story, indices) in enumerate(drafts):
-        stories.append(replace(story, id=f"S{number + 1}"))
+        stories.append(replace(story, id=story_id(number + 1)))
         index_of[indices] = number
     return stories, index_of

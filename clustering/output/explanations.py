@@ -71,7 +71,7 @@ def explain(clusterer: StoryClusterer, first: str, second: str) -> pd.DataFrame:
     """
     if not hasattr(clusterer, "articles_"):
         raise ValueError("explain needs a fitted clusterer: call fit first")
-    explained = clusterer.explain(
+    explained = clusterer.pair_explanation(
         clusterer.articles_, str(first), str(second), embeddings=clusterer.embeddings_
     )
     return explanation_table(explained, clusterer.min_probability)

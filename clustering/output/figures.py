@@ -13,19 +13,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from clustering.grouping.clusterer import StoryClusterer
-from clustering.grouping.result import ClusterResult
+from clustering.grouping.result import HasStories, result_of
 from clustering.grouping.stories import story_order
 from clustering.output.projection import project_2d
 from clustering.output.report import render_report
-from clustering.output.tables import as_result
 from clustering.reading.values import text_or_none
-from clustering.store.store import StoryStore
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
 
-Source = ClusterResult | StoryClusterer | StoryStore
+Source = HasStories
 
 #: The hover fields of every point, in the order of ``customdata``.
 HOVER_FIELDS = ("headline", "source", "language", "time", "story")
@@ -60,7 +57,7 @@ def points(source: Source) -> pd.DataFrame:
     ``outlier``, and ``x``/``y`` (the 2-D map of the vectors, see
     :func:`~clustering.output.projection.project_2d`; the centre without vectors).
     """
-    result = as_result(source)
+    result = result_of(source)
     articles = result.articles.reset_index(drop=True)
     if result.embeddings is not None and len(result.embeddings) == len(articles):
         xy = project_2d(result.embeddings)

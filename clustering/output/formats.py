@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clustering.grouping.result import ClusterResult
+from clustering.grouping.result import HasStories, result_of
 from clustering.grouping.stories import Story, confidence_by_id
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
@@ -163,8 +163,13 @@ def render_table(articles: pd.DataFrame, stories: list[Story]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(articles: pd.DataFrame, stories: list[Story], fmt: str) -> str:
-    """The stories in ``fmt``: one of :data:`FORMATS`."""
+def render(source: HasStories, fmt: str) -> str:
+    """The stories of ``source`` (a result, a fitted clusterer, a store) in ``fmt``.
+
+    ``fmt`` is one of :data:`FORMATS`.
+    """
+    result = result_of(source)
+    articles, stories = result.articles, result.stories
     if fmt == "table":
         return render_table(articles, stories)
     if fmt == "json":
@@ -192,10 +197,11 @@ def render_rows(
     return csv_text(columns, ([record[name] for name in columns] for record in records))
 
 
-def render_export(result: ClusterResult, fmt: str) -> str:
+def render_export(source: HasStories, fmt: str) -> str:
     """A story store's articles as ``export`` writes them (jsonl or csv), in the order stored.
 
     Each row has :data:`EXPORT_FIELDS`, then the input's own columns passed through as
     :func:`render` passes them for ``cluster``.
     """
+    result = result_of(source)
     return render_rows(result.articles, result.stories, fmt, EXPORT_FIELDS, in_story_order=False)

@@ -18,13 +18,10 @@ from importlib import resources
 
 import numpy as np
 
-from clustering.grouping.clusterer import StoryClusterer
-from clustering.grouping.result import ClusterResult
+from clustering.grouping.result import ClusterResult, HasStories, result_of
 from clustering.grouping.stories import story_order
 from clustering.output.projection import project_2d
-from clustering.output.tables import as_result
 from clustering.reading.values import iso_or_none, text_or_none
-from clustering.store.store import StoryStore
 
 DEFAULT_TITLE = "samestory report"
 _ARTICLE_FIELDS = ("id", "title", "lang", "source", "url")
@@ -51,14 +48,14 @@ def _map(result: ClusterResult) -> np.ndarray:
     return np.rint(project_2d(result.embeddings) * _MAP_SCALE).astype(np.int64)
 
 
-def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str, object]:
+def report_data(source: HasStories) -> dict[str, object]:
     """What the page shows, as JSON-ready columns.
 
     ``articles`` holds one list per field (``story`` is an index into ``stories``, ``x``
     and ``y`` the map position in 0..1000); ``stories`` are in :func:`story_order`, each
     with its member and representative article indices.
     """
-    result = as_result(source)
+    result = result_of(source)
     articles = result.articles.reset_index(drop=True)
     stories = sorted(result.stories, key=story_order)
     number = {story.id: index for index, story in enumerate(stories)}
@@ -102,9 +99,7 @@ def _digest(code: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
 
 
-def render_report(
-    source: ClusterResult | StoryClusterer | StoryStore, title: str = DEFAULT_TITLE
-) -> str:
+def render_report(source: HasStories, title: str = DEFAULT_TITLE) -> str:
     """The report as one HTML document (see the module docstring)."""
     style, script = _template("report.css"), _template("report.js")
     policy = (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clustering.grouping.clusterer import StoryClusterer
-from clustering.grouping.result import ClusterResult
+from clustering.grouping.result import HasStories, result_of
 from clustering.grouping.stories import confidence_by_id, story_order
-from clustering.store.store import StoryStore
 
 #: Columns of :func:`story_table`, in order.
 STORY_COLUMNS = (
@@ -23,20 +21,6 @@ STORY_COLUMNS = (
 )
 
 
-def as_result(source: ClusterResult | StoryClusterer | StoryStore) -> ClusterResult:
-    """The :class:`ClusterResult` of a result, a fitted clusterer or a story store."""
-    if isinstance(source, ClusterResult):
-        return source
-    if isinstance(source, StoryClusterer):
-        return ClusterResult(source.articles_, source.stories_, embeddings=source.embeddings_)
-    if isinstance(source, StoryStore):
-        return source.result()
-    raise TypeError(
-        f"expected a ClusterResult, a fitted StoryClusterer or a StoryStore, "
-        f"got {type(source).__name__}"
-    )
-
-
 def _sources(articles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     """The distinct non-empty sources of each story, sorted."""
     if "source" not in articles:
@@ -49,13 +33,13 @@ def _sources(articles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     }
 
 
-def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
+def story_table(source: HasStories) -> pd.DataFrame:
     """One row per story: :data:`STORY_COLUMNS`, in story order (largest, then newest).
 
     ``representative`` is the id of the most central member and ``title`` its headline;
     ``languages`` and ``sources`` are sorted tuples.
     """
-    result = as_result(source)
+    result = result_of(source)
     sources = _sources(result.articles)
     rows = [
         (
@@ -77,7 +61,7 @@ def story_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataF
     return table
 
 
-def article_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.DataFrame:
+def article_table(source: HasStories) -> pd.DataFrame:
     """The article table with ``story``, ``outlier``, ``story_size`` and ``confidence`` columns.
 
     ``confidence`` is each article's P(same story) with its story's representative (see
@@ -85,7 +69,7 @@ def article_table(source: ClusterResult | StoryClusterer | StoryStore) -> pd.Dat
     story of one article). Rows follow the stories in
     :func:`~clustering.grouping.stories.story_order`, then article id.
     """
-    result = as_result(source)
+    result = result_of(source)
     ordered = sorted(result.stories, key=story_order)
     rank = {story.id: number for number, story in enumerate(ordered)}
     size = {story.id: story.size for story in ordered}

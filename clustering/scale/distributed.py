@@ -28,7 +28,7 @@ from clustering.grouping.result import ClusterResult
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import load_articles
-from clustering.scale.windows import DEFAULT_OVERLAP_DAYS, DEFAULT_WINDOW_DAYS, WindowedClusterer
+from clustering.scale.windows import PARTITION_HOURS, PARTITION_OVERLAP_HOURS, WindowedClusterer
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
 from embeddings.articles import embed_articles
 from embeddings.documents import BATCH_SIZE
@@ -188,40 +188,56 @@ def dask_runner(client: Any) -> Callable[[Callable[..., Any], Sequence[Any]], It
     return run
 
 
+def _model_name(clusterer: StoryClusterer) -> str:
+    """The model of ``clusterer`` by name: workers build it by name."""
+    embedder = clusterer.embedder
+    if embedder is None:
+        return DEFAULT_MODEL
+    if isinstance(embedder, str):
+        return embedder
+    raise ValueError(
+        "the Dask engine builds the model by name on its workers: give the clusterer "
+        "the model's name (StoryClusterer(embedder='use')), not an embedder object"
+    )
+
+
 def cluster_on_dask(
     client: Any,
     articles: pd.DataFrame | Sequence[str],
-    model: str = DEFAULT_MODEL,
+    clusterer: StoryClusterer | None = None,
     embeddings: np.ndarray | None = None,
     cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    window_days: float = DEFAULT_WINDOW_DAYS,
-    overlap_days: float = DEFAULT_OVERLAP_DAYS,
-    **params: Any,
+    partition_hours: float = PARTITION_HOURS,
+    overlap_hours: float = PARTITION_OVERLAP_HOURS,
 ) -> WindowedClusterer:
     """Embed (unless ``embeddings`` are given) and cluster ``articles`` on ``client``'s workers.
 
-    ``params`` go to the :class:`StoryClusterer` each window gets; returns the fitted
+    ``clusterer`` is the :class:`StoryClusterer` each window gets a copy of, with its model
+    by name (default settings when None); returns the fitted
     :class:`~clustering.scale.windows.WindowedClusterer`.
     """
+    clusterer = clusterer if clusterer is not None else StoryClusterer(embedder=DEFAULT_MODEL)
+    model = _model_name(clusterer)
     table = as_article_table(articles)
     if embeddings is None:
         embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)
-    windowed = WindowedClusterer(
-        StoryClusterer(embedder=model, **params), window_days, overlap_days, dask_runner(client)
-    )
+    windowed = WindowedClusterer(clusterer, partition_hours, overlap_hours, dask_runner(client))
     return windowed.fit(table, embeddings=embeddings)
 
 
 def cluster_paths_on_dask(
     paths: Iterable[str | os.PathLike[str]],
+    clusterer: StoryClusterer | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
     skip_bad: bool = False,
     fetcher: Fetcher | None = None,
     reading: ReadOptions | None = None,
-    **options: Any,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ClusterResult:
     """Read ``paths`` (as ``reading`` says) and cluster their articles on Dask.
 
@@ -234,5 +250,7 @@ def cluster_paths_on_dask(
     _distributed()
     loaded = load_articles(paths, skip_bad=skip_bad, fetcher=fetcher, reading=reading)
     with dask_client(scheduler, n_workers) as client:
-        fitted = cluster_on_dask(client, loaded.articles, **options)
+        fitted = cluster_on_dask(
+            client, loaded.articles, clusterer, cache=cache, cache_dir=cache_dir, progress=progress
+        )
     return ClusterResult(fitted.articles_, fitted.stories_, loaded.skipped)

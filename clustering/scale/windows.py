@@ -1,6 +1,6 @@
 """Clustering in overlapping time windows, merged into one set of stories.
 
-Articles are split into windows of ``window_days`` that overlap by ``overlap_days``; each
+Articles are split into windows of ``partition_hours`` that overlap by ``overlap_hours``; each
 window is clustered on its own by :class:`StoryClusterer`, and the windows are merged: the
 stories of all windows that share an article are joined (union-find), so a story that
 runs across a window edge stays whole. An article that is an outlier in one window but
@@ -38,31 +38,33 @@ from embeddings.articles import embed_articles
 #: Defaults measured on the OG2021 dev titles (``benchmarks/dask_bench.py``): 98% of its
 #: gold stories span at most 3 days, so with a 3-day overlap nearly every story lies whole
 #: inside some window; BCubed F1 0.723 against 0.721 for one batch (7/2 days gave 0.717).
-DEFAULT_WINDOW_DAYS = 7.0
-DEFAULT_OVERLAP_DAYS = 3.0
+#: A window is a partition of the articles, not the candidate window of
+#: :data:`~clustering.evidence.features.CANDIDATE_WINDOW_HOURS`.
+PARTITION_HOURS = 7 * 24.0
+PARTITION_OVERLAP_HOURS = 3 * 24.0
 
 #: A window's articles (an article table) and their vectors, in the same order.
 WindowInput = tuple[pd.DataFrame, np.ndarray]
 #: Runs a function over items, like the builtin ``map``, and returns the results in order.
 Runner = Callable[[Callable[..., Any], Sequence[Any]], Iterable[Any]]
 
-_DAY = np.timedelta64(1, "D").astype("timedelta64[ns]")
+_HOUR = np.timedelta64(1, "h").astype("timedelta64[ns]")
 
 
-def _check(window_days: float, overlap_days: float) -> None:
-    if not window_days > 0:
-        raise ValueError(f"window_days must be positive, got {window_days!r}")
-    if not 0 <= overlap_days < window_days:
+def _check(partition_hours: float, overlap_hours: float) -> None:
+    if not partition_hours > 0:
+        raise ValueError(f"partition_hours must be positive, got {partition_hours!r}")
+    if not 0 <= overlap_hours < partition_hours:
         raise ValueError(
-            f"overlap_days must be at least 0 and less than window_days ({window_days!r}), "
-            f"got {overlap_days!r}"
+            f"overlap_hours must be at least 0 and less than partition_hours "
+            f"({partition_hours!r}), got {overlap_hours!r}"
         )
 
 
 def split_windows(
     published: pd.Series,
-    window_days: float = DEFAULT_WINDOW_DAYS,
-    overlap_days: float = DEFAULT_OVERLAP_DAYS,
+    partition_hours: float = PARTITION_HOURS,
+    overlap_hours: float = PARTITION_OVERLAP_HOURS,
 ) -> list[np.ndarray]:
     """Row positions of each partition, windows in time order, then the undated rows.
 
@@ -70,15 +72,15 @@ def split_windows(
     where ``t0`` is midnight before the first publication and ``step = window − overlap``;
     windows stop once one reaches past the last publication, and empty ones are dropped.
     """
-    _check(window_days, overlap_days)
+    _check(partition_hours, overlap_hours)
     stamps = pd.to_datetime(published).to_numpy(dtype="datetime64[ns]")
     known = ~np.isnat(stamps)
     undated = np.flatnonzero(~known)
     dated = np.flatnonzero(known)
     if not len(dated):
         return [undated] if len(undated) else []
-    width = int(window_days * _DAY.astype(np.int64))
-    step = int((window_days - overlap_days) * _DAY.astype(np.int64))
+    width = int(partition_hours * _HOUR.astype(np.int64))
+    step = int((partition_hours - overlap_hours) * _HOUR.astype(np.int64))
     start = stamps[dated].min().astype("datetime64[D]").astype("datetime64[ns]")
     offset = (stamps[dated] - start).astype(np.int64)
     last = max(0, (int(offset.max()) - width) // step + 1)
@@ -106,15 +108,16 @@ def merge_windows(
     articles: pd.DataFrame,
     windows: Iterable[Sequence[Story]],
     closeness: Closeness,
-    copy_of: np.ndarray | None = None,
+    original_of: np.ndarray | None = None,
 ) -> tuple[list[Story], np.ndarray]:
     """One set of stories from the stories of every window; each article's index into it.
 
     Stories that share an article are joined. A final story with exactly the members of a
     window story keeps that story's most central member; a story joined from several
     picks its centre from ``closeness``, since no single window saw all its pairs.
-    ``copy_of`` (each article's copy-group point, see :mod:`clustering.grouping.copies`)
-    keeps every group of copies in one story, and ``closeness`` is asked about points only.
+    ``original_of`` (each article's copy-group original, see
+    :mod:`clustering.grouping.copies`) keeps every group of copies in one story, and
+    ``closeness`` is asked about originals only.
     """
     ids = articles["id"].to_numpy(dtype=str)
     position = {ident: i for i, ident in enumerate(ids)}
@@ -132,9 +135,10 @@ def merge_windows(
                 placed[members] = True
                 sets.union(members)
                 centres.setdefault(story.members, story)
-    if copy_of is not None:
-        by_point = np.argsort(copy_of, kind="stable")
-        for group in np.split(by_point, np.flatnonzero(np.diff(copy_of[by_point])) + 1):
+    if original_of is not None:
+        by_original = np.argsort(original_of, kind="stable")
+        bounds = np.flatnonzero(np.diff(original_of[by_original])) + 1
+        for group in np.split(by_original, bounds):
             if len(group) > 1:
                 placed[group] = True
                 sets.union(group.tolist())
@@ -143,7 +147,7 @@ def merge_windows(
     groups = np.array(
         [sets.find(i) if placed[i] else len(ids) + i for i in range(len(ids))], dtype=np.int64
     )
-    stories, labels = build_stories(groups, ~placed, articles, closeness, copy_of)
+    stories, labels = build_stories(groups, ~placed, articles, closeness, original_of)
     for number, story in enumerate(stories):
         known = centres.get(story.members)
         if known is not None:
@@ -171,23 +175,25 @@ class WindowedClusterer(StoryEstimator):
     def __init__(
         self,
         clusterer: StoryClusterer | None = None,
-        window_days: float = DEFAULT_WINDOW_DAYS,
-        overlap_days: float = DEFAULT_OVERLAP_DAYS,
+        partition_hours: float = PARTITION_HOURS,
+        overlap_hours: float = PARTITION_OVERLAP_HOURS,
         runner: Runner | None = None,
     ) -> None:
         self.clusterer = clusterer
-        self.window_days = window_days
-        self.overlap_days = overlap_days
+        self.partition_hours = partition_hours
+        self.overlap_hours = overlap_hours
         self.runner = runner
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Cluster window by window and merge the windows' stories."""
-        _check(self.window_days, self.overlap_days)
+        _check(self.partition_hours, self.overlap_hours)
         clusterer = self.clusterer if self.clusterer is not None else StoryClusterer()
         embeddings = vectors
         if embeddings is None:
             embeddings = embed_articles(articles, clusterer.resolved_embedder(), progress)
-        self.windows_ = split_windows(articles["published"], self.window_days, self.overlap_days)
+        self.windows_ = split_windows(
+            articles["published"], self.partition_hours, self.overlap_hours
+        )
         # A window needs titles, leads, dates and languages with the vectors, not the
         # bodies: the pair evidence reads names in the lead, and whether there is a body.
         light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
@@ -199,6 +205,6 @@ class WindowedClusterer(StoryEstimator):
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
         stories, labels = merge_windows(
-            articles, results, clusterer.closeness(articles, embeddings), copies.representative
+            articles, results, clusterer.closeness(articles, embeddings), copies.original_of
         )
         return stories, labels, unit

@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from clustering.grouping.placement import Placer, Plan, VectorIndex, decide, story_number
+from clustering.grouping.clusterer import StoryClusterer
+from clustering.grouping.placement import Placer, Plan, VectorIndex
 from clustering.reading.articles import ARTICLE_COLUMNS
 from embeddings import CachedEmbedder, Embedder
-
-__all__ = ["Assigner", "Plan", "VectorIndex", "decide", "story_number"]
 
 _SMALL_BATCH = 64
 
@@ -36,6 +35,12 @@ def _threadpools() -> ThreadpoolController:
 
 class Assigner(Placer):
     """Plans assignments for new articles of a store (see :class:`Placer` for the settings)."""
+
+    clusterer: StoryClusterer | None
+
+    def clusterer_for(self, embedder: Embedder) -> StoryClusterer:
+        """The clusterer used on a neighbourhood: the one given, or the default for the model."""
+        return self.clusterer or StoryClusterer(embedder=embedder)
 
     def plan(
         self,

@@ -24,15 +24,16 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from clustering.grouping.placement import Plan
 from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import Story
+from clustering.grouping.stories import Story, story_id
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import LoadResult, load_articles
 from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
-from clustering.store.assign import Assigner, Plan
+from clustering.store.assign import Assigner
 from clustering.store.contents import stored_articles, stored_history, stored_result
 from clustering.store.database import (
     StoreError,
@@ -395,7 +396,7 @@ class StoryStore:
         row = db.execute("SELECT value FROM meta WHERE key = 'next_story'").fetchone()
         number = int(row[0]) if row else 1
         db.execute("INSERT OR REPLACE INTO meta VALUES ('next_story', ?)", (str(number + 1),))
-        story = f"st{number:06d}"
+        story = story_id(number)
         db.execute("INSERT INTO stories (id, created) VALUES (?, ?)", (story, at))
         return story
 
