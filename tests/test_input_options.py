@@ -243,8 +243,8 @@ def test_every_command_that_reads_articles_has_the_same_input_options(runner):
         assert "--skip-bad" in runner.invoke(main, [command, "--help"]).stdout
 
 
-def test_the_readme_names_every_command_with_the_input_options():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_cli_docs_name_every_command_with_the_input_options():
+    readme = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     limits = next(p for p in readme.split("\n- ") if p.startswith("**Size limits.**"))
     assert [c for c in READERS if f"`{c}`" not in limits] == []
     synopsis = readme[readme.index("## Command line") : readme.index("- **Inputs.**")]
