@@ -36,7 +36,9 @@ def _stale_diff(path: Path) -> str:
     """What ``make docs-cli`` would change in ``path``, as a unified diff."""
     text = path.read_text(encoding="utf-8")
     fresh = Cog().process_string(text, fname=str(path))
-    lines = difflib.unified_diff(text.splitlines(), fresh.splitlines(), "docs", "--help", n=1)
+    lines = difflib.unified_diff(
+        text.splitlines(), fresh.splitlines(), "docs", "--help", n=1, lineterm=""
+    )
     return "\n".join(lines)
 
 
@@ -113,3 +115,24 @@ def test_the_readme_is_a_short_front_page_with_the_quickstart():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(readme.splitlines()) < 200
     assert "$ make run" in readme and "$ make test" in readme
+
+
+def _byte_options() -> list[tuple[str, click.Option]]:
+    from clustering.cli import main
+    from clustering.cli.numbers import ByteSize
+
+    return [
+        (f"{name} {option.opts[0]}", option)
+        for name, command in main.commands.items()
+        for option in command.params
+        if isinstance(option, click.Option) and isinstance(option.type, ByteSize)
+    ]
+
+
+def test_the_help_of_a_size_names_every_suffix_it_takes():
+    from clustering.cli.numbers import ByteSize
+
+    suffixes = "Suffixes " + ", ".join(u if u == "k" else u.upper() for u in ByteSize.units if u)
+    options = _byte_options()
+    assert len(options) >= 10
+    assert [name for name, option in options if suffixes not in (option.help or "")] == []
