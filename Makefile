@@ -9,7 +9,7 @@ DATA ?= ../shared/data
 
 .PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
 	train-pair-model train-centring \
-	chromium notebook docs clean
+	chromium notebook docs docs-cli clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ notebook: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
 	$(BIN)/python -m devtools.docs docs/explore.html
+
+# docs/cli.md's reference: every command's --help, rewritten by cog (tests/test_docs.py checks it).
+docs-cli: $(STAMP)
+	$(BIN)/cog -r -I . docs/cli.md
 
 # Debian's Chromium for the report's browser test (skipped without it, outside CI).
 chromium:

@@ -10,7 +10,7 @@ from embeddings.bundled import E5Embedder, USEEmbedder
 from embeddings.cache import CachedEmbedder
 from embeddings.sentence_transformers import SentenceTransformerEmbedder
 
-#: The default model, chosen by measurement (see README, "Choice of model").
+#: The default model, chosen by measurement (see docs/evaluation.md, "Choice of model").
 DEFAULT_MODEL = "use"
 
 _BUILTIN = {

@@ -3,7 +3,7 @@
 Builds docs/explore.html into a temporary folder (running the notebook on the seeds); the
 page loads plotly.js from the vendor/ folder beside it and nothing else.
 Needs Debian's chromium (``make chromium``); skipped without it, except under CI. Saves
-``test-artifacts/explore-map.png``, the map as the README shows it.
+``test-artifacts/explore-map.png``, the map as docs/python.md shows it.
 """
 
 from __future__ import annotations

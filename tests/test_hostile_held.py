@@ -5,7 +5,7 @@ back: entity tricks in feeds and pages (XXE, billion laughs), requests to a feed
 links (SSRF), gzip bombs, formula cells in CSV, markup in the report, SQL metacharacters in
 ids, 20,000 identical titles, a store locked for a while, a full disk, kill -9 in the middle
 of an ``add`` and two writers with six readers. Cases already guarded elsewhere are listed
-in README.md ("Bad input"); the ones that failed live in the other ``test_hostile_*.py``.
+in docs/cli.md ("Bad input"); the ones that failed live in the other ``test_hostile_*.py``.
 """
 
 from __future__ import annotations

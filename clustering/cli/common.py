@@ -249,7 +249,7 @@ _INPUT_OPTIONS = [
         default=DEFAULT_MAX_INPUT_BYTES,
         show_default="256M",
         help="The largest input file (or standard input): a larger one is a bad input. "
-        "Suffixes k, M, G.",
+        "Suffixes k, M, G, T.",
     ),
     click.option(
         "--max-article-bytes",
@@ -257,7 +257,8 @@ _INPUT_OPTIONS = [
         default=DEFAULT_MAX_ARTICLE_BYTES,
         show_default="128k",
         help="An article's title or text longer than this (in UTF-8) is cut to it, with a "
-        "warning; time grows with it (benchmarks/big_article_bench.py). Suffixes k, M, G.",
+        "warning; time grows with it (benchmarks/big_article_bench.py). "
+        "Suffixes k, M, G, T.",
     ),
 ]
 
@@ -341,7 +342,8 @@ def fetch_options(
             type=ByteSize(),
             default=DEFAULT_MAX_BYTES,
             show_default=True,
-            help="Refuse a feed URL whose body (after gzip decoding) is larger. Suffixes k, M, G.",
+            help="Refuse a feed URL whose body (after gzip decoding) is larger. "
+            "Suffixes k, M, G, T.",
         )(wrapper)
 
     return decorate
