@@ -41,6 +41,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from embeddings.e5small.encoder import split_windows
 from embeddings.e5small.tokenizer import Tokenizer
 from embeddings.e5small.weights import Layer, Weights, read_weights
 
@@ -108,6 +109,10 @@ class E5Encoder(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList(layers)
 
+    def e5_layers(self) -> list[E5Layer]:
+        """The layers, typed."""
+        return [layer for layer in self.layers if isinstance(layer, E5Layer)]
+
 
 class E5Model(nn.Module):
     """multilingual-e5-small: token ids and mask to mean-pooled (unnormalised) vectors."""
@@ -169,25 +174,6 @@ class Batch:
     texts: int
 
 
-def windows(
-    tokenizer: Tokenizer, texts: Sequence[str], prefix: str = "query: ", width: int = 510
-) -> tuple[list[list[int]], list[int], list[int]]:
-    """Each text's windows (``<s>`` + up to ``width`` tokens + ``</s>``), owners and sizes.
-
-    Exactly the windows of the numpy engine (:meth:`embeddings.e5small.E5Small.encode`).
-    """
-    vocabulary = tokenizer.vocabulary
-    found, owners, sizes = [], [], []
-    for row, text in enumerate(texts):
-        ids = tokenizer.content(prefix + text)
-        for start in range(0, max(len(ids), 1), width):
-            chunk = ids[start : start + width]
-            found.append([vocabulary.bos, *chunk, vocabulary.eos])
-            owners.append(row)
-            sizes.append(max(len(chunk), 1))
-    return found, owners, sizes
-
-
 def padded(rows: Sequence[Sequence[int]], pad_to: int = PAD_TO) -> tuple[torch.Tensor, ...]:
     """``rows`` of token ids as (ids, mask), padded to the longest, rounded up to ``pad_to``."""
     length = -(-max(len(r) for r in rows) // pad_to) * pad_to
@@ -201,7 +187,7 @@ def padded(rows: Sequence[Sequence[int]], pad_to: int = PAD_TO) -> tuple[torch.T
 
 def tokenise(tokenizer: Tokenizer, texts: Sequence[str], prefix: str = "query: ") -> Batch:
     """``texts`` with ``prefix`` as one :class:`Batch` of windows (at least one per text)."""
-    found, owners, sizes = windows(tokenizer, texts, prefix)
+    found, owners, sizes = split_windows(tokenizer, texts, prefix)
     ids, mask = padded(found)
     return Batch(
         ids=ids,
