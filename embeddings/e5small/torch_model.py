@@ -33,7 +33,7 @@ bit-stable vectors of inference, see :mod:`embeddings.e5small.torch_engine`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +121,8 @@ class E5Model(nn.Module):
 
     def __init__(self, weights: Weights) -> None:
         super().__init__()
-        self.weights = weights
+        #: The weights without their layers (copied into this module): the 4-bit word rows.
+        self.weights = replace(weights, layers=())
         self.tokenizer = Tokenizer(weights.vocabulary)
         hidden, ffn = weights.hidden, weights.layers[0].up.shape[1]
         self.hidden = hidden
