@@ -11,28 +11,61 @@ in memory), and :func:`explain` tells why two articles share a story, or not.
 :func:`visualize_map`, :func:`visualize_timeline` and :func:`visualize_sources` draw
 interactive figures and :func:`show_report` shows the HTML report inline (these need
 the ``notebook`` extra).
+
+Each name is imported from its module on first use, so that ``import clustering`` (and the
+command line's ``--help``) does not load numpy, pandas and scikit-learn.
 """
 
-from clustering.errors import InputError
-from clustering.grouping.clusterer import StoryClusterer, as_article_table
-from clustering.grouping.result import ClusterResult
-from clustering.grouping.stories import Story
-from clustering.output.explanations import explain
-from clustering.output.figures import (
-    show_report,
-    visualize_map,
-    visualize_sources,
-    visualize_timeline,
-)
-from clustering.output.formats import render
-from clustering.output.report import render_report
-from clustering.output.tables import article_table, story_table
-from clustering.pipeline import cluster_paths
-from clustering.reading.articles import ARTICLE_COLUMNS
-from clustering.reading.loaders import LoadResult, articles_from_records, load_articles
-from clustering.store.store import StoryStore
-from embeddings import make_embedder
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clustering.errors import InputError
+    from clustering.grouping.clusterer import StoryClusterer, as_article_table
+    from clustering.grouping.result import ClusterResult
+    from clustering.grouping.stories import Story
+    from clustering.output.explanations import explain
+    from clustering.output.figures import (
+        show_report,
+        visualize_map,
+        visualize_sources,
+        visualize_timeline,
+    )
+    from clustering.output.formats import render
+    from clustering.output.report import render_report
+    from clustering.output.tables import article_table, story_table
+    from clustering.pipeline import cluster_paths
+    from clustering.reading.articles import ARTICLE_COLUMNS
+    from clustering.reading.loaders import LoadResult, articles_from_records, load_articles
+    from clustering.store.store import StoryStore
+    from embeddings import make_embedder
+
+# name: the module it comes from
+_HOMES = {
+    "ARTICLE_COLUMNS": "clustering.reading.articles",
+    "ClusterResult": "clustering.grouping.result",
+    "InputError": "clustering.errors",
+    "LoadResult": "clustering.reading.loaders",
+    "Story": "clustering.grouping.stories",
+    "StoryClusterer": "clustering.grouping.clusterer",
+    "StoryStore": "clustering.store.store",
+    "article_table": "clustering.output.tables",
+    "articles_from_records": "clustering.reading.loaders",
+    "as_article_table": "clustering.grouping.clusterer",
+    "cluster_paths": "clustering.pipeline",
+    "explain": "clustering.output.explanations",
+    "load_articles": "clustering.reading.loaders",
+    "make_embedder": "embeddings",
+    "render": "clustering.output.formats",
+    "render_report": "clustering.output.report",
+    "show_report": "clustering.output.figures",
+    "story_table": "clustering.output.tables",
+    "visualize_map": "clustering.output.figures",
+    "visualize_sources": "clustering.output.figures",
+    "visualize_timeline": "clustering.output.figures",
+}
 __all__ = [
     "ARTICLE_COLUMNS",
     "ClusterResult",
@@ -56,3 +89,16 @@ __all__ = [
     "visualize_sources",
     "visualize_timeline",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'clustering' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
