@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 
 import pytest
 
 from clustering.cli import main
+from clustering.reading.loaders import stdin_kind
 from tests.conftest import ROOT
 
 #: Where a command's input goes in its arguments.
@@ -142,6 +144,33 @@ def test_dash_reads_standard_input_as_input_format_says(runner, name):
     result = command.invoke(runner, "-", "--input-format", "csv", stdin=_csv(command.rows))
     assert result.exit_code == 0, result.output
     assert command.shows in result.stdout
+
+
+def test_dash_reads_a_csv_with_a_known_header_as_csv(runner):
+    command = COMMANDS["cluster"]
+    result = command.invoke(runner, "-", stdin=_csv(command.rows))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "a1",
+        "a2",
+        "b1",
+        "b2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ('{"id": "a", "title": "x"}\n', "jsonl"),
+        ("id,headline,body\na,Floods,Rain\n", "csv"),
+        ("\ufeffTitle,Text\nFloods,Rain\n", "csv"),
+        ("Paris, France: the text of one article, with commas\n\nMore text.", "text"),
+        ("<html><head><title>Floods, rain</title></head></html>", "text"),
+        ("title\nFloods\n", "text"),
+    ],
+)
+def test_standard_input_without_input_format(text, kind):
+    assert stdin_kind(text) == kind
 
 
 @pytest.mark.parametrize("name", SKIPPING)

@@ -284,8 +284,9 @@ _INPUT_OPTIONS = [
         "--input-format",
         type=click.Choice(STDIN_FORMATS),
         help="How '-' (standard input) is read: JSON lines, CSV, or one text or HTML "
-        "article [default: jsonl when it starts with '{', else one article; else CSV where "
-        "a table is read, as --pairs].",
+        "article [default: jsonl when it starts with '{', csv when its first line is a header "
+        "naming an id, title or text column, else one article; else CSV where a table is "
+        "read, as --pairs].",
     ),
     click.option(
         "--max-input-bytes",
