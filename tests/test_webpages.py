@@ -153,12 +153,33 @@ def test_a_cookie_class_on_the_page_itself_keeps_the_article(tmp_path):
     )
 
 
-def test_a_page_of_navigation_only_is_no_article(tmp_path):
-    (tmp_path / "menu.html").write_text(
+@pytest.mark.parametrize(
+    "markup",
+    [
         '<html><head><title></title></head><body><nav><a href="/">Home</a> '
         '<a href="/news">News</a></nav><script>var x = 1;</script></body></html>',
-        encoding="utf-8",
-    )
+        '<!doctype html><html lang="en"><head><title>World News</title></head><body>'
+        '<header><a href="/">Home</a></header><nav><ul><li><a href="/world">World</a></li>'
+        '<li><a href="/sport">Sport</a></li></ul></nav>'
+        '<footer><a href="/about">About us</a> <a href="/contact">Contact</a></footer>'
+        "</body></html>",
+    ],
+    ids=["untitled", "titled"],
+)
+def test_a_page_of_navigation_only_is_no_article(tmp_path, markup):
+    (tmp_path / "menu.html").write_text(markup, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_articles([tmp_path / "menu.html"])
     assert str(caught.value) == f"{tmp_path / 'menu.html'}: no readable article"
+
+
+def test_a_bare_fragment_of_prose_is_still_an_article(tmp_path):
+    (tmp_path / "fragment.html").write_text(
+        "<p>Floods hit the north on Monday.</p><p>Thousands left their homes.</p>",
+        encoding="utf-8",
+    )
+    row = load_articles([tmp_path / "fragment.html"]).articles.iloc[0]
+    assert (row["title"], row["text"]) == (
+        "Floods hit the north on Monday.",
+        "Thousands left their homes.",
+    )
