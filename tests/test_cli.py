@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -69,7 +70,21 @@ def test_json_groups_members_under_stories(runner):
         ("S2", 1, True, ["az"]),
         ("S3", 1, True, ["fa"]),
     ]
-    assert payload["stories"][0]["first_published"] == "2026-02-06T00:00:00"
+    assert payload["stories"][0]["first_published"] == "2026-02-06T00:00:00Z"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_times_carry_their_zone_in_every_format(runner, tmp_path, fmt):
+    rows = [
+        {"id": "a", "title": "Floods hit the north", "published": "2025-03-12T09:45:00+03:30"},
+        {"id": "b", "title": "Markets fall in Tokyo", "published": "2025-03-12T06:15:00"},
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    args = ["cluster", str(tmp_path / "in.jsonl"), "--second-model", "none", "--format", fmt]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    times = re.findall(r"2025-03-12T[0-9:.+]+Z?", result.stdout)
+    assert len(times) >= 2 and set(times) == {"2025-03-12T06:15:00Z"}
 
 
 def test_output_file(runner, tmp_path):

@@ -231,11 +231,11 @@ def test_cli_add_stories_export(runner, tmp_path):
         ("003_d63d3c6d141cb4c1.txt", "st000003", True),
         ("004_5504c892ed689994.txt", "st000001", False),
     ]
-    # Every row, copies included, says when the store first saw it (naive UTC ISO time).
+    # Every row, copies included, says when the store first saw it (ISO time in UTC, "Z").
     first_seen = [r["first_seen"] for r in rows]
-    assert all(isinstance(value, str) for value in first_seen), first_seen
-    seen = [pd.Timestamp(value) for value in first_seen]
-    assert all(pd.notna(t) and t.tzinfo is None for t in seen), first_seen
+    assert all(isinstance(value, str) and value.endswith("Z") for value in first_seen)
+    seen = [pd.Timestamp(value).tz_localize(None) for value in first_seen]
+    assert all(pd.notna(t) for t in seen), first_seen
     assert all(started <= t <= _utc_now() for t in seen), (started, first_seen)
 
 

@@ -22,7 +22,7 @@ from clustering.grouping.stories import Story, confidence_by_id
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.articles import ARTICLE_COLUMNS
-from clustering.reading.values import iso_or_none, json_ready, plain
+from clustering.reading.values import json_ready, plain, utc_iso_or_none
 
 FORMATS = ("table", "json", "jsonl", "csv")
 #: Columns of the one-row-per-article formats (jsonl, csv), before the passed-through ones.
@@ -108,7 +108,7 @@ def article_records(
         record["outlier"] = bool(record["outlier"])
         for name in _TIMES:
             if name in record:
-                record[name] = iso_or_none(record[name])
+                record[name] = utc_iso_or_none(record[name])
         known = confidence.get(str(record["id"]))
         record["confidence"] = None if known is None else round(known, CONFIDENCE_DECIMALS)
         record.update((name, row[name]) for name in extra)
@@ -134,8 +134,8 @@ def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str
             "languages": list(story.languages),
             "title": story.title,
             "representative": story.representative,
-            "first_published": iso_or_none(story.first_published),
-            "last_published": iso_or_none(story.last_published),
+            "first_published": utc_iso_or_none(story.first_published),
+            "last_published": utc_iso_or_none(story.last_published),
             "members": by_story[story.id],
         }
         for story in stories

@@ -23,7 +23,7 @@ from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import story_order
 from clustering.output.projection import project_2d
 from clustering.output.tables import as_result
-from clustering.reading.values import iso_or_none, text_or_none
+from clustering.reading.values import text_or_none, utc_iso_or_none
 from clustering.store.store import StoryStore
 
 DEFAULT_TITLE = "samestory report"
@@ -71,7 +71,7 @@ def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str
         for name in _ARTICLE_FIELDS
     }
     columns["url"] = [_link(url) for url in columns["url"]]
-    columns["published"] = [iso_or_none(value) for value in articles["published"]]
+    columns["published"] = [utc_iso_or_none(value) for value in articles["published"]]
     columns["story"] = [number[str(story)] for story in articles["story"]]
     columns["x"] = points[:, 0].tolist()
     columns["y"] = points[:, 1].tolist()
@@ -84,8 +84,8 @@ def report_data(source: ClusterResult | StoryClusterer | StoryStore) -> dict[str
                 "representative": row[story.representative],
                 "members": [row[member] for member in story.members],
                 "languages": list(story.languages),
-                "first": iso_or_none(story.first_published),
-                "last": iso_or_none(story.last_published),
+                "first": utc_iso_or_none(story.first_published),
+                "last": utc_iso_or_none(story.last_published),
             }
             for story in stories
         ],

@@ -27,6 +27,19 @@ def iso_or_none(value: object) -> str | None:
     return None if is_missing(value) else pd.Timestamp(value).isoformat()  # type: ignore[arg-type]
 
 
+def utc_iso_or_none(value: object) -> str | None:
+    """A time as outputs write it: ISO 8601 in UTC with its zone (``…T06:15:00Z``), or None.
+
+    Times are naive UTC inside samestory; a time with a zone is converted to UTC first.
+    """
+    if is_missing(value):
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.isoformat() + "Z"
+
+
 def json_ready(record: Mapping[Any, Any]) -> dict[str, Any]:
     """A record with string keys and its missing values as None."""
     return {str(key): None if is_missing(value) else value for key, value in record.items()}
