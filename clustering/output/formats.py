@@ -150,8 +150,8 @@ def _members(members: Sequence[str], width: int = _MEMBERS_WIDTH) -> str:
     ids = [printable(member) for member in members]
     used, shown = -2, 0  # no ", " before the first id
     for ident in ids:
-        more = len(f" (+{len(ids) - shown - 1} more)") if shown < len(ids) - 1 else 0
-        if used + 2 + _width(ident) + more > width:
+        rest = len(f" (+{len(ids) - shown - 1} more)") if shown < len(ids) - 1 else 0
+        if used + 2 + _width(ident) + rest > width:
             break
         used, shown = used + 2 + _width(ident), shown + 1
     if shown == len(ids):
