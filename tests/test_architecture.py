@@ -22,6 +22,7 @@ PACKAGES = ("clustering", "embeddings")
 #: Rank of each room of clustering/: the pipeline's order, from errors up to the command line.
 RANKS = {
     "errors": 0,
+    "progress": 0,
     "reading": 1,
     "evidence": 2,
     "grouping": 3,
@@ -34,7 +35,7 @@ RANKS = {
 }
 
 #: The only modules that sit directly in clustering/.
-TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "pipeline.py"}
+TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "pipeline.py", "progress.py"}
 
 #: Packages that only hold data files (read with importlib.resources), no code.
 DATA_PACKAGES = {"clustering.models", "clustering.output.templates"}

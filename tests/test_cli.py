@@ -101,8 +101,14 @@ def test_other_models_give_the_seed_stories_too(runner):
     assert sizes[0] == 3
 
 
-def test_progress_bar_goes_to_stderr_on_a_terminal(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("clustering.cli.common.interactive", lambda: True)
+@pytest.mark.parametrize("setting", ["1", None], ids=["on", "a pipe"])
+def test_progress_shows_each_long_step_on_stderr_only_when_wanted(
+    runner, tmp_path, monkeypatch, setting
+):
+    if setting is None:
+        monkeypatch.delenv("SAMESTORY_PROGRESS", raising=False)
+    else:
+        monkeypatch.setenv("SAMESTORY_PROGRESS", setting)
     lines = [
         json.dumps({"id": str(i), "title": f"Headline number {i} about topic {i % 7}"})
         for i in range(250)
@@ -110,8 +116,12 @@ def test_progress_bar_goes_to_stderr_on_a_terminal(runner, tmp_path, monkeypatch
     (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(main, ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl"])
     assert result.exit_code == 0
-    assert "Embedding" in result.stderr
     assert len(result.stdout.splitlines()) == 250
+    if setting is None:  # CliRunner's stderr is no terminal: nothing new there
+        assert result.stderr == ""
+    else:
+        for step in ("Embedding", "Scoring pairs", "Grouping"):
+            assert f"{step}: " in result.stderr
 
 
 def test_rerun_reads_vectors_from_the_cache(runner, tmp_path, monkeypatch):

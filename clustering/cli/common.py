@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -21,6 +20,7 @@ from clustering.grouping.result import ClusterResult
 from clustering.output.files import output_problem, write_atomically
 from clustering.output.terminal import printable
 from clustering.pipeline import cluster_paths
+from clustering.progress import bar
 from clustering.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetcher
 from clustering.reading.limits import (
     DEFAULT_MAX_ARTICLE_BYTES,
@@ -36,8 +36,6 @@ from clustering.store.database import StoreError
 from clustering.store.opening import store_embedder
 from clustering.store.store import StoryStore
 from embeddings import DEFAULT_MODEL, Embedder, EmbedderError, make_embedder
-
-_PROGRESS_MIN = 200
 
 
 class UsageFailure(click.ClickException):
@@ -74,31 +72,9 @@ def errors() -> Iterator[None]:
                 )
 
 
-def interactive() -> bool:
-    """True when stderr is a terminal, where a progress bar helps rather than litters."""
-    return sys.stderr.isatty()
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A progress callback drawing a bar on a terminal's stderr for long embedding runs."""
-    state: dict[str, Any] = {}
-    show = interactive()
-
-    def update(done: int, total: int) -> None:
-        if not show or total < _PROGRESS_MIN:
-            return
-        if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label="Embedding", file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state.get("done", 0))
-        state["done"] = done
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+def progress_bar() -> AbstractContextManager[Callable[[int, int], None]]:
+    """The library's embedding bar: on a terminal's stderr only (``SAMESTORY_PROGRESS=0``: off)."""
+    return bar("Embedding", "texts")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vecto
 from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.stories import Closeness, build_stories
+from clustering.progress import bar
 from embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -177,7 +178,8 @@ class StoryClusterer(StoryEstimator):
         if pair_model is not None:  # before embedding, which may take long
             pair_model.check_embedder(embedder)
         if vectors is None:
-            vectors = embed_articles(canonical, embedder, progress)
+            with bar("Embedding", "texts") as drawn:
+                vectors = embed_articles(canonical, embedder, progress or drawn)
         else:
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
