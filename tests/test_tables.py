@@ -244,7 +244,7 @@ def test_the_table_shows_control_characters_escaped():
     assert len(table.splitlines()) == 2 + 2 + 1
 
 
-def _story(ident: str, languages: tuple[str, ...], size: int) -> Story:
+def _wide_story(ident: str, languages: tuple[str, ...], size: int) -> Story:
     members = tuple(f"{ident}-article-{n:04d}.txt" for n in range(size))
     return Story(
         ident, members, size == 1, members[0], f"Headline of {ident}", languages, None, None
@@ -253,9 +253,9 @@ def _story(ident: str, languages: tuple[str, ...], size: int) -> Story:
 
 def test_the_terminal_table_lines_up_and_cuts_long_member_lists():
     stories = [
-        _story("S1", ("de", "en", "es", "fr", "sl"), 2137),
-        _story("S2", ("en",), 2),
-        _story("S3", ("ar", "de", "en", "es", "fr", "it", "pt", "ru", "sl", "tr", "zh"), 1),
+        _wide_story("S1", ("de", "en", "es", "fr", "sl"), 2137),
+        _wide_story("S2", ("en",), 2),
+        _wide_story("S3", ("ar", "de", "en", "es", "fr", "it", "pt", "ru", "sl", "tr", "zh"), 1),
     ]
     lines = render_table(pd.DataFrame({"id": range(2140)}), stories).splitlines()
     starts = {line.index("Headline") for line in lines[2:5]}
