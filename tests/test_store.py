@@ -343,7 +343,7 @@ def test_stories_since_keeps_recent_stories(runner, tmp_path):
 
 
 @pytest.mark.slow
-def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path):
+def test_seeds_one_file_at_a_time_after_every_first_pair_give_the_three_stories(tmp_path):
     """A feed delivers articles one by one: the first pairs must not decide wrongly."""
     import itertools
 
@@ -354,8 +354,14 @@ def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path
     embedder = CachedEmbedder(get_embedder("use"))
     one = {path.name[:3]: load_articles([path]).articles for path in SEED_FILES}
     event = {"000": "N", "002": "N", "004": "N", "001": "Q", "003": "R"}
+    # Every ordered pair of first two articles (20 of the 120 orders), the rest in turn: the
+    # first pair is where a store decides with the least context.
+    orders = [
+        (*pair, *(name for name in sorted(one) if name not in pair))
+        for pair in itertools.permutations(sorted(one), 2)
+    ]
     wrong = []
-    for k, order in enumerate(itertools.permutations(sorted(one))):
+    for k, order in enumerate(orders):
         with StoryStore(tmp_path / f"s{k}.db", embedder) as store:
             for name in order:
                 store.add(one[name])
