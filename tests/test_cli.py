@@ -18,6 +18,7 @@ import pytest
 from clustering.cli import main
 from clustering.output import files
 from clustering.output.formats import ARTICLE_FIELDS
+from clustering.progress import LONG
 from tests.conftest import SEEDS
 
 
@@ -94,6 +95,7 @@ def test_output_file(runner, tmp_path):
     assert len(target.read_text(encoding="utf-8").splitlines()) == 5
 
 
+@pytest.mark.slow
 def test_other_models_give_the_seed_stories_too(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--format", "json"])
     sizes = [s["size"] for s in json.loads(result.stdout)["stories"]]
@@ -111,12 +113,13 @@ def test_progress_shows_each_long_step_on_stderr_only_when_wanted(
         monkeypatch.setenv("SAMESTORY_PROGRESS", setting)
     lines = [
         json.dumps({"id": str(i), "title": f"Headline number {i} about topic {i % 7}"})
-        for i in range(250)
+        for i in range(LONG)
     ]
     (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = runner.invoke(main, ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl"])
+    args = ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl", "--second-model", "none"]
+    result = runner.invoke(main, args)
     assert result.exit_code == 0
-    assert len(result.stdout.splitlines()) == 250
+    assert len(result.stdout.splitlines()) == LONG
     if setting is None:  # CliRunner's stderr is no terminal: nothing new there
         assert result.stderr == ""
     else:
@@ -124,6 +127,7 @@ def test_progress_shows_each_long_step_on_stderr_only_when_wanted(
             assert f"{step}: " in result.stderr
 
 
+@pytest.mark.slow
 def test_rerun_reads_vectors_from_the_cache(runner, tmp_path, monkeypatch):
     import embeddings.cache as cache_module
 
@@ -177,6 +181,7 @@ _HEADLINES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("options", "params"),
     [
@@ -259,6 +264,7 @@ def _fail_midway(monkeypatch) -> None:
     monkeypatch.setattr(files.tempfile, "NamedTemporaryFile", half_written)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [["cluster", "--format", "csv"], ["report"]],

@@ -226,6 +226,7 @@ _NO_MEAN = pytest.mark.xfail(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "hi", "ka", pytest.param("hy", marks=_NO_MEAN)])
 def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
     """A small batch: each pair's own evidence decides, nothing from the batch merges them."""
@@ -242,6 +243,7 @@ def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
     ]
 
 
+@pytest.mark.slow
 def test_explain_gives_the_probability_fit_uses():
     texts = [
         "Aliyev receives the Iranian defence minister Nasirzadeh in Baku",

@@ -113,6 +113,7 @@ def _inside_tmp(tmp_path, monkeypatch):
     (tmp_path / "b.txt").write_text("Defence minister arrives in Baku\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMMANDS)
 def test_a_long_article_is_cut_with_a_warning(runner, tmp_path, name):
     command = COMMANDS[name]
@@ -138,6 +139,7 @@ def test_an_input_over_the_limit_is_one_line_and_exit_2(runner, tmp_path, name, 
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMMANDS)
 def test_dash_reads_standard_input_as_input_format_says(runner, name):
     command = COMMANDS[name]
@@ -173,6 +175,7 @@ def test_standard_input_without_input_format(text, kind):
     assert stdin_kind(text) == kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SKIPPING)
 def test_skip_bad_leaves_out_and_lists_a_bad_row(runner, tmp_path, name):
     command = COMMANDS[name]

@@ -111,6 +111,7 @@ def test_script_json_escapes_markup_characters():
     assert script_json({"t": "<a & b>"}) == '{"t":"\\u003ca \\u0026 b\\u003e"}'
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_seed_stories(runner, tmp_path):
     out = tmp_path / "report.html"
     result = runner.invoke(main, ["report", str(SEEDS), "-o", str(out), "--title", "Seeds"])

@@ -372,6 +372,7 @@ def test_seeds_one_file_at_a_time_after_every_first_pair_give_the_three_stories(
     assert wrong == []
 
 
+@pytest.mark.slow
 def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
     """Each add reads its neighbours' e5 head vectors from the store instead of embedding them."""
     from clustering.evidence.cascade import head_text

@@ -143,6 +143,7 @@ def test_each_article_carries_its_score_with_the_representative():
     assert np.isnan(table["confidence"].iloc[3])
 
 
+@pytest.mark.slow
 def test_the_confidence_is_the_evidence_cluster_used(seeds):
     # The P(same story) each member has with the representative in the candidate graph.
     articles = articles_from_records(

@@ -60,6 +60,7 @@ def _clean_flood(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_stories_on_one_template_apart_and_messy_page_joins_clean_text(runner, tmp_path):
     for name in EXPECTED:
         shutil.copy(PAGES / name, tmp_path / name)
