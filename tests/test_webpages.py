@@ -78,6 +78,7 @@ def _probability(runner, left: Path, right: Path) -> float:
     return float(json.loads(result.stdout)["same_story_probability"])
 
 
+@pytest.mark.slow
 def test_one_template_scores_below_one_story_in_two_versions(runner, tmp_path):
     """The issue's case: on main two stories on one template scored 0.87, the story 0.69."""
     same = _probability(runner, PAGES / "harbour-flood.html", _clean_flood(tmp_path))
