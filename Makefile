@@ -4,22 +4,28 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+STAMP := $(VENV)/.installed-dev
 DATA ?= ../shared/data
 
 .PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
 	train-pair-model train-centring \
 	chromium notebook docs docs-cli clean
 
-$(STAMP): pyproject.toml
+# What running needs (the [project] dependencies), with the pip the Python ships.
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+# The test, lint, notebook and Dask tools on top (the dev extra).
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/samestory cluster seeds/
 
 test: $(STAMP)

@@ -77,6 +77,7 @@ def seeds():
     return articles, embedder, clusterer
 
 
+@pytest.mark.slow
 def test_assign_on_the_seeds_matches_the_story_store(seeds):
     articles, embedder, whole = seeds
     vectors = whole.embeddings_
@@ -97,6 +98,7 @@ def test_assign_on_the_seeds_matches_the_story_store(seeds):
     assert sorted(grouped) == sorted(early.articles_.groupby("story")["id"].apply(sorted))
 
 
+@pytest.mark.slow
 def test_a_store_in_memory_uses_the_default_model(seeds):
     articles, _, _ = seeds
     with StoryStore(":memory:") as store:
@@ -105,6 +107,7 @@ def test_a_store_in_memory_uses_the_default_model(seeds):
         assert story_table(store)["size"].tolist() == [3, 1, 1]
 
 
+@pytest.mark.slow
 def test_explain_gives_the_probability_cluster_used(seeds):
     articles, _, clusterer = seeds
     ids = clusterer.articles_["id"].tolist()
@@ -123,6 +126,7 @@ def test_explain_gives_the_probability_cluster_used(seeds):
         assert table["weight"].iloc[1:].sum() == pytest.approx(logit, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_explain_is_a_table_in_words(seeds):
     _, _, clusterer = seeds
     table = explain(clusterer, VISIT[0], VISIT[2])

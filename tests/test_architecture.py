@@ -29,6 +29,7 @@ PACKAGES = ("clustering", "embeddings")
 RANKS = {
     "errors": 0,
     "lazy": 0,
+    "progress": 0,
     "reading": 1,
     "evidence": 2,
     "grouping": 3,
@@ -41,7 +42,7 @@ RANKS = {
 }
 
 #: The only modules that sit directly in clustering/.
-TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "lazy.py", "pipeline.py"}
+TOP_LEVEL_MODULES = {"__init__.py", "errors.py", "lazy.py", "pipeline.py", "progress.py"}
 
 #: Packages that only hold data files (read with importlib.resources), no code.
 DATA_PACKAGES = {"clustering.models", "clustering.output.templates"}

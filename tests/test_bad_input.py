@@ -177,6 +177,7 @@ def test_duplicate_ids_across_files(runner, tmp_path):
     _assert_error(result, "b/same.txt: duplicate id 'same.txt' (first seen at a/same.txt)")
 
 
+@pytest.mark.slow
 def test_skip_bad_reports_every_skipped_input_and_keeps_the_rest(runner, tmp_path):
     _write(
         tmp_path,
@@ -222,6 +223,7 @@ def test_unknown_model_is_a_one_line_error(runner):
     )
 
 
+@pytest.mark.slow
 def test_an_unterminated_csv_quote_costs_its_row_only(runner, tmp_path):
     rows = ["id,title", *(f"{n},Story number {n} about floods" for n in range(500))]
     rows[5] = '4,"Story number 4 with a quote that never closes'
@@ -249,6 +251,7 @@ def test_an_unterminated_csv_quote_is_reported_where_it_opens(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_line_separators_inside_jsonl_strings_keep_the_articles_whole(runner, tmp_path):
     content = (
         '{"id": "1", "title": "Floods\\u2028north"}\n{"id": "2", "title": "Rain\\u0085south"}\n'
@@ -263,6 +266,7 @@ def test_line_separators_inside_jsonl_strings_keep_the_articles_whole(runner, tm
     ]
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_in_jsonl_is_replaced_not_a_crash(runner, tmp_path):
     _write(tmp_path, "feed.jsonl", '{"id": "1", "title": "Floods \\ud800 north"}\n')
     result = runner.invoke(main, ["cluster", *FAST, "--format", "jsonl", "feed.jsonl"])
@@ -315,6 +319,7 @@ def test_a_bad_size_option_is_a_usage_error(runner):
     )
 
 
+@pytest.mark.slow
 def test_a_long_article_is_cut_to_the_limit_with_a_warning(runner, tmp_path):
     text = "Floods hit the north. " + "é" * 200
     _write(tmp_path, "feed.jsonl", json.dumps({"id": "1", "title": "Floods", "text": text}) + "\n")
@@ -336,6 +341,7 @@ def test_cut_to_bytes_keeps_whole_characters():
     assert cut_to_bytes("ééé", 6, "text", "a:1") == "ééé"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fmt, content, ids",
     [
@@ -379,6 +385,7 @@ def test_a_bad_scheduler_address_is_one_line(runner, address, message):
     _assert_error(result, f"bad Dask scheduler address {address!r}: {message}")
 
 
+@pytest.mark.slow
 def test_add_keeps_the_good_sources_whatever_the_bad_ones(runner, tmp_path):
     _write(tmp_path, "good.jsonl", '{"id": "g1", "title": "Floods hit the northern province"}\n')
     _write(tmp_path, "deep.jsonl", '{"id": "d", "x": ' + "[" * 2000 + "]" * 2000 + "}\n")

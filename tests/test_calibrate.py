@@ -189,6 +189,7 @@ def test_pair_articles_reads_each_distinct_text_once():
 # The command line, with the bundled USE model (offline, in its pip package).
 
 
+@pytest.mark.slow
 def test_calibrate_then_cluster_with_the_pair_model(runner, tmp_path):
     data = _write_headlines(tmp_path / "labelled.jsonl")
     target = tmp_path / "pair-use-mine.json"

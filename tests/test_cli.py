@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from clustering.cli import main
 from clustering.output import files
 from clustering.output.formats import ARTICLE_FIELDS
+from clustering.progress import LONG
 from tests.conftest import SEEDS
 
 
@@ -43,6 +45,7 @@ def test_models_lists_the_bundled_models(runner):
     assert result.stdout.splitlines()[1].startswith("e5: ")
 
 
+@pytest.mark.slow
 def test_jsonl_has_one_row_per_article(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl"])
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -69,7 +72,21 @@ def test_json_groups_members_under_stories(runner):
         ("S2", 1, True, ["az"]),
         ("S3", 1, True, ["fa"]),
     ]
-    assert payload["stories"][0]["first_published"] == "2026-02-06T00:00:00"
+    assert payload["stories"][0]["first_published"] == "2026-02-06T00:00:00Z"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_times_carry_their_zone_in_every_format(runner, tmp_path, fmt):
+    rows = [
+        {"id": "a", "title": "Floods hit the north", "published": "2025-03-12T09:45:00+03:30"},
+        {"id": "b", "title": "Markets fall in Tokyo", "published": "2025-03-12T06:15:00"},
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    args = ["cluster", str(tmp_path / "in.jsonl"), "--second-model", "none", "--format", fmt]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    times = re.findall(r"2025-03-12T[0-9:.+]+Z?", result.stdout)
+    assert len(times) >= 2 and set(times) == {"2025-03-12T06:15:00Z"}
 
 
 def test_output_file(runner, tmp_path):
@@ -79,6 +96,7 @@ def test_output_file(runner, tmp_path):
     assert len(target.read_text(encoding="utf-8").splitlines()) == 5
 
 
+@pytest.mark.slow
 def test_other_models_give_the_seed_stories_too(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--format", "json"])
     sizes = [s["size"] for s in json.loads(result.stdout)["stories"]]
@@ -86,19 +104,31 @@ def test_other_models_give_the_seed_stories_too(runner):
     assert sizes[0] == 3
 
 
-def test_progress_bar_goes_to_stderr_on_a_terminal(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("clustering.cli.common.interactive", lambda: True)
+@pytest.mark.parametrize("setting", ["1", None], ids=["on", "a pipe"])
+def test_progress_shows_each_long_step_on_stderr_only_when_wanted(
+    runner, tmp_path, monkeypatch, setting
+):
+    if setting is None:
+        monkeypatch.delenv("SAMESTORY_PROGRESS", raising=False)
+    else:
+        monkeypatch.setenv("SAMESTORY_PROGRESS", setting)
     lines = [
         json.dumps({"id": str(i), "title": f"Headline number {i} about topic {i % 7}"})
-        for i in range(250)
+        for i in range(LONG)
     ]
     (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = runner.invoke(main, ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl"])
+    args = ["cluster", str(tmp_path / "many.jsonl"), "--format", "jsonl", "--second-model", "none"]
+    result = runner.invoke(main, args)
     assert result.exit_code == 0
-    assert "Embedding" in result.stderr
-    assert len(result.stdout.splitlines()) == 250
+    assert len(result.stdout.splitlines()) == LONG
+    if setting is None:  # CliRunner's stderr is no terminal: nothing new there
+        assert result.stderr == ""
+    else:
+        for step in ("Embedding", "Scoring pairs", "Grouping"):
+            assert f"{step}: " in result.stderr
 
 
+@pytest.mark.slow
 def test_rerun_reads_vectors_from_the_cache(runner, tmp_path, monkeypatch):
     import embeddings.cache as cache_module
 
@@ -152,6 +182,7 @@ _HEADLINES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("options", "params"),
     [
@@ -177,6 +208,7 @@ def test_second_model_options_are_the_api_settings(runner, tmp_path, options, pa
     assert found == sorted(tuple(sorted(s.members)) for s in fitted.stories_)
 
 
+@pytest.mark.slow
 def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--model", "e5", "--second-model", "e5"])
     assert result.exit_code == 2
@@ -234,6 +266,7 @@ def _fail_midway(monkeypatch) -> None:
     monkeypatch.setattr(files.tempfile, "NamedTemporaryFile", half_written)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [["cluster", "--format", "csv"], ["report"]],

@@ -132,6 +132,7 @@ def test_max_distance_is_refused_where_a_pair_model_decides():
         StoryClusterer(max_distance=0.4).fit(["a0 floods north", "a0 floods south"])
 
 
+@pytest.mark.slow
 def test_min_probability_is_the_pair_model_threshold():
     table = articles_from_records(
         [
@@ -226,6 +227,7 @@ _NO_MEAN = pytest.mark.xfail(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "hi", "ka", pytest.param("hy", marks=_NO_MEAN)])
 def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
     """A small batch: each pair's own evidence decides, nothing from the batch merges them."""
@@ -242,6 +244,7 @@ def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
     ]
 
 
+@pytest.mark.slow
 def test_explain_gives_the_probability_fit_uses():
     texts = [
         "Aliyev receives the Iranian defence minister Nasirzadeh in Baku",

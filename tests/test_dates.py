@@ -217,6 +217,7 @@ def test_skip_bad_skips_every_date_no_article_has(runner, bad_inputs):
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["ok"]
 
 
+@pytest.mark.slow
 def test_watch_stores_the_good_sources_past_a_bad_date(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "wire").mkdir()

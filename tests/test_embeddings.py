@@ -39,6 +39,7 @@ class CountingEmbedder(EmbedderBase):
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, dim", [("use", 512), ("e5", 384)])
 def test_bundled_models(name, dim):
     embedder = get_embedder(name)
@@ -89,6 +90,7 @@ def test_cache_is_keyed_by_model(tmp_path):
     assert other.calls == [["a"]]
 
 
+@pytest.mark.slow
 def test_cache_gives_the_vectors_of_the_real_model(tmp_path):
     fresh = get_embedder("use").encode(SAME)
     CachedEmbedder(get_embedder("use"), tmp_path).encode(SAME)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from clustering.cli import main
 from tests.conftest import SEEDS
 
@@ -71,6 +73,7 @@ def test_gold_column_of_the_input_and_an_earlier_prediction(runner, tmp_path):
     assert (scores["pair_precision"], scores["pair_recall"]) == (0.0, 0.0)
 
 
+@pytest.mark.slow
 def test_missing_gold_label_names_the_line(runner, tmp_path):
     data = tmp_path / "data.jsonl"
     data.write_text('{"id": "a", "title": "Floods", "gold": "s1"}\n{"id": "b", "title": "Fires"}\n')

@@ -258,6 +258,7 @@ def test_cli_names_the_failing_feed(feed_server, runner):
     assert result.stderr == f"Error: {feed_server}/error: HTTP 500 Internal Server Error\n"
 
 
+@pytest.mark.slow
 def test_add_keeps_going_past_a_failing_feed(feed_server, runner, tmp_path):
     store = str(tmp_path / "s.db")
     args = [

@@ -239,6 +239,7 @@ def _watch(runner, store: Path, *args: str):
     return runner.invoke(main, ["watch", "--store", str(store), *args])
 
 
+@pytest.mark.slow
 def test_watch_backs_off_a_failing_url_and_exits_2(
     fetch_base, virtual_clock, events, runner, tmp_path
 ):

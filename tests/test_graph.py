@@ -87,6 +87,7 @@ def test_knn_graph_gives_the_dense_labels_when_it_keeps_every_pair(dense_cells, 
     assert connected_components(few, directed=False)[0] == 1  # the spanning tree joins it
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pair_model", ["auto", None])
 def test_small_inputs_give_the_stories_of_the_exact_oracle(pair_model):
     articles = load_articles([SEEDS]).articles

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 
 import pytest
 
 from clustering.cli import main
+from clustering.reading.loaders import stdin_kind
 from tests.conftest import ROOT
 
 #: Where a command's input goes in its arguments.
@@ -111,6 +113,7 @@ def _inside_tmp(tmp_path, monkeypatch):
     (tmp_path / "b.txt").write_text("Defence minister arrives in Baku\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMMANDS)
 def test_a_long_article_is_cut_with_a_warning(runner, tmp_path, name):
     command = COMMANDS[name]
@@ -136,6 +139,7 @@ def test_an_input_over_the_limit_is_one_line_and_exit_2(runner, tmp_path, name, 
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMMANDS)
 def test_dash_reads_standard_input_as_input_format_says(runner, name):
     command = COMMANDS[name]
@@ -144,6 +148,34 @@ def test_dash_reads_standard_input_as_input_format_says(runner, name):
     assert command.shows in result.stdout
 
 
+def test_dash_reads_a_csv_with_a_known_header_as_csv(runner):
+    command = COMMANDS["cluster"]
+    result = command.invoke(runner, "-", stdin=_csv(command.rows))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "a1",
+        "a2",
+        "b1",
+        "b2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ('{"id": "a", "title": "x"}\n', "jsonl"),
+        ("id,headline,body\na,Floods,Rain\n", "csv"),
+        ("\ufeffTitle,Text\nFloods,Rain\n", "csv"),
+        ("Paris, France: the text of one article, with commas\n\nMore text.", "text"),
+        ("<html><head><title>Floods, rain</title></head></html>", "text"),
+        ("title\nFloods\n", "text"),
+    ],
+)
+def test_standard_input_without_input_format(text, kind):
+    assert stdin_kind(text) == kind
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SKIPPING)
 def test_skip_bad_leaves_out_and_lists_a_bad_row(runner, tmp_path, name):
     command = COMMANDS[name]

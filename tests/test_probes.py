@@ -11,6 +11,9 @@ from clustering import StoryClusterer, load_articles
 from tests.conftest import SEED_FILES, SEEDS
 from tests.probes import load_probes
 
+#: One fit of the seeds and probes with the real models, shared by every test here.
+pytestmark = pytest.mark.slow
+
 
 def _gold() -> tuple[dict[str, str], dict[str, str | None]]:
     story: dict[str, str] = {}

@@ -96,7 +96,7 @@ def test_report_data_columns_and_story_order():
     assert data["stories"][0]["members"] == [0, 1]
     assert data["stories"][0]["representative"] == 0
     assert data["articles"]["story"] == [0, 0, 1]
-    assert data["articles"]["published"] == [None, None, "2021-07-01T00:00:00"]
+    assert data["articles"]["published"] == [None, None, "2021-07-01T00:00:00Z"]
     assert all(0 <= v <= 1000 for v in data["articles"]["x"] + data["articles"]["y"])
 
 
@@ -111,6 +111,7 @@ def test_script_json_escapes_markup_characters():
     assert script_json({"t": "<a & b>"}) == '{"t":"\\u003ca \\u0026 b\\u003e"}'
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_seed_stories(runner, tmp_path):
     out = tmp_path / "report.html"
     result = runner.invoke(main, ["report", str(SEEDS), "-o", str(out), "--title", "Seeds"])

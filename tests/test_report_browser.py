@@ -13,7 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clustering import StoryClusterer, load_articles, make_embedder, render_report, story_table
+from clustering import (
+    StoryClusterer,
+    articles_from_records,
+    load_articles,
+    make_embedder,
+    render_report,
+    story_table,
+)
 from devtools.browser import CHROMIUM, Chromium
 from tests.conftest import ROOT, SEEDS
 
@@ -124,3 +131,43 @@ def test_the_request_and_dialog_checks_catch_what_they_look_for(browser, tmp_pat
     browser.open(page)
     assert browser.requests == [page.resolve().as_uri(), "http://example.invalid/pixel.png"]
     assert browser.dialogs == ["alert: hi"]
+
+
+#: The left edges of the year and of the hour in a member row's time, as drawn.
+TIME_EDGES = """(id => {
+  const row = Array.from(document.querySelectorAll('li')).find(
+    node => node.querySelector('.aid') && node.querySelector('.aid').textContent === id);
+  const time = row.querySelector('.src time');
+  const text = time.firstChild;
+  const left = (start, end) => {
+    const range = document.createRange();
+    range.setStart(text, start);
+    range.setEnd(text, end);
+    return range.getBoundingClientRect().left;
+  };
+  return {dir: time.dir, text: time.textContent, year: left(0, 4), hour: left(11, 16),
+          source: row.querySelector('.src bdi').textContent};
+})"""
+
+
+def test_times_in_arabic_and_persian_rows_read_left_to_right_in_utc(browser, tmp_path):
+    rows = [
+        {"id": "ar", "title": "الرئيس يزور باكو", "source": "الجزيرة", "lang": "ar"},
+        {"id": "fa", "title": "سفر وزیر دفاع به باکو", "source": "ایرنا", "lang": "fa"},
+        {"id": "en", "title": "Minister visits Baku", "source": "Wire", "lang": "en"},
+    ]
+    for row in rows:
+        row["published"] = "2025-03-12T05:40:00"
+    clusterer = StoryClusterer(embedder=make_embedder()).fit(articles_from_records(rows).articles)
+    path = tmp_path / "report.html"
+    path.write_text(render_report(clusterer, title="Times"), encoding="utf-8")
+    browser.open(path)
+    browser.wait_for("document.body.dataset.ready === '1'")
+    for row in rows:
+        edges = browser.evaluate(f"{TIME_EDGES}({json.dumps(row['id'])})")
+        assert (edges["dir"], edges["text"], edges["source"]) == (
+            "ltr",
+            "2025-03-12 05:40 UTC",
+            row["source"],
+        )
+        assert edges["year"] < edges["hour"]

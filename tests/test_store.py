@@ -231,11 +231,11 @@ def test_cli_add_stories_export(runner, tmp_path):
         ("003_d63d3c6d141cb4c1.txt", "S3", True),
         ("004_5504c892ed689994.txt", "S1", False),
     ]
-    # Every row, copies included, says when the store first saw it (naive UTC ISO time).
+    # Every row, copies included, says when the store first saw it (ISO time in UTC, "Z").
     first_seen = [r["first_seen"] for r in rows]
-    assert all(isinstance(value, str) for value in first_seen), first_seen
-    seen = [pd.Timestamp(value) for value in first_seen]
-    assert all(pd.notna(t) and t.tzinfo is None for t in seen), first_seen
+    assert all(isinstance(value, str) and value.endswith("Z") for value in first_seen)
+    seen = [pd.Timestamp(value).tz_localize(None) for value in first_seen]
+    assert all(pd.notna(t) for t in seen), first_seen
     assert all(started <= t <= _utc_now() for t in seen), (started, first_seen)
 
 
@@ -343,7 +343,7 @@ def test_stories_since_keeps_recent_stories(runner, tmp_path):
 
 
 @pytest.mark.slow
-def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path):
+def test_seeds_one_file_at_a_time_after_every_first_pair_give_the_three_stories(tmp_path):
     """A feed delivers articles one by one: the first pairs must not decide wrongly."""
     import itertools
 
@@ -354,8 +354,14 @@ def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path
     embedder = CachedEmbedder(get_embedder("use"))
     one = {path.name[:3]: load_articles([path]).articles for path in SEED_FILES}
     event = {"000": "N", "002": "N", "004": "N", "001": "Q", "003": "R"}
+    # Every ordered pair of first two articles (20 of the 120 orders), the rest in turn: the
+    # first pair is where a store decides with the least context.
+    orders = [
+        (*pair, *(name for name in sorted(one) if name not in pair))
+        for pair in itertools.permutations(sorted(one), 2)
+    ]
     wrong = []
-    for k, order in enumerate(itertools.permutations(sorted(one))):
+    for k, order in enumerate(orders):
         with StoryStore(tmp_path / f"s{k}.db", embedder) as store:
             for name in order:
                 store.add(one[name])
@@ -366,6 +372,7 @@ def test_seeds_one_file_at_a_time_in_every_order_give_the_three_stories(tmp_path
     assert wrong == []
 
 
+@pytest.mark.slow
 def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
     """Each add reads its neighbours' e5 head vectors from the store instead of embedding them."""
     from clustering.evidence.cascade import head_text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -137,7 +138,9 @@ def test_times_with_and_without_fractions_of_a_second_are_read(runner, tmp_path,
     with StoryStore(db, AngleEmbedder(), cosine_assigner()) as store:
         store.add(articles_from_records(rows).articles)
     published = [r["published"] for r in _export(runner, db)]
-    assert published == ["2021-07-01T09:30:00", "2021-07-01T09:30:00.250000"]
+    assert published == ["2021-07-01T09:30:00Z", "2021-07-01T09:30:00.250000Z"]
+    first_seen = [r["first_seen"] for r in _export(runner, db)]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", t) for t in first_seen)
 
 
 def _version_2_store(path):

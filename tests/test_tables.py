@@ -12,7 +12,7 @@ import pytest
 
 from clustering import StoryClusterer, articles_from_records, cluster_paths
 from clustering.grouping.stories import Story, story_order
-from clustering.output.formats import render
+from clustering.output.formats import render, render_table
 from clustering.output.projection import project_2d
 from clustering.output.spreadsheet import neutralise
 from clustering.output.tables import STORY_COLUMNS, article_table, story_table
@@ -143,6 +143,7 @@ def test_each_article_carries_its_score_with_the_representative():
     assert np.isnan(table["confidence"].iloc[3])
 
 
+@pytest.mark.slow
 def test_the_confidence_is_the_evidence_cluster_used(seeds):
     # The P(same story) each member has with the representative in the candidate graph.
     articles = articles_from_records(
@@ -242,3 +243,27 @@ def test_the_table_shows_control_characters_escaped():
     assert not any(char in table for char in "\x1b\x07\r")
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in table and "b\\rX" in table
     assert len(table.splitlines()) == 2 + 2 + 1
+
+
+def _wide_story(ident: str, languages: tuple[str, ...], size: int) -> Story:
+    members = tuple(f"{ident}-article-{n:04d}.txt" for n in range(size))
+    return Story(
+        ident, members, size == 1, members[0], f"Headline of {ident}", languages, None, None
+    )
+
+
+def test_the_terminal_table_lines_up_and_cuts_long_member_lists():
+    stories = [
+        _wide_story("S1", ("de", "en", "es", "fr", "sl"), 2137),
+        _wide_story("S2", ("en",), 2),
+        _wide_story("S3", ("ar", "de", "en", "es", "fr", "it", "pt", "ru", "sl", "tr", "zh"), 1),
+    ]
+    lines = render_table(pd.DataFrame({"id": range(2140)}), stories).splitlines()
+    starts = {line.index("Headline") for line in lines[2:5]}
+    assert starts == {lines[0].index("title")}
+    assert lines[2].endswith(
+        "S1-article-0000.txt, S1-article-0001.txt, S1-article-0002.txt (+2134 more)"
+    )
+    assert lines[3].endswith("S2-article-0000.txt, S2-article-0001.txt")
+    assert " ar,de,en,es,fr,it,pt,ru,s… " in lines[4]
+    assert max(map(len, lines)) < 200

@@ -60,6 +60,7 @@ def _clean_flood(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_stories_on_one_template_apart_and_messy_page_joins_clean_text(runner, tmp_path):
     for name in EXPECTED:
         shutil.copy(PAGES / name, tmp_path / name)
@@ -77,6 +78,7 @@ def _probability(runner, left: Path, right: Path) -> float:
     return float(json.loads(result.stdout)["same_story_probability"])
 
 
+@pytest.mark.slow
 def test_one_template_scores_below_one_story_in_two_versions(runner, tmp_path):
     """The issue's case: on main two stories on one template scored 0.87, the story 0.69."""
     same = _probability(runner, PAGES / "harbour-flood.html", _clean_flood(tmp_path))
@@ -153,12 +155,33 @@ def test_a_cookie_class_on_the_page_itself_keeps_the_article(tmp_path):
     )
 
 
-def test_a_page_of_navigation_only_is_no_article(tmp_path):
-    (tmp_path / "menu.html").write_text(
+@pytest.mark.parametrize(
+    "markup",
+    [
         '<html><head><title></title></head><body><nav><a href="/">Home</a> '
         '<a href="/news">News</a></nav><script>var x = 1;</script></body></html>',
-        encoding="utf-8",
-    )
+        '<!doctype html><html lang="en"><head><title>World News</title></head><body>'
+        '<header><a href="/">Home</a></header><nav><ul><li><a href="/world">World</a></li>'
+        '<li><a href="/sport">Sport</a></li></ul></nav>'
+        '<footer><a href="/about">About us</a> <a href="/contact">Contact</a></footer>'
+        "</body></html>",
+    ],
+    ids=["untitled", "titled"],
+)
+def test_a_page_of_navigation_only_is_no_article(tmp_path, markup):
+    (tmp_path / "menu.html").write_text(markup, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_articles([tmp_path / "menu.html"])
     assert str(caught.value) == f"{tmp_path / 'menu.html'}: no readable article"
+
+
+def test_a_bare_fragment_of_prose_is_still_an_article(tmp_path):
+    (tmp_path / "fragment.html").write_text(
+        "<p>Floods hit the north on Monday.</p><p>Thousands left their homes.</p>",
+        encoding="utf-8",
+    )
+    row = load_articles([tmp_path / "fragment.html"]).articles.iloc[0]
+    assert (row["title"], row["text"]) == (
+        "Floods hit the north on Monday.",
+        "Thousands left their homes.",
+    )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import click
@@ -20,6 +19,7 @@ from clustering.evidence import SMALL_BATCH
 from clustering.grouping import DEFAULT_MIN_PROBABILITY, ClusterResult
 from clustering.output import printable
 from clustering.pipeline import Engine
+from clustering.progress import bar
 from clustering.reading import (
     CLUSTER_SIZE,
     COUNT,
@@ -38,8 +38,6 @@ from clustering.reading import (
 from clustering.scale import EngineError
 from clustering.store import StoreError
 from embeddings import DEFAULT_MODEL, EmbedderError
-
-_PROGRESS_MIN = 200
 
 
 class UsageFailure(click.ClickException):
@@ -76,31 +74,9 @@ def errors() -> Iterator[None]:
                 )
 
 
-def interactive() -> bool:
-    """True when stderr is a terminal, where a progress bar helps rather than litters."""
-    return sys.stderr.isatty()
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A progress callback drawing a bar on a terminal's stderr for long embedding runs."""
-    state: dict[str, Any] = {}
-    show = interactive()
-
-    def update(done: int, total: int) -> None:
-        if not show or total < _PROGRESS_MIN:
-            return
-        if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label="Embedding", file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state.get("done", 0))
-        state["done"] = done
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+def progress_bar() -> AbstractContextManager[Callable[[int, int], None]]:
+    """The library's embedding bar: on a terminal's stderr only (``SAMESTORY_PROGRESS=0``: off)."""
+    return bar("Embedding", "texts")
 
 
 #: ``--pair-model FILE``: a pair model written by ``samestory calibrate``.
@@ -240,8 +216,9 @@ _INPUT_OPTIONS = [
         "--input-format",
         type=click.Choice(STDIN_FORMATS),
         help="How '-' (standard input) is read: JSON lines, CSV, or one text or HTML "
-        "article [default: jsonl when it starts with '{', else one article; else CSV where "
-        "a table is read, as --pairs].",
+        "article [default: jsonl when it starts with '{', csv when its first line is a header "
+        "naming an id, title or text column, else one article; else CSV where a table is "
+        "read, as --pairs].",
     ),
     click.option(
         "--max-input-bytes",

@@ -41,18 +41,18 @@ def render_explanation(explanation: PairExplanation) -> list[str]:
     return lines
 
 
-def render_comparison(comparison: Comparison, explanation: PairExplanation | None = None) -> str:
-    """The evidence as a small aligned block, P(same story) and its evidence first.
+def render_comparison(comparison: Comparison, explanation: PairExplanation) -> str:
+    """The evidence as a small aligned block: P(same story), the one number, and its evidence.
 
-    Control characters of ids and titles are shown escaped.
+    Then what the compare model sees of the pair (cosine, word overlap, names, time gap,
+    languages). Control characters of ids and titles are shown escaped.
     """
     entities = ", ".join(f"{a} = {b}" if a != b else a for a, b in comparison.shared_entities)
     gap = comparison.time_gap_hours
     langs = ", ".join(lang or "unknown" for lang in comparison.languages)
     first, second = comparison.ids
     lines = [
-        *([] if explanation is None else render_explanation(explanation)),
-        f"similarity            {comparison.similarity:.3f}  (0 unrelated .. 1 same story)",
+        *render_explanation(explanation),
         f"embedding similarity  {comparison.embedding_similarity:.3f}",
         f"lexical overlap       {comparison.lexical_overlap:.3f}",
         f"shared entities       {entities or 'none'}",
@@ -103,13 +103,13 @@ def compare(
 ) -> None:
     """How likely two articles A B report the same story, with the evidence.
 
-    Prints P(same story) as `cluster` scores the pair (the default model's pair models,
-    or --pair-model FILE with its --model) with the evidence that moved it, then the
-    similarity (0..1, higher = same story), the embedding similarity, the lexical
-    overlap, the names both mention, the time gap and the languages. With --pairs FILE
-    --left COL --right COL, writes FILE as CSV with `similarity` and
-    `same_story_probability` columns added. The similarity is calibrated for --model e5
-    (its default). '-' (standard input) may stand for A, B or the --pairs FILE.
+    Prints one number, P(same story), as `cluster` scores the pair (the default model's
+    pair models, or --pair-model FILE with its --model), with the evidence that moved it;
+    then the embedding similarity (--model), the lexical overlap, the names both mention,
+    the time gap and the languages. With --pairs FILE --left COL --right COL, writes FILE
+    as CSV with `similarity` (for rated pairs; calibrated for --model e5, its default) and
+    `same_story_probability` columns added. '-' (standard input) may stand for A, B or the
+    --pairs FILE.
     """
     if pairs is None and len(articles) != 2:
         raise click.UsageError("give two articles A B, or --pairs FILE --left COL --right COL")
@@ -135,7 +135,7 @@ def compare(
             return
         comparison, explanation = compare_paths(articles, settings, pair_model, reading)
     if fmt == "json":
-        payload = comparison.as_dict()
+        payload = {k: v for k, v in comparison.as_dict().items() if k != "similarity"}
         payload["same_story_probability"] = explanation.probability
         payload["pair_model"] = explanation.model
         payload["evidence"] = explanation.table().to_dict("records")

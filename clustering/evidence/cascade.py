@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.evidence.model import PairModel
+from clustering.progress import bar
 from embeddings import Embedder, encode_in_batches, lead
 
 #: Batches up to this size get the second model's vector for every article (the
@@ -153,4 +154,5 @@ def embed_heads(articles: pd.DataFrame, rows: np.ndarray, embedder: Embedder) ->
     """The second model's unit vectors of some articles' heads, in the order of ``rows``."""
     titles, texts = articles["title"].to_numpy(), articles["text"].to_numpy()
     heads = [head_text(str(titles[i] or ""), str(texts[i] or "")) for i in rows]
-    return np.asarray(encode_in_batches(embedder, heads), dtype=np.float32)
+    with bar("Embedding heads (second model)", "texts") as progress:
+        return np.asarray(encode_in_batches(embedder, heads, progress=progress), dtype=np.float32)

@@ -32,6 +32,7 @@ from clustering.grouping.graph import candidate_graph, scorer_closeness
 from clustering.grouping.hdbscan_step import HDBSCANSettings, group_graph
 from clustering.grouping.placement import place
 from clustering.grouping.stories import Closeness, build_stories
+from clustering.progress import bar
 from clustering.reading.numbers import CLUSTER_SIZE, COUNT, DISTANCE, PROBABILITY
 from embeddings import (
     DEFAULT_MODEL,
@@ -186,7 +187,8 @@ class StoryClusterer(StoryEstimator):
         if pair_model is not None:  # before embedding, which may take long
             pair_model.check_embedder(embedder)
         if vectors is None:
-            vectors = embed_articles(canonical, embedder, progress)
+            with bar("Embedding", "texts") as drawn:
+                vectors = embed_articles(canonical, embedder, progress or drawn)
         else:
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)

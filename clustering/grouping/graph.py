@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 from clustering.evidence.scorer import BlockScores, PairScorer
+from clustering.progress import counted
 
 #: Rows per block: a block of 512 × (articles in the window) stays a few tens of MB.
 CHUNK = 512
@@ -104,7 +105,8 @@ def sparse_scores(
     rank = np.empty(n, dtype=np.int64)
     rank[np.lexsort((np.arange(n), hours))] = np.arange(n)
     found_rows, found_cols, found_values = [], [], []
-    for rows, cols in time_blocks(hours, window_hours, with_undated=not nearest_only):
+    blocks = time_blocks(hours, window_hours, with_undated=not nearest_only)
+    for rows, cols in counted(blocks, "Scoring pairs", n, lambda block: len(block[0]), "articles"):
         block = scores(rows, cols)
         gap = np.abs(hours[rows][:, None] - hours[cols][None, :])
         keep = (block >= floor) & ~(gap > window_hours) & (rank[rows][:, None] < rank[cols])

@@ -20,6 +20,7 @@ from clustering.grouping.graph import (
     row_normalized,
     sparse_block,
 )
+from clustering.progress import counted
 
 #: The distances among some items (given as indices), as a square matrix in their order:
 #: dense, or sparse with only the pairs HDBSCAN should consider.
@@ -113,9 +114,8 @@ def group_linked(
         return groups, outlier
     _, component = connected_components(linked, directed=False)
     next_group = 0
-    for members in np.split(
-        np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
-    ):
+    split = np.split(np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1])
+    for members in counted(split, "Grouping", n, len, "articles"):
         articles = int(counts[members].sum())
         if probability is not None and articles <= AVERAGE_LINK_UP_TO:
             block = probability.block(members)

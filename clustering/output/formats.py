@@ -22,7 +22,7 @@ from clustering.grouping.stories import Story, confidence_by_id
 from clustering.output.spreadsheet import csv_text
 from clustering.output.terminal import printable
 from clustering.reading.articles import ARTICLE_COLUMNS
-from clustering.reading.values import iso_or_none, json_ready, plain
+from clustering.reading.values import json_ready, plain, utc_iso_or_none
 
 FORMATS = ("table", "json", "jsonl", "csv")
 #: Columns of the one-row-per-article formats (jsonl, csv), before the passed-through ones.
@@ -47,6 +47,9 @@ _TIMES = ("published", "first_seen")
 #: Decimals of the confidence in jsonl, csv and json.
 CONFIDENCE_DECIMALS = 4
 _TITLE_WIDTH = 60
+#: The widest languages cell of the table (nine languages), and of its members cell.
+_LANGUAGES_WIDTH = 26
+_MEMBERS_WIDTH = 80
 
 
 def _char_width(char: str) -> int:
@@ -108,7 +111,7 @@ def article_records(
         record["outlier"] = bool(record["outlier"])
         for name in _TIMES:
             if name in record:
-                record[name] = iso_or_none(record[name])
+                record[name] = utc_iso_or_none(record[name])
         known = confidence.get(str(record["id"]))
         record["confidence"] = None if known is None else round(known, CONFIDENCE_DECIMALS)
         record.update((name, row[name]) for name in extra)
@@ -134,26 +137,51 @@ def story_records(articles: pd.DataFrame, stories: list[Story]) -> list[dict[str
             "languages": list(story.languages),
             "title": story.title,
             "representative": story.representative,
-            "first_published": iso_or_none(story.first_published),
-            "last_published": iso_or_none(story.last_published),
+            "first_published": utc_iso_or_none(story.first_published),
+            "last_published": utc_iso_or_none(story.last_published),
             "members": by_story[story.id],
         }
         for story in stories
     ]
 
 
+def _members(members: Sequence[str], width: int = _MEMBERS_WIDTH) -> str:
+    """Member ids joined while they fit in ``width`` columns, then how many more there are."""
+    ids = [printable(member) for member in members]
+    used, shown = -2, 0  # no ", " before the first id
+    for ident in ids:
+        rest = len(f" (+{len(ids) - shown - 1} more)") if shown < len(ids) - 1 else 0
+        if used + 2 + _width(ident) + rest > width:
+            break
+        used, shown = used + 2 + _width(ident), shown + 1
+    if shown == len(ids):
+        return ", ".join(ids)
+    more = f" (+{len(ids) - max(shown, 1)} more)"
+    kept = ", ".join(ids[:shown]) if shown else _fit(ids[0], width - len(more)).rstrip()
+    return kept + more
+
+
 def render_table(articles: pd.DataFrame, stories: list[Story]) -> str:
-    """A table an editor can read: one line per story, outliers marked."""
+    """A table an editor can read: one line per story, outliers marked.
+
+    The languages column is as wide as its widest cell (up to :data:`_LANGUAGES_WIDTH`
+    columns, longer ones cut), and members are cut to :data:`_MEMBERS_WIDTH` columns with a
+    count of the rest, so every row's columns line up.
+    """
     title = _fit("title", _TITLE_WIDTH)
     wide = max([6, *(len(story.id) + 1 for story in stories)])
-    header = f"{'story':<{wide}} {'size':>4}  {'outlier':<7}  {'languages':<12} {title} members"
+    langs = [printable(",".join(story.languages)) or "-" for story in stories]
+    lang_width = min(_LANGUAGES_WIDTH, max([len("languages") + 3, *map(_width, langs)]))
+    header = (
+        f"{'story':<{wide}} {'size':>4}  {'outlier':<7}  {_fit('languages', lang_width)} "
+        f"{title} members"
+    )
     lines = [header, "-" * _width(header)]
-    for story in stories:
-        langs = printable(",".join(story.languages)) or "-"
+    for story, lang in zip(stories, langs, strict=True):
         lines.append(
             f"{printable(story.id):<{wide}} {story.size:>4}  {'yes' if story.outlier else '':<7}  "
-            f"{langs:<12} {_fit(printable(story.title), _TITLE_WIDTH)} "
-            f"{printable(', '.join(story.members))}"
+            f"{_fit(lang, lang_width)} {_fit(printable(story.title), _TITLE_WIDTH)} "
+            f"{_members(story.members)}"
         )
     real = len(stories) - sum(story.outlier for story in stories)
     lines.append(

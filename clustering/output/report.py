@@ -21,7 +21,7 @@ import numpy as np
 from clustering.grouping.result import ClusterResult, HasStories, result_of
 from clustering.grouping.stories import story_order
 from clustering.output.projection import project_2d
-from clustering.reading.values import iso_or_none, text_or_none
+from clustering.reading.values import text_or_none, utc_iso_or_none
 
 DEFAULT_TITLE = "samestory report"
 _ARTICLE_FIELDS = ("id", "title", "lang", "source", "url")
@@ -68,7 +68,7 @@ def report_data(source: HasStories) -> dict[str, object]:
         for name in _ARTICLE_FIELDS
     }
     columns["url"] = [_link(url) for url in columns["url"]]
-    columns["published"] = [iso_or_none(value) for value in articles["published"]]
+    columns["published"] = [utc_iso_or_none(value) for value in articles["published"]]
     columns["story"] = [number[str(story)] for story in articles["story"]]
     columns["x"] = points[:, 0].tolist()
     columns["y"] = points[:, 1].tolist()
@@ -81,8 +81,8 @@ def report_data(source: HasStories) -> dict[str, object]:
                 "representative": row[story.representative],
                 "members": [row[member] for member in story.members],
                 "languages": list(story.languages),
-                "first": iso_or_none(story.first_published),
-                "last": iso_or_none(story.last_published),
+                "first": utc_iso_or_none(story.first_published),
+                "last": utc_iso_or_none(story.last_published),
             }
             for story in stories
         ],

@@ -43,8 +43,9 @@ _KINDS = (
 class ReadOptions:
     """How inputs are read: ``input_format`` of ``-`` (standard input) and the size limits.
 
-    Without ``input_format``, standard input starting with ``{`` is JSONL and anything else
-    one article (text, Markdown or HTML, told apart as for a ``.txt`` file).
+    Without ``input_format``, standard input starting with ``{`` is JSONL, one whose first
+    line is a CSV header naming an id, title or text column is CSV, and anything else one
+    article (text, Markdown or HTML, told apart as for a ``.txt`` file).
     """
 
     input_format: str | None = None

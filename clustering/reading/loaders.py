@@ -13,6 +13,7 @@ in the table or in ``skipped``.
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -208,12 +209,27 @@ def _file_items(path: Path, options: ReadOptions) -> Iterator[RawArticle | Input
 def _stdin_items(options: ReadOptions) -> Iterator[RawArticle | InputError]:
     """The articles on standard input, read as ``options.input_format`` says."""
     text = read_stdin(options.max_input_bytes)
-    kind = options.input_format or ("jsonl" if text.lstrip().startswith("{") else "text")
+    kind = options.input_format or stdin_kind(text)
     if kind in TABLE_SUFFIXES.values():
         rows = parse_records(text, kind, STDIN_NAME)
         yield from _table_items(rows, STDIN_NAME, header=kind != "jsonl")
     else:
         yield document(text, kind, STDIN_NAME, STDIN_NAME)
+
+
+def stdin_kind(text: str) -> str:
+    """How standard input without ``input_format`` is read.
+
+    JSONL when it starts with ``{``, CSV when its first line is a comma-separated header
+    naming an id, title or text column (as :data:`FIELD_ALIASES` spell them), else one
+    article (text, Markdown or HTML).
+    """
+    if text.lstrip().startswith("{"):
+        return "jsonl"
+    header = next(csv.reader([text.lstrip("\ufeff").partition("\n")[0]]), [])
+    names = {cell.strip().lower() for cell in header}
+    known = {alias for key in ("id", "title", "text") for alias in FIELD_ALIASES[key]}
+    return "csv" if len(header) > 1 and names & known else "text"
 
 
 def _directory_files(path: Path) -> list[Path]:

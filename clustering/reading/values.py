@@ -32,6 +32,19 @@ def is_infinite(value: object) -> bool:
     return isinstance(value, float | np.floating) and math.isinf(value)
 
 
+def utc_iso_or_none(value: object) -> str | None:
+    """A time as outputs write it: ISO 8601 in UTC with its zone (``…T06:15:00Z``), or None.
+
+    Times are naive UTC inside samestory; a time with a zone is converted to UTC first.
+    """
+    if is_missing(value):
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.isoformat() + "Z"
+
+
 def json_ready(record: Mapping[Any, Any]) -> dict[str, Any]:
     """A record with string keys, its missing values as None, and infinite numbers too.
 

@@ -4,7 +4,9 @@ trafilatura drops navigation, cookie banners, ads, related lists, newsletter box
 comments; htmldate (inside it) finds the date when the page declares none. The headline and
 the date a page declares in JSON-LD come first, with their time of day; then ``og:`` and
 ``article:`` meta, ``<time>`` and the rest through trafilatura. A page where trafilatura
-finds no article (a bare fragment, say) falls back to :func:`markup.html_to_page`.
+finds no article (a bare fragment, say) falls back to :func:`markup.html_to_page`, unless
+its only text is links, headers and footers: then it has no article (and the ``<title>``
+of a section page is no headline).
 
 trafilatura and htmldate take more than linear time in the size of a page (a 6 MB page
 took 11 s, and a 30 MB one minutes), so a page of more than :data:`EXTRACTION_LIMIT`
@@ -107,6 +109,8 @@ def read_page(markup: str, where: str = "page") -> Page:
         date_extraction_params=dict(_DATE_PARAMS),
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
+        if not _prose(tree):  # navigation and a <title> only: no article, not its title
+            return Page(text="", title=declared.title)
         return _plain(markup, declared)
     sitename = doc.sitename or None
     title = declared.title or _strip_site(doc.title or "", sitename)
@@ -127,6 +131,17 @@ def _plain(markup: str, declared: Page) -> Page:
     page.published = declared.published or page.published
     page.url = declared.url or page.url
     return page
+
+
+_PROSE = (
+    "//body//text()[not(ancestor::a or ancestor::header or ancestor::footer or ancestor::nav"
+    " or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
+
+
+def _prose(tree: HtmlElement) -> bool:
+    """True when the page shows any text outside links, headers, footers and scripts."""
+    return any(str(text).strip() for text in tree.xpath(_PROSE))
 
 
 def _declared(tree: HtmlElement) -> Page:

@@ -32,13 +32,20 @@
     node.title = lang ? "language: " + lang : "language unknown";
     return node;
   }
+  // Times are UTC ("…T06:15:00Z"): a date alone at midnight, else the date, hour and "UTC".
   function when(iso) {
     if (!iso) return "";
-    return iso.endsWith("T00:00:00") ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ");
+    return /T00:00:00(\.0+)?Z$/.test(iso) ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ") + " UTC";
   }
   function span(first, last) {
     if (!first) return "undated";
     return first.slice(0, 10) === last.slice(0, 10) ? when(first) : when(first) + " – " + when(last);
+  }
+  // Left to right and isolated, so that an Arabic or Persian source beside it cannot reorder it.
+  function time(cls, text) {
+    const node = el("time", cls, text);
+    node.dir = "ltr";
+    return node;
   }
   function headline(i) {
     const url = A.url[i];
@@ -53,8 +60,14 @@
   function memberRow(i, representative) {
     const row = el("li", representative ? "rep" : "");
     row.append(badge(A.lang[i]), headline(i));
-    const where = [A.source[i], when(A.published[i])].filter(Boolean).join(" · ");
-    if (where) row.append(el("span", "src", where));
+    const date = when(A.published[i]);
+    if (A.source[i] || date) {
+      const where = el("span", "src");
+      if (A.source[i]) where.append(el("bdi", "", A.source[i]));
+      if (A.source[i] && date) where.append(" · ");
+      if (date) where.append(time("", date));
+      row.append(where);
+    }
     row.append(el("span", "aid", A.id[i]));
     return row;
   }
@@ -81,7 +94,7 @@
     const meta = el("div", "meta");
     meta.append(el("span", "sid", s.id), el("span", "size", s.members.length + " articles"));
     for (const lang of s.languages) meta.append(badge(lang));
-    meta.append(el("span", "dates", span(s.first, s.last)));
+    meta.append(time("dates", span(s.first, s.last)));
     if (s.sources.length) meta.append(el("span", "sources", s.sources.join(", ")));
     node.append(meta, el("h3", "title", A.title[s.representative] || A.id[s.representative]));
     const list = el("ol", "members");
