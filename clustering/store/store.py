@@ -114,6 +114,48 @@ def _vector(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
+def _keep_copies_text(db: sqlite3.Connection, ident: str, old: tuple[Any, ...]) -> None:
+    """After ``ident`` was corrected, its copies keep the text they were sent with.
+
+    A copy holds no text of its own, so its first copy becomes an article with the old
+    content (digest, title, text, language and vector of ``old``) and its own date, source
+    and extra fields, in the same story; the other copies become its copies.
+    """
+    first = db.execute(
+        "SELECT id, published, source, url, path, first_seen, extra FROM copies "
+        "WHERE original = ? ORDER BY rowid LIMIT 1",
+        (ident,),
+    ).fetchone()
+    if first is None:
+        return
+    copy, published, source, url, path, seen, extra = first
+    digest, title, text, lang, vector = old
+    hours = _hours(published)
+    db.execute(
+        "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, url, "
+        "path, extra, first_seen, story, vector) SELECT ?,?,?,?,?,?,?,?,?,?,?,?, story, ? "
+        "FROM articles WHERE id = ?",
+        (
+            copy,
+            digest,
+            title,
+            text,
+            published,
+            None if np.isnan(hours) else hours,
+            lang,
+            source,
+            url,
+            path,
+            extra,
+            seen,
+            vector,
+            ident,
+        ),
+    )
+    db.execute("DELETE FROM copies WHERE id = ?", (copy,))
+    db.execute("UPDATE copies SET original = ? WHERE original = ?", (copy, ident))
+
+
 @dataclass
 class _Rows:
     """The rows of a batch by what adding them does (see :meth:`StoryStore._sort`)."""
@@ -248,10 +290,10 @@ class StoryStore:
                 break
             result = AddResult()
             seen = _now()
+            uncopied = [(str(articles["id"][row]),) for row in rows.uncopied]
+            db.executemany("DELETE FROM copies WHERE id = ?", uncopied)  # before a copy is kept
             self._update(db, articles, rows, digests, vectors, seen)
             status = dict.fromkeys(rows.updates, "updated")
-            uncopied = [(str(articles["id"][row]),) for row in rows.uncopied]
-            db.executemany("DELETE FROM copies WHERE id = ?", uncopied)
             if rows.fresh:
                 batch = articles.iloc[rows.fresh].reset_index(drop=True)
                 batch_vectors = np.stack([vectors[row] for row in rows.fresh])
@@ -346,11 +388,15 @@ class StoryStore:
             digest = digests[row]
             if row in rows.clashing:  # the content of another article: keep the key unique
                 digest = content_digest(f"{ident}\n{digest.hex()}")
+            copied = db.execute(
+                "SELECT digest, title, text, lang, vector FROM articles WHERE id = ?", (ident,)
+            ).fetchone()
             db.execute(
                 "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
                 "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
                 (digest, *_fields(record), _vector(vectors[row]), ident),
             )
+            _keep_copies_text(db, ident, copied)
             db.execute(
                 "INSERT INTO history (at, event, article, story) "
                 "SELECT ?, 'update', id, story FROM articles WHERE id = ?",
