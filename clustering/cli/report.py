@@ -10,6 +10,7 @@ from clustering.cli.common import (
     UsageFailure,
     cluster_inputs,
     cluster_options,
+    errors,
     fetch_options,
     input_options,
     open_store,
@@ -59,7 +60,7 @@ def report(
         opened = open_store(
             store_path, model, not settings.no_cache, read_only=True, cache_dir=settings.cache_dir
         )
-        with opened as store:
+        with errors(), opened as store:  # a damaged row is one line
             result = store.result()
     elif paths:
         result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher, reading=reading)

@@ -43,6 +43,7 @@ from clustering.store.database import (
     translated,
 )
 from clustering.store.feeds import keep_validators, recall_validators
+from clustering.store.rows import DamagedRow
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
@@ -204,6 +205,11 @@ class StoryStore:
             raise
         self._index = TimeIndex()
         self._revision: str | None = None
+        #: With ``skip_damaged``, :meth:`add` goes on past stored rows that cannot be read
+        #: (they then meet no new article) and lists them in ``damaged``; without it such a
+        #: row is a :class:`~clustering.store.rows.DamagedRow`.
+        self.skip_damaged = False
+        self.damaged: list[DamagedRow] = []
 
     def close(self) -> None:
         """Close the database connection."""
@@ -230,7 +236,9 @@ class StoryStore:
         revision = meta(db, "revision")
         if revision != self._revision:
             self._index, self._revision = TimeIndex(), revision
-        self._index.refresh(db)
+        found = self._index.refresh(db, self.path, self.skip_damaged)
+        known = {error.ident for error in self.damaged}
+        self.damaged += [error for error in found if error.ident not in known]
 
     def add(self, articles: pd.DataFrame) -> AddResult:
         """Add articles (the article table), assign each to a story, and record it all.
@@ -518,7 +526,7 @@ class StoryStore:
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
         """Articles and copies with their stories, in the order stored, and their vectors."""
         with translated(self.path):
-            return stored_articles(self._connection)
+            return stored_articles(self._connection, self.path)
 
     def articles(self) -> pd.DataFrame:
         """Every stored article (copies included) with ``story``, ``outlier``, ``first_seen``."""
