@@ -22,7 +22,7 @@ def newsroom_lines(data: Path) -> list[str]:
         ("copies", run_json("copies_bench", "--data", str(data))),
         ("near copies", run_json("copies_bench", "--data", str(data), "--near", "--embed-near")),
     ]
-    floods = [
+    floods: list[Any] = [
         run_json("flood_bench", "--data", str(data), "--entries", str(count))
         for count in (10_000, 100_000)
     ]
