@@ -132,6 +132,8 @@ def sparse_scores(
     for rows, cols in time_blocks(hours, window_hours, with_undated=not nearest_only):
         if crowded is not None and (len(cols) > CROWDED or busy[rows].any()):
             left, right = _crowded_pairs(rows, cols, rank, crowded.vectors)
+            if not len(left):
+                continue
             values = crowded.scores(left, right)
             gap = np.abs(hours[left] - hours[right])
             keep = (values >= floor) & ~(gap > window_hours)
