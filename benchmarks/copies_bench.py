@@ -58,9 +58,15 @@ def copies(count: int, near: bool, day: pd.Timestamp) -> pd.DataFrame:
         else HEADLINE
         for k in range(count)
     ]
+    return over_twelve_hours(titles, "copy", day)
+
+
+def over_twelve_hours(titles: list[str], prefix: str, day: pd.Timestamp) -> pd.DataFrame:
+    """English articles with ``titles``, evenly over twelve hours of ``day``, from 500 sources."""
+    count = len(titles)
     return pd.DataFrame(
         {
-            "id": [f"copy-{k:06d}" for k in range(count)],
+            "id": [f"{prefix}-{k:06d}" for k in range(count)],
             "title": titles,
             "text": "",
             "published": day + pd.to_timedelta(np.arange(count) * 43200 // max(count, 1), "s"),

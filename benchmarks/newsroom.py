@@ -1,6 +1,6 @@
-"""The newsroom-input section of ``make bench``: copies, a huge article, web pages, dates.
+"""The newsroom-input section of ``make bench``: copies, floods, a huge article, pages, dates.
 
-Each benchmark runs in a process of its own (benchmarks/copies_bench.py,
+Each benchmark runs in a process of its own (benchmarks/copies_bench.py, flood_bench.py,
 big_article_bench.py, extraction_bench.py, dates_bench.py); this module turns their
 results into the section's Markdown.
 """
@@ -22,6 +22,10 @@ def newsroom_lines(data: Path) -> list[str]:
         ("copies", run_json("copies_bench", "--data", str(data))),
         ("near copies", run_json("copies_bench", "--data", str(data), "--near", "--embed-near")),
     ]
+    floods: list[Any] = [
+        run_json("flood_bench", "--data", str(data), "--entries", str(count))
+        for count in (10_000, 100_000)
+    ]
     big = run_json("big_article_bench")
     pages = run_json("extraction_bench")
     assert isinstance(big, list) and isinstance(pages, dict)
@@ -32,7 +36,7 @@ def newsroom_lines(data: Path) -> list[str]:
         text=True,
         cwd=ROOT,
     ).stdout.splitlines()
-    print(json.dumps({"copies": runs, "big": big, "pages": pages}), flush=True)
+    print(json.dumps({"copies": runs, "floods": floods, "big": big, "pages": pages}), flush=True)
 
     def copies_row(name: str, r: Any) -> str:
         return (
@@ -60,6 +64,19 @@ def newsroom_lines(data: Path) -> list[str]:
         "| copies | others | seconds | CPU seconds | peak RSS MB | copies' stories | stories |",
         "|---|---|---|---|---|---|---|",
         *(copies_row(name, r) for name, r in runs),
+        "",
+        'A flood (`benchmarks/flood_bench.py`): "Entry i about the Geneva talks" over twelve',
+        "hours of one day among 20,000 OG2021 dev titles; every entry embedded (not cached),",
+        "the clustering timed with the vectors given; peak RSS of the whole process.",
+        "",
+        "| entries | embed s | cluster s | CPU s | peak RSS MB | entries' stories |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {r['entries']:,} | {r['embed_seconds']} | {r['seconds']} | {r['cpu_seconds']} "
+            f"| {r['peak_rss_mb']:,} | {r['entry_stories']} "
+            f"(largest {r['largest_entry_story']:,}) |"
+            for r in floods
+        ),
         "",
         "One huge article (`benchmarks/big_article_bench.py`): the seeds' texts repeated to",
         "5 MB, clustered with the five seeds end to end (no vector cache, a fresh process",

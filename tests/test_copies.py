@@ -270,3 +270,31 @@ def test_near_copies_share_most_of_their_words_not_only_a_vector():
     for record in records:
         record["published"] = "2026-02-06T10:00"
     assert [len(group) for group in _groups(records)] == [count, count]
+
+
+def test_near_copies_of_a_flood_meet_a_bounded_number_of_earlier_groups(monkeypatch):
+    """10,000 different same-day texts: each chunk meets at most NEAR_ORIGINALS groups."""
+    n = 10_000
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    widths = []
+    alike = copies_module._alike
+
+    def recording(rows, cols, *rest):
+        widths.append(len(cols))
+        return alike(rows, cols, *rest)
+
+    monkeypatch.setattr(copies_module, "_alike", recording)
+    articles = pd.DataFrame(
+        {
+            "id": [f"e{k:05d}" for k in range(n)],
+            "title": [f"Entry {k} about the Geneva talks" for k in range(n)],
+            "text": "",
+            "lang": "en",
+        }
+    )
+    hours = np.linspace(0.0, 12.0, n)
+    found = copies_module.find_copies(articles, hours, vectors)
+    assert len(found.points) == n  # random vectors: no near copies
+    assert max(widths) == copies_module.NEAR_ORIGINALS < n

@@ -89,3 +89,26 @@ def test_shipped_pair_model_round_trips():
     assert shipped_pair_model("no-such-model") is None
     weights = dict(zip(FEATURES, model.coef, strict=True))
     assert weights["cos"] > 0 and weights["prefix"] > 0 and weights["notime"] < 0
+
+
+def test_the_second_model_reads_a_huge_title_as_it_reads_a_body_its_lead():
+    from clustering.evidence.cascade import HEAD_CHARS, embed_heads, head_text
+
+    class Recording:
+        name, key = "recording@1", None
+
+        def __init__(self):
+            self.seen = []
+
+        def encode(self, texts):
+            self.seen.extend(texts)
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    sentence = "Talks on the Geneva ceasefire resume on Monday. "
+    huge = sentence * (128 * 1024 // len(sentence))  # the default --max-article-bytes
+    articles = pd.DataFrame({"title": [huge, "Short title"], "text": ["", huge]})
+    recording = Recording()
+    embed_heads(articles, np.arange(2), recording)
+    lead = " ".join([sentence.strip()] * (HEAD_CHARS // len(sentence)))
+    assert recording.seen == [lead, f"Short title {lead}"]
+    assert head_text("A  short\ntitle.", "") == "A short title."  # short titles as they were

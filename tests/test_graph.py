@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.sparse import triu
 from scipy.sparse.csgraph import connected_components
 
 import clustering.grouping.graph as graph_module
@@ -188,3 +189,36 @@ def test_og2021_cosine_path_big_groups_on_the_knn_graph_score_as_dense_ones(og20
     dense = f1()
     monkeypatch.setattr(step_module, "DENSE_COMPONENT", 300)
     assert abs(f1() - dense) <= 0.005
+
+
+def test_a_flood_of_one_day_gives_each_article_a_few_partners_not_all():
+    """5,000 near-identical articles of one hour: no block is scored whole (issue 26)."""
+    from clustering.evidence.scorer import PairScorer
+    from clustering.grouping.graph import CROWDED, PARTNERS, candidate_graph, crowded_rows
+
+    n = 5000
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(n, 16)).astype(np.float32) * 0.05 + 1.0
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    widest = []
+
+    def block(rows, cols):
+        widest.append(len(cols))
+        return np.full((len(rows), len(cols)), 0.9)
+
+    hours = np.full(n, 1000.0) + np.arange(n) / n
+    scorer = PairScorer(
+        block=block,
+        pairs=lambda left, right: np.full(len(left), 0.9),
+        floor=0.01,
+        link=0.5,
+        vectors=vectors,
+        hours=hours,
+        second_order=True,
+    )
+    graph = candidate_graph(scorer, 120.0)
+    assert widest == [] and crowded_rows(hours, 120.0).all()
+    own = np.diff(triu(graph, k=1).tocsr().indptr)  # each pair at its earlier end
+    assert own.max() == PARTNERS and own.sum() == (graph.nnz - n) // 2 <= n * PARTNERS
+    assert (graph != graph.T).nnz == 0 and connected_components(graph)[0] == 1
+    assert n > CROWDED

@@ -445,12 +445,16 @@ def test_a_corrected_article_keeps_its_id_and_story(tmp_path):
         again = store.add(titled_articles(("1", "a1 floods north, 12 dead")))
         assert assigned(again) == [("1", "S1", "duplicate")]
         table = store.articles().set_index("id")
-        assert table.loc[["1", "9"], "title"].tolist() == ["a1 floods north, 12 dead"] * 2
+        # The copy keeps the text it was sent with (issue 26): only 1 was corrected.
+        assert table.loc[["1", "9"], "title"].tolist() == [
+            "a1 floods north, 12 dead",
+            "a0 floods north",
+        ]
         events = store.history()[["event", "article", "story"]].values.tolist()
         assert events[-1] == ["update", "1", "S1"] and len(events) == 4
-        # The copy's id sent again with the old text: that text is no longer stored.
-        uncopied = store.add(titled_articles(("9", "a0 floods north")))
-        assert assigned(uncopied) == [("9", "S1", "joined")]
+        # The copy's id sent again with its text changes nothing.
+        again = store.add(titled_articles(("9", "a0 floods north")))
+        assert assigned(again) == [("9", "S1", "duplicate")]
         # Within one batch, the last version of an id counts.
         versions = [
             titled_articles(("4", "zz unrelated")),

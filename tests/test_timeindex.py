@@ -12,7 +12,10 @@ from clustering.store.timeindex import TimeIndex
 
 def _database(hours: list[float | None]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE articles (seq INTEGER PRIMARY KEY, hours REAL, vector BLOB)")
+    db.execute(
+        "CREATE TABLE articles (seq INTEGER PRIMARY KEY, hours REAL, vector BLOB, id TEXT, "
+        "published TEXT)"
+    )
     _append(db, hours)
     return db
 
@@ -20,9 +23,9 @@ def _database(hours: list[float | None]) -> sqlite3.Connection:
 def _append(db: sqlite3.Connection, hours: list[float | None]) -> None:
     start = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     db.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?)",
+        "INSERT INTO articles VALUES (?, ?, ?, ?, NULL)",
         [
-            (start + i + 1, h, np.full(2, start + i, dtype=np.float32).tobytes())
+            (start + i + 1, h, np.full(2, start + i, dtype=np.float32).tobytes(), str(i))
             for i, h in enumerate(hours)
         ],
     )

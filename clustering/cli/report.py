@@ -58,7 +58,7 @@ def report(
             store = open_store(
                 store_path, model, settings.cache, read_only=True, cache_dir=settings.cache_dir
             )
-        with store:
+        with errors(), store:  # a damaged row is one line
             result = store.result()
     elif paths:
         result = cluster_inputs(paths, skip_bad, settings, fetcher=fetcher, reading=reading)

@@ -78,8 +78,12 @@ def _add_sources(
     reading: ReadOptions,
 ) -> tuple[AddResult, bool]:
     """Add what the sources hold; report each bad source on stderr; True if any failed."""
+    store.skip_damaged = skip_bad
     result, loaded = store.add_sources(sources, fetcher, reading)
     _report(loaded.skipped, skip_bad)
+    for damaged in store.damaged:  # reported once each, the first time they are met
+        click.echo(f"Skipped: {printable(str(damaged))} (left out of the matching)", err=True)
+    store.damaged.clear()
     return result, bool(loaded.skipped) and not skip_bad
 
 

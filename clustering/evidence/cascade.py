@@ -101,8 +101,12 @@ class Cascade:
 
 
 def head_text(title: str, text: str) -> str:
-    """What the second model reads of an article: its title and the start of its body."""
-    return " ".join(f"{title}\n{lead(text, HEAD_CHARS)}".split())
+    """What the second model reads of an article: its title and the start of its body.
+
+    Of a title longer than :data:`HEAD_CHARS` only its lead is read (whole sentences, as
+    of a body): e5 reads 512 tokens at most, and a 128 KB title took minutes to embed.
+    """
+    return " ".join(f"{lead(title, HEAD_CHARS)}\n{lead(text, HEAD_CHARS)}".split())
 
 
 def covered_languages(embedder: Embedder) -> frozenset[str] | None:

@@ -24,8 +24,9 @@ when the vectors are given, groups of identical texts are then joined by their v
 in order of publication, a group's first copy joins the earlier group whose first copy
 is most alike, when the cosine is at least :data:`NEAR_COSINE`, the two texts share at
 least :data:`NEAR_WORDS` of their words (numbers aside), the language is the same
-and that first copy is at most :data:`COPY_HOURS` older; otherwise it starts a group.
-Undated articles join only identical texts.
+and that first copy is at most :data:`COPY_HOURS` older (and among the latest
+:data:`NEAR_ORIGINALS` groups); otherwise it starts a group. Undated articles join only
+identical texts.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ NEAR_WORDS = 0.7
 
 #: Articles compared with the groups' first copies at once, as one matrix product.
 CHUNK = 512
+
+#: A first copy is compared with at most this many of the latest groups within
+#: :data:`COPY_HOURS` (a flood of 100,000 different texts in one day would otherwise make
+#: the step quadratic); OG2021 has about 120 articles a day, far fewer.
+NEAR_ORIGINALS = 4096
 
 _SPACE = re.compile(r"\s+")
 
@@ -170,7 +176,7 @@ def _near(
     for start in range(0, len(firsts), CHUNK):
         chunk = firsts[start : start + CHUNK]
         known = np.asarray(originals, dtype=np.int64)
-        recent = known[hours[known] >= hours[chunk[0]] - COPY_HOURS]
+        recent = known[hours[known] >= hours[chunk[0]] - COPY_HOURS][-NEAR_ORIGINALS:]
         earlier = _alike(chunk, recent, hours, languages, vectors)
         within = _alike(chunk, chunk, hours, languages, vectors)
         within[np.triu_indices(len(chunk))] = -np.inf  # only earlier ones in the chunk

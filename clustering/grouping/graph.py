@@ -31,6 +31,16 @@ UNDATED_LIMIT = 5000
 UNDATED_NEIGHBOURS = 200
 
 
+#: A block whose rows meet more articles in their window than this is crowded (a
+#: breaking story flooding one day): each row is then compared by vector with the next
+#: this many articles in time only, and scored with its :data:`PARTNERS` most alike. On
+#: OG2021 a window holds about 1,200 articles, so no block there is crowded.
+CROWDED = 4096
+
+#: Partners each article of a crowded block is scored with (its most alike by vector).
+PARTNERS = 32
+
+
 @dataclass(frozen=True)
 class UndatedCandidates:
     """How undated articles find their candidates and score them, pair by pair."""
@@ -38,6 +48,14 @@ class UndatedCandidates:
     #: Rows → their candidate partners, one row of indices each.
     neighbours: Callable[[np.ndarray], np.ndarray]
     #: (left, right) index vectors → the score of each pair.
+    scores: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class CrowdedCandidates:
+    """How the rows of a crowded block find their partners: unit vectors, pair scores."""
+
+    vectors: np.ndarray
     scores: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -50,6 +68,7 @@ def candidate_graph(scorer: PairScorer, window_hours: float) -> csr_matrix:
         scorer.block,
         scorer.floor,
         UndatedCandidates(nearest_by_vector(scorer.vectors, UNDATED_NEIGHBOURS), scorer.pairs),
+        CrowdedCandidates(scorer.vectors, scorer.pairs),
     )
 
 
@@ -93,6 +112,7 @@ def sparse_scores(
     scores: BlockScores,
     floor: float,
     undated: UndatedCandidates | None = None,
+    crowded: CrowdedCandidates | None = None,
 ) -> csr_matrix:
     """Symmetric sparse matrix of the scores ≥ ``floor`` of pairs within the window.
 
@@ -100,13 +120,29 @@ def sparse_scores(
     are left out whatever their score. Undated articles are compared with every other,
     unless there are more than :data:`UNDATED_LIMIT` of them and ``undated`` is given:
     then each is compared only with the candidates it names (its nearest by vector).
+    With ``crowded``, a block with more than :data:`CROWDED` columns or with a crowded row
+    (see :func:`crowded_rows`) is not scored whole:
+    each row keeps at most :data:`PARTNERS` pairs (see :func:`_crowded_pairs`), so a flood
+    of one day costs time and memory linear in its size.
     """
     nearest_only = undated is not None and np.isnan(hours).sum() > UNDATED_LIMIT
     rank = np.empty(n, dtype=np.int64)
     rank[np.lexsort((np.arange(n), hours))] = np.arange(n)
+    busy = crowded_rows(hours, window_hours) if crowded is not None else np.zeros(n, bool)
     found_rows, found_cols, found_values = [], [], []
     blocks = time_blocks(hours, window_hours, with_undated=not nearest_only)
     for rows, cols in counted(blocks, "Scoring pairs", n, lambda block: len(block[0]), "articles"):
+        if crowded is not None and (len(cols) > CROWDED or busy[rows].any()):
+            left, right = _crowded_pairs(rows, cols, rank, crowded.vectors)
+            if not len(left):
+                continue
+            values = crowded.scores(left, right)
+            gap = np.abs(hours[left] - hours[right])
+            keep = (values >= floor) & ~(gap > window_hours)
+            found_rows.append(left[keep].astype(np.int32))
+            found_cols.append(right[keep].astype(np.int32))
+            found_values.append(np.asarray(values, dtype=np.float32)[keep])
+            continue
         block = scores(rows, cols)
         gap = np.abs(hours[rows][:, None] - hours[cols][None, :])
         keep = (block >= floor) & ~(gap > window_hours) & (rank[rows][:, None] < rank[cols])
@@ -125,6 +161,31 @@ def sparse_scores(
     del found_rows, found_cols
     values = np.concatenate([*found_values, *found_values, np.ones(n, dtype=np.float32)])
     return coo_matrix((values, (i, j)), shape=(n, n)).tocsr()
+
+
+def _crowded_pairs(
+    rows: np.ndarray, cols: np.ndarray, rank: np.ndarray, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs a crowded block scores: each row with its :data:`PARTNERS` most alike.
+
+    ``cols`` are the articles after ``rows[0]`` in time order (undated ones may follow);
+    each row is compared by vector with the next :data:`CROWDED` articles after it in that
+    order and with the undated columns, so a block costs rows × (rows + CROWDED), not
+    rows × (articles in the window). Returns (earlier, later) index vectors.
+    """
+    offsets = rank[cols] - rank[cols[0]]
+    broken = np.flatnonzero(offsets != np.arange(len(cols)))
+    in_order = int(broken[0]) if len(broken) else len(cols)
+    near = cols[: min(in_order, len(rows) + CROWDED)]
+    candidates = np.concatenate([near, cols[in_order:]])
+    similarity = vectors[rows] @ vectors[candidates].T
+    position = np.arange(len(near))[None, :] - np.arange(len(rows))[:, None]
+    similarity[:, : len(near)][(position <= 0) | (position > CROWDED)] = -np.inf
+    count = min(PARTNERS, len(candidates))
+    best = np.argpartition(-similarity, count - 1, axis=1)[:, :count]
+    possible = np.take_along_axis(similarity, best, axis=1) > -np.inf
+    left = np.repeat(rows, count).reshape(len(rows), count)[possible]
+    return left, candidates[best[possible]]
 
 
 def _undated_pairs(
@@ -239,6 +300,36 @@ def knn_distance_graph(
         found_cols.append(block.indices[off])
         found_values.append(values[off])
     i, j, d = np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_values)
+    return _nearest_and_tree(i, j, d, m, neighbours)[position][:, position].tocsr()
+
+
+def crowded_rows(hours: np.ndarray, window_hours: float) -> np.ndarray:
+    """Which articles have more than :data:`CROWDED` others within ``window_hours``."""
+    dated = np.sort(hours[~np.isnan(hours)])
+    low = np.searchsorted(dated, hours - window_hours, "left")
+    high = np.searchsorted(dated, hours + window_hours, "right")
+    return ~np.isnan(hours) & (high - low > CROWDED + 1)
+
+
+def score_distance_graph(
+    graph: csr_matrix, members: np.ndarray, neighbours: int = NEIGHBOURS
+) -> csr_matrix:
+    """Sparse distances 1 − score among ``members`` for HDBSCAN, in their order.
+
+    For a group of crowded articles (see :data:`CROWDED`), whose rows of scores hold
+    only their few partners each, so that the second-order cosines among them say little:
+    each member keeps its ``neighbours`` nearest, with the minimum spanning tree.
+    """
+    sub = graph[members][:, members].tocoo()
+    off = sub.row != sub.col
+    d = np.round(np.clip(1.0 - sub.data[off], 0.0, 1.0).astype(np.float64), 6)
+    return _nearest_and_tree(sub.row[off], sub.col[off], d, len(members), neighbours)
+
+
+def _nearest_and_tree(
+    i: np.ndarray, j: np.ndarray, d: np.ndarray, m: int, neighbours: int
+) -> csr_matrix:
+    """The distances (i, j, d) of m items: each one's nearest and the minimum spanning tree."""
     d = np.maximum(d, 1e-7)  # a stored zero would read as "no edge"
     full = coo_matrix((d, (i, j)), shape=(m, m)).tocsr()
     full = full.minimum(full.T).tocsr()
@@ -248,8 +339,7 @@ def knn_distance_graph(
     near_rows = np.repeat(np.arange(m), np.diff(full.indptr))[keep]
     knn = coo_matrix((full.data[keep], (near_rows, full.indices[keep])), shape=(m, m)).tocsr()
     tree = minimum_spanning_tree(full)
-    joined = knn.maximum(knn.T).maximum(tree).maximum(tree.T).tocsr()
-    return joined[position][:, position].tocsr()
+    return knn.maximum(knn.T).maximum(tree).maximum(tree.T).tocsr()
 
 
 def sparse_block(graph: csr_matrix) -> Callable[[np.ndarray], csr_matrix]:

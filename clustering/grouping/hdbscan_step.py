@@ -15,9 +15,11 @@ from clustering.evidence.scorer import PairScorer
 from clustering.grouping.average_link import AVERAGE_LINK_UP_TO, average_link_labels
 from clustering.grouping.graph import (
     DENSE_COMPONENT,
+    crowded_rows,
     knn_distance_graph,
     row_cosine_block,
     row_normalized,
+    score_distance_graph,
     sparse_block,
 )
 from clustering.progress import counted
@@ -151,7 +153,9 @@ def group_graph(
     on P instead (see :func:`group_linked`), where two articles dated more than
     ``window_hours`` apart never share a story.
     Linked groups of up to :data:`DENSE_COMPONENT` articles get a dense distance matrix;
-    larger ones a k-nearest-neighbour graph over their candidate pairs.
+    larger ones a k-nearest-neighbour graph over their candidate pairs; a larger one with
+    crowded articles (a flood, see :data:`~clustering.grouping.graph.CROWDED`), whose rows
+    of P hold a few partners each, one of 1 − P.
 
     ``counts`` says how many articles each item stands for (see
     :mod:`clustering.grouping.copies`): in the rows of P each item's column weighs
@@ -166,7 +170,11 @@ def group_graph(
     # Every kept pair may link when the floor is the link (cosine); else a boolean graph.
     linked = graph if scorer.link <= scorer.floor else graph >= scorer.link
 
+    crowded = crowded_rows(scorer.hours, window_hours)
+
     def distance_of(members: np.ndarray) -> np.ndarray | csr_matrix:
+        if len(members) > DENSE_COMPONENT and scorer.second_order and crowded[members].any():
+            return score_distance_graph(graph, members)
         if len(members) > DENSE_COMPONENT:
             return knn_distance_graph(rows, graph, members, scorer.hours, rounded_distance)
         return cosine_distance(row_cosine_block(rows, members))

@@ -7,8 +7,8 @@ their original's title, text, vector and story. A store of a version before extr
 
 from __future__ import annotations
 
-import json
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,8 @@ import pandas as pd
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, make_story, story_order
-from clustering.store.database import schema_version
+from clustering.store.database import meta, schema_version
+from clustering.store.rows import extras_of, stamps_of, vectors_of
 
 _NAMES = [
     "id",
@@ -32,12 +33,11 @@ _NAMES = [
 ]
 
 
-def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
+def _with_extra(frame: pd.DataFrame, parsed: list[dict]) -> pd.DataFrame:
     """``frame`` with a column for each stored extra field, in the order first seen.
 
     A field named like one of the frame's own columns gives way to it.
     """
-    parsed = [json.loads(text) if text else {} for text in extra]
     names = dict.fromkeys(name for fields in parsed for name in fields if name not in frame)
     columns = {
         name: pd.Series([fields.get(name) for fields in parsed], index=frame.index, dtype=object)
@@ -48,11 +48,14 @@ def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
 
 
-def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
+def stored_articles(
+    db: sqlite3.Connection, path: Path = Path("store")
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Articles and copies with their stories, in the order stored, and their vectors.
 
     A copy comes right after the article it copies, in the order the copies were stored.
-    Each stored extra input field is a column.
+    Each stored extra input field is a column. A row that cannot be read is a
+    :class:`~clustering.store.rows.DamagedRow` naming ``path`` and the article.
     """
     extra = schema_version(db) >= 3
     rows = db.execute(
@@ -64,14 +67,14 @@ def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
         "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
     ).fetchall()
     frame = pd.DataFrame([row[2:-2] for row in rows], columns=_NAMES)
+    ids = list(frame["id"])
     for column in ("published", "first_seen"):  # some with fractions of a second, some not
-        frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+        frame[column] = stamps_of(path, ids, list(frame[column]))
     frame["outlier"] = frame["story"].map(frame["story"].value_counts()) == 1
-    frame = _with_extra(frame, [row[-2] for row in rows])
-    vectors = (
-        np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
-        if rows
-        else np.zeros((0, 1), dtype=np.float32)
+    frame = _with_extra(frame, extras_of(path, ids, [row[-2] for row in rows]))
+    dimension = meta(db, "dimension")
+    vectors = vectors_of(
+        path, ids, [row[-1] for row in rows], int(dimension) if dimension else None
     )
     return frame, vectors
 

@@ -15,6 +15,7 @@ corrupt the file.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,10 +86,30 @@ class StoreError(RuntimeError):
     """The store cannot be used (another model, a damaged or locked file); one line."""
 
 
+def _unwritable(path: Path) -> bool:
+    """Whether the store at ``path`` (or its folder) is read-only: by mode or by mount."""
+    folder = path.resolve().parent
+    try:
+        mounted_read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+    return (
+        mounted_read_only
+        or not os.access(folder, os.W_OK)
+        or (path.exists() and not os.access(path, os.W_OK))
+    )
+
+
 def describe(path: Path, exc: sqlite3.Error) -> str:
-    """A one-line account of what ``exc`` means for the store at ``path``."""
-    name = str(getattr(exc, "sqlite_errorname", ""))
-    problem = _PROBLEMS.get("_".join(name.split("_")[:2]))
+    """A one-line account of what ``exc`` means for the store at ``path``.
+
+    SQLite says "unable to open database file" when it cannot make the journal beside a
+    store on a read-only mount: that is a store that cannot be written.
+    """
+    name = "_".join(str(getattr(exc, "sqlite_errorname", "")).split("_")[:2])
+    if name == "SQLITE_CANTOPEN" and _unwritable(path):
+        name = "SQLITE_READONLY"
+    problem = _PROBLEMS.get(name)
     return f"{path}: {problem} ({exc})" if problem else f"{path}: {exc}"
 
 

@@ -44,6 +44,7 @@ from clustering.store.database import (
     translated,
 )
 from clustering.store.feeds import keep_validators, recall_validators
+from clustering.store.rows import DamagedRow
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
@@ -115,6 +116,48 @@ def _vector(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
+def _keep_copies_text(db: sqlite3.Connection, ident: str, old: tuple[Any, ...]) -> None:
+    """After ``ident`` was corrected, its copies keep the text they were sent with.
+
+    A copy holds no text of its own, so its first copy becomes an article with the old
+    content (digest, title, text, language and vector of ``old``) and its own date, source
+    and extra fields, in the same story; the other copies become its copies.
+    """
+    first = db.execute(
+        "SELECT id, published, source, url, path, first_seen, extra FROM copies "
+        "WHERE original = ? ORDER BY rowid LIMIT 1",
+        (ident,),
+    ).fetchone()
+    if first is None:
+        return
+    copy, published, source, url, path, seen, extra = first
+    digest, title, text, lang, vector = old
+    hours = _hours(published)
+    db.execute(
+        "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, url, "
+        "path, extra, first_seen, story, vector) SELECT ?,?,?,?,?,?,?,?,?,?,?,?, story, ? "
+        "FROM articles WHERE id = ?",
+        (
+            copy,
+            digest,
+            title,
+            text,
+            published,
+            None if np.isnan(hours) else hours,
+            lang,
+            source,
+            url,
+            path,
+            extra,
+            seen,
+            vector,
+            ident,
+        ),
+    )
+    db.execute("DELETE FROM copies WHERE id = ?", (copy,))
+    db.execute("UPDATE copies SET original = ? WHERE original = ?", (copy, ident))
+
+
 @dataclass
 class _Rows:
     """The rows of a batch by what adding them does (see :meth:`StoryStore._sort`)."""
@@ -163,6 +206,11 @@ class StoryStore:
             raise
         self._index = TimeIndex()
         self._revision: str | None = None
+        #: With ``skip_damaged``, :meth:`add` goes on past stored rows that cannot be read
+        #: (they then meet no new article) and lists them in ``damaged``; without it such a
+        #: row is a :class:`~clustering.store.rows.DamagedRow`.
+        self.skip_damaged = False
+        self.damaged: list[DamagedRow] = []
 
     def close(self) -> None:
         """Close the database connection."""
@@ -190,7 +238,9 @@ class StoryStore:
         revision = meta(db, "revision")
         if revision != self._revision:
             self._index, self._revision = TimeIndex(), revision
-        self._index.refresh(db)
+        found = self._index.refresh(db, self.path, self.skip_damaged)
+        known = {error.ident for error in self.damaged}
+        self.damaged += [error for error in found if error.ident not in known]
 
     def add(self, articles: pd.DataFrame) -> AddResult:
         """Add articles (the article table), assign each to a story, and record it all.
@@ -250,10 +300,10 @@ class StoryStore:
                 break
             result = AddResult()
             seen = _now()
+            uncopied = [(str(articles["id"][row]),) for row in rows.uncopied]
+            db.executemany("DELETE FROM copies WHERE id = ?", uncopied)  # before a copy is kept
             self._update(db, articles, rows, digests, vectors, seen)
             status = dict.fromkeys(rows.updates, "updated")
-            uncopied = [(str(articles["id"][row]),) for row in rows.uncopied]
-            db.executemany("DELETE FROM copies WHERE id = ?", uncopied)
             if rows.fresh:
                 batch = articles.iloc[rows.fresh].reset_index(drop=True)
                 batch_vectors = np.stack([vectors[row] for row in rows.fresh])
@@ -348,11 +398,15 @@ class StoryStore:
             digest = digests[row]
             if row in rows.clashing:  # the content of another article: keep the key unique
                 digest = content_digest(f"{ident}\n{digest.hex()}")
+            copied = db.execute(
+                "SELECT digest, title, text, lang, vector FROM articles WHERE id = ?", (ident,)
+            ).fetchone()
             db.execute(
                 "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
                 "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
                 (digest, *_fields(record), _vector(vectors[row]), ident),
             )
+            _keep_copies_text(db, ident, copied)
             db.execute(
                 "INSERT INTO history (at, event, article, story) "
                 "SELECT ?, 'update', id, story FROM articles WHERE id = ?",
@@ -474,7 +528,7 @@ class StoryStore:
     def _table(self) -> tuple[pd.DataFrame, np.ndarray]:
         """Articles and copies with their stories, in the order stored, and their vectors."""
         with translated(self.path):
-            return stored_articles(self._connection)
+            return stored_articles(self._connection, self.path)
 
     def articles(self) -> pd.DataFrame:
         """Every stored article (copies included) with ``story``, ``outlier``, ``first_seen``."""

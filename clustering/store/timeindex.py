@@ -9,8 +9,11 @@ on a store of 100,000 articles that is the difference between ~0.5 and ~4 ms per
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import numpy as np
+
+from clustering.store.rows import DamagedRow, damage
 
 #: The tail is sorted into the main block when it holds more rows than this (or than
 #: 1/64 of the store), so a sort (~0.1 s at 100,000 rows) happens rarely.
@@ -56,14 +59,44 @@ class TimeIndex:
         stop = int(np.searchsorted(dated, high, side="right"))
         return [(start, stop), (self._dated, self.size)]
 
-    def refresh(self, db: sqlite3.Connection) -> None:
-        """Read the rows written since the last refresh (by this or another process)."""
+    def refresh(
+        self, db: sqlite3.Connection, path: Path = Path("store"), skip_damaged: bool = False
+    ) -> list[DamagedRow]:
+        """Read the rows written since the last refresh (by this or another process).
+
+        A row whose vector or date cannot be read (see :mod:`clustering.store.rows`) is a
+        :class:`DamagedRow`; with ``skip_damaged`` it is left out of the index (no new
+        article meets it) and returned instead.
+        """
         rows = db.execute(
-            "SELECT seq, hours, vector FROM articles WHERE seq > ? ORDER BY seq",
+            "SELECT seq, hours, vector, id, published FROM articles WHERE seq > ? ORDER BY seq",
             (self._last_seq,),
         ).fetchall()
         if not rows:
-            return
+            return []
+        if self._vectors is not None:
+            dimension = self._vectors.shape[1]
+        else:  # the most common length: a damaged first row does not set it
+            lengths = [len(r[2]) if isinstance(r[2], bytes) else 0 for r in rows]
+            dimension = int(np.bincount(lengths).argmax()) // 4
+        damaged = [
+            DamagedRow(path, rows[row][3], what)
+            for row, what in damage(
+                [r[3] for r in rows],
+                [r[1] for r in rows],
+                [r[4] for r in rows],
+                [r[2] for r in rows],
+                dimension,
+            )
+        ]
+        if damaged and not skip_damaged:
+            raise damaged[0]
+        last_seq = int(rows[-1][0])
+        skipped = {error.ident for error in damaged}
+        rows = [r for r in rows if r[3] not in skipped]
+        if not rows:
+            self._last_seq = last_seq
+            return damaged
         vectors = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
         self._reserve(self.size + len(rows), vectors.shape[1])
         assert self._vectors is not None
@@ -72,9 +105,10 @@ class TimeIndex:
         self._hours[self.size : end] = [np.nan if r[1] is None else r[1] for r in rows]
         self._vectors[self.size : end] = vectors
         self.size = end
-        self._last_seq = int(rows[-1][0])
+        self._last_seq = last_seq
         if self.size - self._sorted > max(TAIL_ROWS, self.size // 64):
             self._sort()
+        return damaged
 
     def _reserve(self, needed: int, dim: int) -> None:
         """Grow the arrays by doubling, so reading one new row costs one row."""

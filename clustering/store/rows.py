@@ -1,0 +1,103 @@
+"""What a story store's rows hold, checked as they are read: a damaged row is one line.
+
+A row written by samestory always reads back; one damaged by hand, by another program or
+by a bad disk (a vector blob of the wrong length, a date that is no date, extra fields
+that are no JSON object) is a :class:`DamagedRow` naming the store and the article, never
+a traceback from deep inside numpy or pandas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.store.database import StoreError
+
+
+class DamagedRow(StoreError):
+    """A stored article that cannot be read: ``PATH: article ID: damaged WHAT``."""
+
+    def __init__(self, path: Path, ident: object, what: str) -> None:
+        super().__init__(f"{path}: article {ident}: damaged {what}")
+        self.ident = str(ident)
+
+
+def damage(
+    ids: Sequence[object],
+    hours: Sequence[object],
+    published: Sequence[object],
+    blobs: Sequence[object],
+    dimension: int,
+) -> list[tuple[int, str]]:
+    """The rows (position, what) whose vector, hours or date cannot be read, in order."""
+    found = []
+    stamps = pd.to_datetime(
+        pd.Series(list(published), dtype=object), format="ISO8601", errors="coerce"
+    )
+    for row, (hour, stamp, text, blob) in enumerate(
+        zip(hours, stamps, published, blobs, strict=True)
+    ):
+        if (
+            not isinstance(blob, bytes)
+            or len(blob) != 4 * dimension
+            or not np.isfinite(np.frombuffer(blob, dtype=np.float32)).all()
+        ):
+            found.append((row, "vector"))
+        elif (hour is not None and not (isinstance(hour, int | float) and np.isfinite(hour))) or (
+            text is not None and pd.isna(stamp)
+        ):
+            found.append((row, "date"))
+    return found
+
+
+def vectors_of(
+    path: Path, ids: Sequence[object], blobs: Sequence[object], dimension: int | None = None
+) -> np.ndarray:
+    """The stored vectors as one float32 matrix, each checked: bytes of one length, finite.
+
+    ``dimension`` is the store's (its ``meta``); without it, the first row's.
+    """
+    if not blobs:
+        return np.zeros((0, dimension or 1), dtype=np.float32)
+    size = 4 * dimension if dimension else None
+    out = []
+    for ident, blob in zip(ids, blobs, strict=True):
+        if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+            raise DamagedRow(path, ident, "vector")
+        size = size or len(blob)
+        vector = np.frombuffer(blob, dtype=np.float32)
+        if len(blob) != size or not np.isfinite(vector).all():
+            raise DamagedRow(path, ident, "vector")
+        out.append(vector)
+    return np.stack(out)
+
+
+def stamps_of(path: Path, ids: Sequence[object], values: Sequence[object]) -> pd.Series:
+    """Stored ISO times (None: undated) as timestamps; a value that is no time is damaged."""
+    texts = pd.Series(list(values), dtype=object)
+    stamps = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+    bad = stamps.isna() & texts.notna()
+    if bad.any():
+        raise DamagedRow(path, ids[int(np.flatnonzero(bad.to_numpy())[0])], "date")
+    return stamps
+
+
+def extras_of(path: Path, ids: Sequence[object], values: Sequence[object]) -> list[dict]:
+    """Stored extra input fields (None: none) as dicts; anything but a JSON object is damaged."""
+    out: list[dict] = []
+    for ident, value in zip(ids, values, strict=True):
+        fields: object = None
+        if value is None or value == "":
+            fields = {}
+        elif isinstance(value, str | bytes):
+            with suppress(ValueError):
+                fields = json.loads(value)
+        if not isinstance(fields, dict):
+            raise DamagedRow(path, ident, "extra fields")
+        out.append(fields)
+    return out
