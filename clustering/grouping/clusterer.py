@@ -80,8 +80,9 @@ class StoryClusterer(StoryEstimator):
 
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
     ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
-    matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
-    articles may share a story), and ``originals_`` (each article's copy-group original, as an
+    matrix in input order; pairs not kept score 0) with ``min_score_`` (the score from which
+    two articles may share a story: ``min_probability`` with a pair model, else the cosine
+    1 − ``max_distance``), and ``originals_`` (each article's copy-group original, as an
     input position; itself when it has no earlier copy). Copies of one text (see
     :mod:`clustering.grouping.copies`) are one, their original: a copy's row and column of
     ``scores_`` are empty, and its original's stand for them.
@@ -191,7 +192,7 @@ class StoryClusterer(StoryEstimator):
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
         points = copies.originals
-        groups, outlier, graph, self.link_ = self._group(
+        groups, outlier, graph, self.min_score_ = self._group(
             canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts
         )
         point_of = copies.group_of
@@ -341,7 +342,7 @@ class StoryClusterer(StoryEstimator):
     def _group(
         self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, counts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, csr_matrix, float]:
-        """Group, outlier flag, candidate graph and link score, in the order of ``vectors``.
+        """Group, outlier flag, candidate graph and minimum score, in the order of ``vectors``.
 
         ``counts`` says how many copies each article stands for.
         """
@@ -354,4 +355,4 @@ class StoryClusterer(StoryEstimator):
         )
         graph = candidate_graph(scorer, self.window_hours)
         groups, outlier = group_graph(graph, scorer, settings, self.window_hours, counts)
-        return groups, outlier, graph, scorer.link
+        return groups, outlier, graph, scorer.min_score
