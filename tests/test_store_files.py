@@ -20,7 +20,7 @@ def _named_use():
     from embeddings import get_embedder
 
     fake = AngleEmbedder()
-    fake.name = get_embedder("use").name
+    fake.model, fake.version = "use", get_embedder("use").version
     return fake
 
 
@@ -243,7 +243,7 @@ def test_a_model_that_cannot_load_creates_no_store(runner, tmp_path, monkeypatch
     from embeddings.sentence_transformers import SentenceTransformerEmbedder
 
     def missing(self):
-        raise EmbedderError(f"cannot load sentence-transformers model {self.model!r} offline")
+        raise EmbedderError(f"cannot load sentence-transformers model {self.source!r} offline")
 
     monkeypatch.setattr(SentenceTransformerEmbedder, "_load", missing)
     (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")

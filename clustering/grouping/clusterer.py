@@ -122,7 +122,7 @@ class StoryClusterer(StoryEstimator):
 
     def _pair_model(self, embedder: Embedder) -> PairModel | None:
         if self.pair_model == "auto":
-            return shipped_pair_model(embedder.key) if embedder.key else None
+            return shipped_pair_model(embedder.model)
         if isinstance(self.pair_model, str):
             return shipped_pair_model(self.pair_model)
         return self.pair_model
@@ -132,17 +132,17 @@ class StoryClusterer(StoryEstimator):
         base = self._pair_model(embedder)
         name = SECOND_MODEL if self.second_model == "auto" else self.second_model
         second = None
-        if base is not None and name is not None and self.pair_model == "auto" and embedder.key:
-            second = shipped_pair_model(f"{embedder.key}+{name}")
+        if base is not None and name is not None and self.pair_model == "auto":
+            second = shipped_pair_model(f"{embedder.model}+{name}")
         if second is None and self.second_model not in (None, "auto"):
             raise SettingsError(
                 f"second model {name!r} needs a shipped pair model for "
-                f"{embedder.key or embedder.name!r} with {name!r} (there is one for 'use' "
+                f"{embedder.model!r} with {name!r} (there is one for 'use' "
                 f"with {SECOND_MODEL!r}, not with --pair-model): use second_model='auto' or None"
             )
         if base is None:
             return None
-        bodies = shipped_pair_model(f"{embedder.key}+{name}-bodies") if second else None
+        bodies = shipped_pair_model(f"{embedder.model}+{name}-bodies") if second else None
         return Cascade(base, second, bodies)
 
     def _second_vectors(
@@ -153,7 +153,7 @@ class StoryClusterer(StoryEstimator):
         cascade: Cascade,
     ) -> SecondVectors | None:
         """The second model's vectors of the articles the cascade gives one."""
-        name = cascade.second_name()
+        name = cascade.second_model()
         has_body = with_body(articles)
         means = cascade.second_means(has_body)
         if name is None or means is None:

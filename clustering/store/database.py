@@ -102,8 +102,8 @@ def translated(path: Path) -> Iterator[None]:
 
 
 def model_family(embedder: Embedder) -> str:
-    """The model's name without its package version: what a store records."""
-    return embedder.name.partition("@")[0]
+    """The model's version without its package release: what a store records."""
+    return embedder.version.partition("@")[0]
 
 
 def _tables(db: sqlite3.Connection) -> None:

@@ -34,11 +34,11 @@ class RecordedModel(EmbedderBase):
     """Stands for a store's model that samestory cannot make, to read the store's vectors."""
 
     def __init__(self, family: str) -> None:
-        self.name = family
+        self.model = family
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Refused: only the program that made the store has this model."""
-        raise EmbedderError(f"cannot embed with {self.name}: open the store from Python with it")
+        raise EmbedderError(f"cannot embed with {self.model}: open the store from Python with it")
 
 
 def store_embedder(
