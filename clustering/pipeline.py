@@ -148,7 +148,7 @@ def open_store(
     read_only: bool = False,
     cache_dir: str | None = None,
 ) -> StoryStore:
-    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
+    """Open the story store at ``path`` with its own model (or ``model``, if the same).
 
     With ``pair_model`` (a file), new articles are clustered with it instead of the
     shipped one. Raises :class:`~clustering.store.StoreError` for a store that cannot be

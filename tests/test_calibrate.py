@@ -291,7 +291,7 @@ def test_add_uses_the_pair_model(runner, use_pair_model, tmp_path):
     assert sorted(stories.values()) == STORIES_WITH_MINE
     wrong = runner.invoke(main, [*args[:5], "--model", "e5", str(data)])
     assert wrong.exit_code == 2
-    assert wrong.stderr.startswith(f"Error: {store} holds vectors of use-multilingual-v3, not ")
+    assert wrong.stderr.startswith(f"Error: {store} holds vectors of use, not e5")
     other = tmp_path / "other.db"
     wrong = runner.invoke(main, [*args[:2], str(other), *args[3:5], "--model", "e5", str(data)])
     assert wrong.exit_code == 2
