@@ -65,7 +65,7 @@ def run_engines(
 ) -> dict[str, Any]:
     """Texts per second of each engine and each torch engine's cosines to numpy, per kind."""
     embedders = {name: E5Embedder(name) for name in engines}
-    result: dict[str, Any] = {"names": {k: e.name for k, e in embedders.items()}}
+    result: dict[str, Any] = {"names": {k: e.version for k, e in embedders.items()}}
     for kind, batch in texts(Path(data), *sizes).items():
         result[f"{kind}_texts"] = len(batch)
         for embedder in embedders.values():  # all warm before any is timed

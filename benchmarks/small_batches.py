@@ -186,9 +186,7 @@ def run_small_batches(
     sizes = [len(rows) for rows in drawn]
     return {
         "model": model,
-        "pair_model": f"pair-{embedder.key}"
-        if embedder.key and shipped_pair_model(embedder.key)
-        else None,
+        "pair_model": f"pair-{embedder.model}" if shipped_pair_model(embedder.model) else None,
         "seed": seed,
         "batches": len(drawn),
         "titles": int(sum(sizes)),

@@ -47,12 +47,12 @@ WORDS = ("live", "update", "report", "video", "analysis", "breaking", "photos", 
 class KnownVectors(EmbedderBase):
     """An embedder that returns vectors computed beforehand (embedding is not timed).
 
-    It stands in for ``model``, whose key picks the pair model and cut-off.
+    It stands in for ``model``, which picks the pair model and cut-off.
     """
 
     def __init__(self, model: Embedder, vectors: dict[str, np.ndarray]) -> None:
-        self.name = model.name
-        self.key = model.key
+        self.model = model.model
+        self.version = model.version
         self.max_distance = model.max_distance
         self.vectors = vectors
 

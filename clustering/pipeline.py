@@ -31,7 +31,7 @@ from clustering.evidence.calibrate import (
 from clustering.evidence.cascade import SMALL_BATCH
 from clustering.evidence.compare import Comparison, compare_articles, score_pairs
 from clustering.evidence.explain import PairExplanation
-from clustering.evidence.model import PairModel, model_id, read_pair_model
+from clustering.evidence.model import PairModel, read_pair_model
 from clustering.grouping.clusterer import DEFAULT_MIN_PROBABILITY, StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.output.pairs import PairTable, pairs_csv, read_pairs
@@ -148,7 +148,7 @@ def open_store(
     read_only: bool = False,
     cache_dir: str | None = None,
 ) -> StoryStore:
-    """Open the story store at ``path`` with its own model (or ``model``, if of its family).
+    """Open the story store at ``path`` with its own model (or ``model``, if the same).
 
     With ``pair_model`` (a file), new articles are clustered with it instead of the
     shipped one. Raises :class:`~clustering.store.StoreError` for a store that cannot be
@@ -217,7 +217,7 @@ def calibrate_table(
     See :func:`clustering.evidence.calibrate.calibrate_articles`.
     """
     vectors = embed_articles(articles, embedder, progress)
-    return calibrate_articles(articles, vectors, model_id(embedder), gold)
+    return calibrate_articles(articles, vectors, embedder.model, gold)
 
 
 def _pair_langs(table: PairTable, column: str) -> list[str | None]:
@@ -272,7 +272,7 @@ def calibrate_pair_file(
     )
     same = np.array([labels[row] for row in kept], dtype=bool)[readable]
     vectors = embed_articles(articles, embedder, progress)
-    calibration = calibrate_pairs(articles, vectors, pairs, same, model_id(embedder), source)
+    calibration = calibrate_pairs(articles, vectors, pairs, same, embedder.model, source)
     return replace(calibration, left_out=len(labels) - len(same))
 
 

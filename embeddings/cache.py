@@ -1,4 +1,8 @@
-"""An on-disk vector cache keyed by model name and content hash, so re-runs do not re-embed."""
+"""An on-disk vector cache keyed by model version and content hash, so re-runs do not re-embed.
+
+The table's ``model`` column holds the version (see :mod:`embeddings.base`): the column
+keeps its name so that existing caches and stores keep their vectors.
+"""
 
 from __future__ import annotations
 
@@ -39,14 +43,14 @@ def default_cache_dir() -> Path:
 
 
 def content_digest(text: str) -> bytes:
-    """SHA-256 of the UTF-8 text: the cache key within one model."""
+    """SHA-256 of the UTF-8 text: the cache key within one model version."""
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 class CachedEmbedder:
     """Wraps an :class:`~embeddings.base.Embedder` with a SQLite vector cache.
 
-    Only texts not seen before with the same model name are sent to the wrapped embedder,
+    Only texts not seen before with the same model version are sent to the wrapped embedder,
     each distinct text once. ``hits`` and ``misses`` count texts served from and added to
     the cache since construction. The vectors live in ``directory``'s ``vectors.sqlite``,
     or, with ``connection``, in a ``vectors`` table of that database (a story store keeps
@@ -66,8 +70,8 @@ class CachedEmbedder:
     ) -> None:
         self.embedder = embedder
         self.connection = connection
-        self.name = embedder.name
-        self.key = embedder.key
+        self.model = embedder.model
+        self.version = embedder.version
         self.max_distance = embedder.max_distance
         self.languages = getattr(embedder, "languages", None)
         self.directory = Path(directory) if directory is not None else default_cache_dir()
@@ -142,7 +146,7 @@ class CachedEmbedder:
     def _write(
         self, connection: sqlite3.Connection, digests: list[bytes], vectors: np.ndarray
     ) -> None:
-        rows = [(self.name, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
+        rows = [(self.version, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
         connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 
     def _lookup(
@@ -153,6 +157,6 @@ class CachedEmbedder:
             chunk = digests[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT digest, vector FROM vectors WHERE model = ? AND digest IN ({marks})"
-            for digest, blob in connection.execute(query, [self.name, *chunk]):
+            for digest, blob in connection.execute(query, [self.version, *chunk]):
                 found[digest] = np.frombuffer(blob, dtype=np.float32)
         return found

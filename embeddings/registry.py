@@ -1,4 +1,4 @@
-"""Model names the CLI and the API accept, and the default."""
+"""The models the CLI and the API accept by name (see :mod:`embeddings.base`), and the default."""
 
 from __future__ import annotations
 
@@ -22,20 +22,20 @@ _ST_PREFIX = "sentence-transformers:"
 
 
 def list_models() -> dict[str, str]:
-    """The bundled model names with a one-line description each."""
+    """The bundled models with a one-line description each."""
     return {name: description for name, (_, description) in _BUILTIN.items()}
 
 
-def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """Return the embedder for ``name``.
+def get_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """Return the embedder for ``model``.
 
     ``use`` and ``e5`` are the bundled models; anything else is a sentence-transformers model
     name or local path (optionally written ``sentence-transformers:NAME``).
     """
-    key = _ALIASES.get(name.lower(), name.lower())
-    if key in _BUILTIN:
-        return _BUILTIN[key][0]()
-    return SentenceTransformerEmbedder(name.removeprefix(_ST_PREFIX))
+    bundled = _ALIASES.get(model.lower(), model.lower())
+    if bundled in _BUILTIN:
+        return _BUILTIN[bundled][0]()
+    return SentenceTransformerEmbedder(model.removeprefix(_ST_PREFIX))
 
 
 def make_embedder(

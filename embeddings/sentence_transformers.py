@@ -22,12 +22,11 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str | os.PathLike[str], batch_size: int = 64) -> None:
-        self.model = str(model)
+        self.source = str(model)
         self.batch_size = batch_size
-        path = Path(self.model).expanduser()
-        label = str(path.resolve()) if path.is_dir() else self.model
-        self.name = f"sentence-transformers:{label}"
-        self.key: str | None = None
+        path = Path(self.source).expanduser()
+        label = str(path.resolve()) if path.is_dir() else self.source
+        self.model = self.version = f"sentence-transformers:{label}"
         self.max_distance = DEFAULT_MAX_DISTANCE
         self._model: Any = None
 
@@ -37,15 +36,15 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise EmbedderError(
-                    f"model {self.model!r} needs sentence-transformers: {INSTALL_HINT}"
+                    f"model {self.source!r} needs sentence-transformers: {INSTALL_HINT}"
                 ) from exc
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
-                self._model = SentenceTransformer(self.model, device="cpu", local_files_only=True)
+                self._model = SentenceTransformer(self.source, device="cpu", local_files_only=True)
             except Exception as exc:  # the library raises many kinds for a missing model
                 raise EmbedderError(
-                    f"cannot load sentence-transformers model {self.model!r} offline: "
+                    f"cannot load sentence-transformers model {self.source!r} offline: "
                     "give a local directory or a model already in the Hugging Face cache"
                 ) from exc
         return self._model

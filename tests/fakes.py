@@ -19,7 +19,8 @@ class AngleEmbedder(EmbedderBase):
     its own direction, so it is unrelated to everything else.
     """
 
-    name = "angle-fake@1"
+    model = "angle-fake"
+    version = "angle-fake@1"
 
     def encode(self, texts):
         out = np.zeros((len(texts), 64), dtype=np.float32)

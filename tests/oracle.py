@@ -42,14 +42,17 @@ def exact_stories(
     probability = (
         AverageLink(
             lambda m: scores[np.ix_(m, m)],
-            scorer.link,
+            scorer.min_score,
             lambda m: np.abs(hours[m][:, None] - hours[m][None, :]) > clusterer.window_hours,
         )
         if scorer.second_order
         else None
     )
     groups, outlier = group_linked(
-        csr_matrix(scores >= scorer.link), lambda m: distance[np.ix_(m, m)], settings, probability
+        csr_matrix(scores >= scorer.min_score),
+        lambda m: distance[np.ix_(m, m)],
+        settings,
+        probability,
     )
     stories, index = build_stories(groups, outlier, canonical, lambda m: scores[np.ix_(m, m)])
     inverse = np.empty(len(order), dtype=np.int64)

@@ -102,7 +102,7 @@ def test_assign_on_the_seeds_matches_the_story_store(seeds):
 def test_a_store_in_memory_uses_the_default_model(seeds):
     articles, _, _ = seeds
     with StoryStore(":memory:") as store:
-        assert store.embedder.name == make_embedder().name
+        assert store.embedder.version == make_embedder().version
         store.add(articles)
         assert story_table(store)["size"].tolist() == [3, 1, 1]
 

@@ -143,12 +143,25 @@ def test_min_probability_is_the_pair_model_threshold():
     clusterer = StoryClusterer()
     vectors = clusterer.fit(table).embeddings_
     scorer = clusterer.scorer(table, vectors, clusterer.resolved_embedder())
+    embedder = clusterer.resolved_embedder()
     probability = float(scorer.pairs(np.array([0]), np.array([1]))[0])
     assert 0.05 < probability < 0.999
     below = clusterer.set_params(min_probability=probability - 1e-3).fit(table, embeddings=vectors)
     assert [s.size for s in below.stories_] == [2]
     above = clusterer.set_params(min_probability=probability + 1e-3).fit(table, embeddings=vectors)
     assert [s.size for s in above.stories_] == [1, 1]
+    assert (above.min_score_, above.scorer(table, vectors, embedder).min_score) == (
+        probability + 1e-3,
+        probability + 1e-3,
+    )
+
+
+def test_min_score_is_the_threshold_in_the_units_of_the_scores():
+    """With a pair model ``min_probability``; on plain cosines ``1 - max_distance``."""
+    table, vectors = _articles_and_vectors()
+    fitted = StoryClusterer(pair_model=None, max_distance=0.25).fit(table, embeddings=vectors)
+    assert fitted.min_score_ == 0.75
+    assert not hasattr(fitted, "link_")
 
 
 def test_single_article_and_empty_input():

@@ -105,7 +105,7 @@ def test_long_texts_are_read_whole():
 
 def test_the_shipped_centring_covers_the_dev_languages():
     centring = shipped_centring("e5")
-    assert centring is not None and centring.model.startswith("multilingual-e5-small")
+    assert centring is not None and centring.version.startswith("multilingual-e5-small")
     for means in centring.kinds.values():
         assert set(means.by_language) >= SEMEVAL_LANGUAGES
         assert means.overall.shape == (384,)
@@ -120,7 +120,7 @@ def test_centring_round_trip_and_fallback(tmp_path):
     Centring("m", {"full": means}).save(path)
     loaded = Centring.from_bytes(path.read_bytes())
     vectors = np.array([[1.0, 1.0], [1.0, 1.0]], np.float32)
-    assert loaded.model == "m"
+    assert loaded.version == "m"
     assert loaded.centre("full", vectors, ["de", "xx"]).tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
 

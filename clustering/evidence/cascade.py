@@ -88,7 +88,7 @@ class Cascade:
         headline, body = (np.zeros(dim, np.float32) if m is None else m for m in means)
         return np.where(has_body[:, None], body, headline).astype(np.float32)
 
-    def second_name(self) -> str | None:
+    def second_model(self) -> str | None:
         """The second embedding model (both e5 pair models read the same one)."""
         model = self.second or self.bodies
         return None if model is None else model.second

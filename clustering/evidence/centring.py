@@ -4,7 +4,8 @@ Embeddings of one language share a common direction that says "this is German" r
 than what the text is about; cross-lingual cosines improve when each vector loses its
 language's mean. The means are learned per kind of text (``lead``, ``full``) by
 ``training/train_centring.py`` and ship in ``clustering/models/MODEL-centring.npz``.
-Languages without a mean of their own lose the mean over all languages.
+Languages without a mean of their own lose the mean over all languages. A centring records
+the version of the model its means are of (see :mod:`embeddings.base`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -36,9 +38,9 @@ class LanguageMeans:
 
 @dataclass(frozen=True)
 class Centring:
-    """Language means of one embedding model for each kind of text."""
+    """Language means of one embedding model (of ``version``) for each kind of text."""
 
-    model: str
+    version: str
     kinds: dict[str, LanguageMeans]
 
     def centre(self, kind: str, vectors: np.ndarray, langs: Sequence[str | None]) -> np.ndarray:
@@ -47,7 +49,7 @@ class Centring:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the means as a small ``.npz`` file."""
-        arrays: dict[str, np.ndarray] = {"model": np.array(self.model)}
+        arrays: dict[str, np.ndarray] = {"version": np.array(self.version)}
         for kind, means in self.kinds.items():
             languages = sorted(means.by_language)
             arrays[f"{kind}/languages"] = np.array(languages, dtype=str)
@@ -58,7 +60,7 @@ class Centring:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Centring:
-        """Read the ``.npz`` form written by :meth:`save`."""
+        """Read the ``.npz`` form written by :meth:`save` (before the vocabulary: ``model``)."""
         with np.load(io.BytesIO(data)) as arrays:
             kinds = {}
             for name in arrays.files:
@@ -69,12 +71,15 @@ class Centring:
                     kinds[kind] = LanguageMeans(
                         means[0], dict(zip(languages, means[1:], strict=True))
                     )
-            return cls(model=str(arrays["model"]), kinds=kinds)
+            version = arrays["version" if "version" in arrays.files else "model"]
+            return cls(version=str(version), kinds=kinds)
 
 
 @cache
 def shipped_centring(model: str) -> Centring | None:
     """The centring shipped for a bundled model (``"e5"``), if there is one."""
+    if Path(model).name != model:  # a path: no bundled model
+        return None
     resource = resources.files("clustering.models") / f"{model}-centring.npz"
     if not resource.is_file():
         return None

@@ -106,8 +106,7 @@ def score_pairs(
         empty = np.zeros(0, dtype=np.float32)
         return PairScores(empty, empty, empty)
     embedder = embedder or make_embedder(COMPARE_MODEL)
-    key = embedder.key
-    centring = centring or (shipped_centring(key) if key else None)
+    centring = centring or shipped_centring(embedder.model)
     texts = {"left": [whole_text(t) for t in left], "right": [whole_text(t) for t in right]}
     langs = {
         "left": _languages(left_langs, texts["left"]),

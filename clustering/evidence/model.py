@@ -3,11 +3,10 @@
 Trained on dev data by ``training/train_pair_model.py`` and shipped in
 ``clustering/models/pair-MODEL.json``, one per bundled embedding model; ``samestory
 calibrate`` (:mod:`clustering.evidence.calibrate`) makes one for any embedder. A pair
-model is for one embedder (:func:`model_id`) and its vector dimension: both are checked
-before it scores. A model whose
-features include ``cos2`` also reads a second embedding model's cosine (``second``): the
-cascade's model for pairs where both articles have that second vector (see
-:mod:`clustering.evidence.cascade`).
+model is for one model (``embedder.model``, see :mod:`embeddings.base`) and its vector
+dimension: both are checked before it scores. A model whose features include ``cos2``
+also reads a second embedding model's cosine (``second``): the cascade's model for pairs
+where both articles have that second vector (see :mod:`clustering.evidence.cascade`).
 """
 
 from __future__ import annotations
@@ -57,14 +56,6 @@ FEATURES = (
 SECOND_FEATURES = (*FEATURES, "cos2", "cos2*samelang")
 
 
-def model_id(embedder: Embedder) -> str:
-    """What a pair model is for: the bundled model's key (``"use"``), else the embedder's name.
-
-    A sentence-transformers model's name holds its absolute path or hub name.
-    """
-    return embedder.key or embedder.name
-
-
 def check_features(names: tuple[str, ...]) -> tuple[str, ...]:
     """``names`` after checking each is a base feature or a product ``a*b`` of two."""
     for name in names:
@@ -76,7 +67,7 @@ def check_features(names: tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PairModel:
-    """A logistic model over named pair features, for one embedding model.
+    """A logistic model over named pair features, for one embedding model (``model``).
 
     ``mean`` is the direction removed from that model's vectors before the cosine;
     ``second`` and ``second_mean`` name the second embedding model and its mean when the
@@ -149,9 +140,13 @@ class PairModel:
         return int(self.mean.shape[0])
 
     def check_embedder(self, embedder: Embedder) -> None:
-        """Raise :class:`SettingsError` unless ``embedder`` is the one this model is for."""
-        used = model_id(embedder)
-        if used != self.model:
+        """Raise :class:`SettingsError` unless ``embedder`` is the one this model is for.
+
+        Files calibrated for a model that is not bundled, before models were named by
+        ``model``, record its version: that is read as the model too.
+        """
+        used = embedder.model
+        if self.model not in (used, embedder.version):
             raise SettingsError(
                 f"the pair model is for {self.model!r} ({self.dimensions}-d vectors), not "
                 f"{used!r}: embed with {self.model!r} or calibrate a pair model for {used!r}"

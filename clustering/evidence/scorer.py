@@ -2,10 +2,10 @@
 
 Grouping needs the same four things whatever the evidence is: a score for a block of pairs
 and for a list of pairs, the lowest score worth keeping, the score from which two articles
-may share a story, and which rows HDBSCAN's distance is the cosine of. With a pair model
-the score is P(same story) and the distance is second-order (1 − cosine between rows of
-P); without one the score is the cosine of the article vectors and the distance is first
-order (1 − cosine).
+may share a story (``min_score``), and which rows HDBSCAN's distance is the cosine of. With
+a pair model the score is P(same story) and the distance is second-order (1 − cosine
+between rows of P); without one the score is the cosine of the article vectors and the
+distance is first order (1 − cosine).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ class PairScorer:
     """The evidence of one batch of articles, ready for grouping.
 
     ``block`` and ``pairs`` score pairs; pairs scoring below ``floor`` are dropped from the
-    candidate graph and pairs scoring at least ``link`` may share a story. ``vectors`` are
+    candidate graph and pairs scoring at least ``min_score`` may share a story (a
+    probability, ``min_probability``, with a pair model; a cosine, 1 − ``max_distance``,
+    without). ``vectors`` are
     the unit vectors that undated articles find their candidates by, ``hours`` the
     publication times (NaN when unknown). ``second_order`` says whether HDBSCAN's distance
     is 1 − cosine between the rows of the score graph (True) or between ``vectors``.
@@ -43,7 +45,7 @@ class PairScorer:
     block: BlockScores
     pairs: PairScores
     floor: float
-    link: float
+    min_score: float
     vectors: np.ndarray
     hours: np.ndarray
     second_order: bool
@@ -73,7 +75,7 @@ def model_scorer(cascade: Cascade, evidence: ArticleEvidence, min_probability: f
         block=lambda rows, cols: cascade.scores(evidence.features(rows, cols)),
         pairs=lambda left, right: cascade.scores(evidence.pair_features(left, right)),
         floor=EVIDENCE_FLOOR,
-        link=min_probability,
+        min_score=min_probability,
         vectors=evidence.centred,
         hours=evidence.hours,
         second_order=True,
@@ -88,7 +90,7 @@ def cosine_scorer(vectors: np.ndarray, published: pd.Series, max_distance: float
         block=lambda rows, cols: unit[rows] @ unit[cols].T,
         pairs=lambda left, right: np.einsum("ij,ij->i", unit[left], unit[right]),
         floor=closest,
-        link=closest,
+        min_score=closest,
         vectors=unit,
         hours=hours_of(published),
         second_order=False,

@@ -81,8 +81,9 @@ class StoryClusterer(StoryEstimator):
 
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
     ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
-    matrix in input order; pairs not kept score 0) with ``link_`` (the score from which two
-    articles may share a story), and ``originals_`` (each article's copy-group original, as an
+    matrix in input order; pairs not kept score 0) with ``min_score_`` (the score from which
+    two articles may share a story: ``min_probability`` with a pair model, else the cosine
+    1 − ``max_distance``), and ``originals_`` (each article's copy-group original, as an
     input position; itself when it has no earlier copy). Copies of one text (see
     :mod:`clustering.grouping.copies`) are one, their original: a copy's row and column of
     ``scores_`` are empty, and its original's stand for them.
@@ -122,7 +123,7 @@ class StoryClusterer(StoryEstimator):
 
     def _pair_model(self, embedder: Embedder) -> PairModel | None:
         if self.pair_model == "auto":
-            return shipped_pair_model(embedder.key) if embedder.key else None
+            return shipped_pair_model(embedder.model)
         if isinstance(self.pair_model, str):
             return shipped_pair_model(self.pair_model)
         return self.pair_model
@@ -132,17 +133,17 @@ class StoryClusterer(StoryEstimator):
         base = self._pair_model(embedder)
         name = SECOND_MODEL if self.second_model == "auto" else self.second_model
         second = None
-        if base is not None and name is not None and self.pair_model == "auto" and embedder.key:
-            second = shipped_pair_model(f"{embedder.key}+{name}")
+        if base is not None and name is not None and self.pair_model == "auto":
+            second = shipped_pair_model(f"{embedder.model}+{name}")
         if second is None and self.second_model not in (None, "auto"):
             raise SettingsError(
                 f"second model {name!r} needs a shipped pair model for "
-                f"{embedder.key or embedder.name!r} with {name!r} (there is one for 'use' "
+                f"{embedder.model!r} with {name!r} (there is one for 'use' "
                 f"with {SECOND_MODEL!r}, not with --pair-model): use second_model='auto' or None"
             )
         if base is None:
             return None
-        bodies = shipped_pair_model(f"{embedder.key}+{name}-bodies") if second else None
+        bodies = shipped_pair_model(f"{embedder.model}+{name}-bodies") if second else None
         return Cascade(base, second, bodies)
 
     def _second_vectors(
@@ -153,7 +154,7 @@ class StoryClusterer(StoryEstimator):
         cascade: Cascade,
     ) -> SecondVectors | None:
         """The second model's vectors of the articles the cascade gives one."""
-        name = cascade.second_name()
+        name = cascade.second_model()
         has_body = with_body(articles)
         means = cascade.second_means(has_body)
         if name is None or means is None:
@@ -193,7 +194,7 @@ class StoryClusterer(StoryEstimator):
             vectors = vectors[order]
         copies = find_copies(canonical, hours_of(canonical["published"]), vectors)
         points = copies.originals
-        groups, outlier, graph, self.link_ = self._group(
+        groups, outlier, graph, self.min_score_ = self._group(
             canonical.iloc[points].reset_index(drop=True), vectors[points], embedder, copies.counts
         )
         point_of = copies.group_of
@@ -343,7 +344,7 @@ class StoryClusterer(StoryEstimator):
     def _group(
         self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, counts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, csr_matrix, float]:
-        """Group, outlier flag, candidate graph and link score, in the order of ``vectors``.
+        """Group, outlier flag, candidate graph and minimum score, in the order of ``vectors``.
 
         ``counts`` says how many copies each article stands for.
         """
@@ -356,4 +357,4 @@ class StoryClusterer(StoryEstimator):
         )
         graph = candidate_graph(scorer, self.window_hours)
         groups, outlier = group_graph(graph, scorer, settings, self.window_hours, counts)
-        return groups, outlier, graph, scorer.link
+        return groups, outlier, graph, scorer.min_score

@@ -33,12 +33,12 @@ DistanceOf = Callable[[np.ndarray], np.ndarray | csr_matrix]
 class AverageLink:
     """What average linkage on P needs, for some items.
 
-    Their P block, the link threshold, and which of their pairs were published too far
-    apart to share a story.
+    Their P block, the P from which two may share a story, and which of their pairs were
+    published too far apart to share a story.
     """
 
     block: DistanceOf
-    link: float
+    min_probability: float
     apart: Callable[[np.ndarray], np.ndarray]
 
 
@@ -125,7 +125,7 @@ def group_linked(
             each = np.repeat(np.arange(len(members)), counts[members])  # copies side by side
             found = average_link_labels(
                 dense[np.ix_(each, each)],
-                probability.link,
+                probability.min_probability,
                 settings.min_cluster_size,
                 probability.apart(members)[np.ix_(each, each)],
             )
@@ -147,7 +147,7 @@ def group_graph(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group number and outlier flag per article, from its candidate graph.
 
-    Pairs scoring at least ``scorer.link`` may share a story. HDBSCAN's distance is
+    Pairs scoring at least ``scorer.min_score`` may share a story. HDBSCAN's distance is
     1 − cosine between rows of the graph (second order) or between the article vectors.
     With P(same story) as the score, small linked groups are grouped by average linkage
     on P instead (see :func:`group_linked`), where two articles dated more than
@@ -167,8 +167,8 @@ def group_graph(
     rows = (
         row_normalized(csr_matrix(weighted)) if scorer.second_order else csr_matrix(scorer.vectors)
     )
-    # Every kept pair may link when the floor is the link (cosine); else a boolean graph.
-    linked = graph if scorer.link <= scorer.floor else graph >= scorer.link
+    # Every kept pair may link when the floor is the minimum (cosine); else a boolean graph.
+    linked = graph if scorer.min_score <= scorer.floor else graph >= scorer.min_score
 
     crowded = crowded_rows(scorer.hours, window_hours)
 
@@ -184,6 +184,6 @@ def group_graph(
         return np.abs(hours[:, None] - hours[None, :]) > window_hours  # False if undated
 
     probability = (
-        AverageLink(sparse_block(graph), scorer.link, apart) if scorer.second_order else None
+        AverageLink(sparse_block(graph), scorer.min_score, apart) if scorer.second_order else None
     )
     return group_linked(linked, distance_of, settings, probability, counts)

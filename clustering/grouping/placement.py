@@ -66,7 +66,7 @@ PLACEMENT_WINDOW_HOURS = 72.0
 class Clusterer(Protocol):
     """What placement needs of a clusterer (a :class:`StoryClusterer`).
 
-    It fits, and then has its stories, pair scores, link score and copy groups, which
+    It fits, and then has its stories, pair scores, minimum score and copy groups, which
     :func:`place` grows.
     """
 
@@ -76,7 +76,7 @@ class Clusterer(Protocol):
     outliers_: np.ndarray
     embeddings_: np.ndarray
     scores_: csr_matrix
-    link_: float
+    min_score_: float
     originals_: np.ndarray
 
     def fit(self, X: pd.DataFrame, y: None = None, embeddings: np.ndarray | None = None) -> Self:
@@ -121,18 +121,18 @@ def decide(
     labels: np.ndarray,
     old_story: np.ndarray,
     scores: csr_matrix,
-    link: float,
+    min_score: float,
     copies: np.ndarray | None = None,
 ) -> Plan:
     """The plan from a neighbourhood's local labels and pair scores.
 
     ``labels`` are the local stories of the earlier articles (the first ``len(old_story)``,
     whose stories ``old_story`` gives) and then of the new ones; ``scores`` their pair
-    scores, ``link`` the score from which two articles may share a story. A local story's
+    scores, ``min_score`` the score from which two articles may share a story. A local story's
     new articles join, of the earlier stories with members in it, the one whose members
     there have the highest average score to them (ties: the older). Another of those
     stories merges into that one only when both its average to the new articles and the
-    two stories' average to each other reach ``link``: one strong pair is no bridge.
+    two stories' average to each other reach ``min_score``: one strong pair is no bridge.
     ``copies`` (the clusterer's ``originals_``) lets a copy's pairs be read from its
     original's.
     """
@@ -154,7 +154,7 @@ def decide(
         best[int(label)] = ranked[0]
         for other in ranked[1:]:
             together = _mean(scores, members[ranked[0]], members[other], copies)
-            if min(strength[other], together) >= link:
+            if min(strength[other], together) >= min_score:
                 sets.union([ranked[0], other])
     plan = Plan()
     plan.merges = sorted(
@@ -253,7 +253,7 @@ class Placer:
             fitted.labels_,
             earlier["story"].to_numpy(dtype=str),
             fitted.scores_,
-            fitted.link_,
+            fitted.min_score_,
             fitted.originals_,
         )
         return Settled(plan, fitted.scores_)

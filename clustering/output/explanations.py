@@ -39,15 +39,15 @@ def _says(weight: float) -> str:
     return "same story" if weight > 0 else "different stories"
 
 
-def explanation_table(explained: PairExplanation, link: float) -> pd.DataFrame:
+def explanation_table(explained: PairExplanation, min_probability: float) -> pd.DataFrame:
     """The explanation as rows of :data:`EXPLAIN_COLUMNS`: the verdict, then the evidence.
 
     The first row is P(same story) and the model that gave it (``says`` is the verdict
-    at the threshold ``link``); then the model's starting point; then each piece of
+    at ``min_probability``); then the model's starting point; then each piece of
     evidence, the heaviest first. ``weight`` is what it added to the log-odds: the rows
     after the first sum to the log-odds of P. ``attrs`` hold ``probability`` and ``model``.
     """
-    verdict = "same story" if explained.probability >= link else "different stories"
+    verdict = "same story" if explained.probability >= min_probability else "different stories"
     rows = [
         (f"P(same story), by the {explained.model}", f"{explained.probability:.3f}", verdict),
         ("starting point of the model", "", _says(explained.intercept)),

@@ -122,17 +122,16 @@ def _encode_on_worker(model: str, texts: list[str]) -> np.ndarray:
 class DaskEmbedder:
     """An :class:`~embeddings.Embedder` whose ``encode`` runs on Dask workers, in chunks.
 
-    It has the local model's ``name`` (so the vector cache is shared with the local path),
-    ``key`` and ``max_distance``.
+    It has the local model's ``model``, ``version`` (so the vector cache is shared with the
+    local path) and ``max_distance``; workers make the model by its ``model``.
     """
 
     def __init__(self, client: Any, model: str = DEFAULT_MODEL, chunk_size: int = CHUNK_SIZE):
         self.client = client
-        self.model = model
         self.chunk_size = chunk_size
         self._local = get_embedder(model)
-        self.name = self._local.name
-        self.key = self._local.key
+        self.model = self._local.model
+        self.version = self._local.version
         self.max_distance = self._local.max_distance
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -188,8 +187,8 @@ def dask_runner(client: Any) -> Callable[[Callable[..., Any], Sequence[Any]], It
     return run
 
 
-def _model_name(clusterer: StoryClusterer) -> str:
-    """The model of ``clusterer`` by name: workers build it by name."""
+def _model(clusterer: StoryClusterer) -> str:
+    """The model of ``clusterer`` (``"use"``): workers make it by that name."""
     embedder = clusterer.embedder
     if embedder is None:
         return DEFAULT_MODEL
@@ -197,7 +196,7 @@ def _model_name(clusterer: StoryClusterer) -> str:
         return embedder
     raise ValueError(
         "the Dask engine builds the model by name on its workers: give the clusterer "
-        "the model's name (StoryClusterer(embedder='use')), not an embedder object"
+        "the model (StoryClusterer(embedder='use')), not an embedder object"
     )
 
 
@@ -219,7 +218,7 @@ def cluster_on_dask(
     :class:`~clustering.scale.windows.WindowedClusterer`.
     """
     clusterer = clusterer if clusterer is not None else StoryClusterer(embedder=DEFAULT_MODEL)
-    model = _model_name(clusterer)
+    model = _model(clusterer)
     table = as_article_table(articles)
     if embeddings is None:
         embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)

@@ -5,8 +5,10 @@ a WAL reader that does not wait for writers) or for writing, which creates a mis
 file and migrates an older schema. ``PRAGMA user_version`` holds the schema version;
 :data:`MIGRATIONS` lists the steps from each version to the next. A read-only opener never
 migrates: it reads an older store as it is (what later versions added reads as missing).
-The model is recorded by family (its name without the ``@version``) and vector dimension,
-so upgrading a model's package does not lock its stores.
+The model is recorded as users name it (``"use"``, see :mod:`embeddings.base`), not by its
+version, with its vector dimension, so upgrading a model's package does not lock its stores.
+Stores made before recorded a bundled model by its version without the release
+(``"use-multilingual-v3"``); :func:`recorded_as_model` reads that as the model.
 
 Durability: WAL with ``synchronous=NORMAL``. A crash or a kill leaves every committed
 add, or none of a batch; a power cut may lose the last adds committed before it, never
@@ -20,8 +22,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from embeddings import Embedder
 
 #: Seconds a writer waits for another writer before giving up with a :class:`StoreError`.
 BUSY_TIMEOUT = 60.0
@@ -122,9 +122,18 @@ def translated(path: Path) -> Iterator[None]:
         raise StoreError(describe(path, exc)) from exc
 
 
-def model_family(embedder: Embedder) -> str:
-    """The model's name without its package version: what a store records."""
-    return embedder.name.partition("@")[0]
+#: What stores recorded for the bundled models before they recorded the model itself.
+EARLIER_NAMES = {"use-multilingual-v3": "use", "multilingual-e5-small-q4": "e5"}
+
+
+def recorded_as_model(recorded: str) -> str:
+    """The model a store's recorded ``model`` value names, whichever samestory wrote it.
+
+    Schema version 1 recorded the whole version (``name@release``), then the version
+    without its release; now the model.
+    """
+    earlier = recorded.partition("@")[0]
+    return EARLIER_NAMES.get(earlier, earlier)
 
 
 def _tables(db: sqlite3.Connection) -> None:
@@ -135,7 +144,7 @@ def _tables(db: sqlite3.Connection) -> None:
 
 
 def _model_by_family(db: sqlite3.Connection) -> None:
-    """Version 1 to 2: record the model by family and dimension, not by package version."""
+    """Version 1 to 2: record the model without its package release, and the dimension."""
     db.execute(
         "UPDATE meta SET value = substr(value, 1, instr(value || '@', '@') - 1) WHERE key = 'model'"
     )
@@ -263,15 +272,17 @@ def check_meta(
     With ``write``, a store without one records ``value``.
     """
     recorded = meta(db, key)
+    if recorded is not None and key == "model":
+        recorded = recorded_as_model(recorded)
     if recorded is None and write:
         db.execute("INSERT INTO meta VALUES (?, ?)", (key, value))
-    elif recorded is not None and recorded.partition("@")[0] != value:
+    elif recorded is not None and recorded != value:
         what = "vectors of" if key == "model" else "vectors of dimension"
-        raise StoreError(f"{path} holds {what} {recorded.partition('@')[0]}, not {value}")
+        raise StoreError(f"{path} holds {what} {recorded}, not {value}")
 
 
 def recorded_model(path: Path) -> str | None:
-    """The model family the store at ``path`` was made with; None if missing or empty."""
+    """The model the store at ``path`` was made with; None if missing or empty."""
     if not path.exists():
         return None
     with translated(path):
@@ -282,4 +293,4 @@ def recorded_model(path: Path) -> str | None:
             model = meta(db, "model") if "meta" in names else None
         finally:
             db.close()
-    return None if model is None else model.partition("@")[0]
+    return None if model is None else recorded_as_model(model)

@@ -1,4 +1,4 @@
-"""Which model opens a story store: the one it was made with, found from its family."""
+"""Which model opens a story store: the one it was made with, which the store records."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.store.database import StoreError, model_family, recorded_model
+from clustering.store.database import StoreError, recorded_model
 from embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -22,23 +22,20 @@ from embeddings import (
 _ST_PREFIX = "sentence-transformers:"
 
 
-def model_name(family: str) -> str | None:
-    """The ``--model`` value that makes embedders of ``family``; None for a custom model."""
-    for name in list_models():
-        if model_family(get_embedder(name)) == family:
-            return name
-    return family if family.startswith(_ST_PREFIX) else None
+def makes(model: str) -> bool:
+    """Whether samestory makes ``model`` by name (a custom model it cannot)."""
+    return model in list_models() or model.startswith(_ST_PREFIX)
 
 
 class RecordedModel(EmbedderBase):
     """Stands for a store's model that samestory cannot make, to read the store's vectors."""
 
-    def __init__(self, family: str) -> None:
-        self.name = family
+    def __init__(self, model: str) -> None:
+        self.model = model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Refused: only the program that made the store has this model."""
-        raise EmbedderError(f"cannot embed with {self.name}: open the store from Python with it")
+        raise EmbedderError(f"cannot embed with {self.model}: open the store from Python with it")
 
 
 def store_embedder(
@@ -51,19 +48,20 @@ def store_embedder(
 ) -> Embedder:
     """The embedder for the store at ``path``: its own model when ``model`` is None.
 
-    A ``model`` of another family than the store's is a :class:`StoreError` naming the
-    store's; so is a missing store when ``read_only``. For a store still to be made (the
-    default model then), the model must load first, so a mistyped name creates nothing.
+    Another ``model`` than the store's is a :class:`StoreError` naming the store's; so is a
+    missing store when ``read_only``. For a store still to be made (the default model
+    then), the model must load first, so a mistyped name creates nothing.
     """
     path = Path(path)
     recorded = recorded_model(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: no such story store")
     if model is None and recorded:
-        model = model_name(recorded)
-        if model is None and read_only:
+        if makes(recorded):
+            model = recorded
+        elif read_only:
             return RecordedModel(recorded)  # its vectors are stored: enough to read
-        if model is None:
+        else:
             raise StoreError(
                 f"{path} holds vectors of {recorded}, a model samestory cannot make by name: "
                 "add to it from Python with that embedder"
@@ -73,9 +71,9 @@ def store_embedder(
     embedder = get_embedder(model)
     if recorded is None:
         embedder.encode([])  # loads a model that needs loading: fails on a typo
-    elif model_family(embedder) != recorded:
+    elif embedder.model != recorded:
         raise StoreError(
-            f"{path} holds vectors of {recorded}, not {model_family(embedder)}: "
+            f"{path} holds vectors of {recorded}, not {embedder.model}: "
             "leave the model out to use the store's"
         )
     return CachedEmbedder(embedder, cache_dir) if cache else embedder

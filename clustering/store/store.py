@@ -40,7 +40,6 @@ from clustering.store.database import (
     check_meta,
     connect,
     meta,
-    model_family,
     translated,
 )
 from clustering.store.feeds import keep_validators, recall_validators
@@ -174,7 +173,7 @@ class StoryStore:
 
     ``path`` ``":memory:"`` keeps the store in memory, for a notebook session.
     ``embedder`` makes the vectors (default: the default model, with the vector cache; a
-    store keeps one model: its family and dimension are recorded); ``assigner`` decides
+    store keeps one model: the model and its dimension are recorded); ``assigner`` decides
     where new articles go (see :class:`~clustering.store.assign.Assigner`). ``read_only``
     opens an existing store without write access and without waiting for writers;
     :meth:`add` is then refused. Every problem with the file is a one-line
@@ -197,10 +196,10 @@ class StoryStore:
         try:
             with translated(self.path):
                 if read_only:
-                    check_meta(self._connection, self.path, "model", model_family(self.embedder))
+                    check_meta(self._connection, self.path, "model", self.embedder.model)
                 else:
                     with self._transaction() as db:
-                        check_meta(db, self.path, "model", model_family(self.embedder), write=True)
+                        check_meta(db, self.path, "model", self.embedder.model, write=True)
         except BaseException:
             self._connection.close()
             raise
