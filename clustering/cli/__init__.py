@@ -13,6 +13,7 @@ import click
 from clustering.cli.calibrate import calibrate
 from clustering.cli.cluster import cluster
 from clustering.cli.compare import compare
+from clustering.cli.corrections import merge, separate, split, undo
 from clustering.cli.evaluate import evaluate
 from clustering.cli.report import report
 from clustering.cli.store import add, export, stories, watch
@@ -42,6 +43,8 @@ def models() -> None:
 main.add_command(cluster)
 main.add_command(evaluate)
 for command in (add, stories, export, watch):
+    main.add_command(command)
+for command in (split, merge, separate, undo):
     main.add_command(command)
 main.add_command(compare)
 main.add_command(report)

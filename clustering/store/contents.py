@@ -117,8 +117,11 @@ def stored_result(
 
 
 def stored_history(db: sqlite3.Connection) -> pd.DataFrame:
-    """Every assignment, correction and merge, oldest first."""
-    rows = db.execute(
-        "SELECT at, event, article, story, other FROM history ORDER BY seq"
-    ).fetchall()
-    return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])
+    """Every assignment, correction and merge, oldest first.
+
+    From version 4 on, each row also has its correction's number and note (else missing).
+    """
+    columns = ["at", "event", "article", "story", "other", "note", "correction"]
+    picked = columns if schema_version(db) >= 4 else [*columns[:5], "NULL", "NULL"]
+    rows = db.execute(f"SELECT {', '.join(picked)} FROM history ORDER BY seq").fetchall()
+    return pd.DataFrame(rows, columns=columns)
