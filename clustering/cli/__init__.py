@@ -14,6 +14,7 @@ from clustering.cli.calibrate import calibrate
 from clustering.cli.cluster import cluster
 from clustering.cli.compare import compare
 from clustering.cli.corrections import merge, separate, split, undo
+from clustering.cli.deduplicate import dedupe
 from clustering.cli.evaluate import evaluate
 from clustering.cli.report import report
 from clustering.cli.store import add, export, stories, watch
@@ -41,6 +42,7 @@ def models() -> None:
 
 
 main.add_command(cluster)
+main.add_command(dedupe)
 main.add_command(evaluate)
 for command in (add, stories, export, watch):
     main.add_command(command)
