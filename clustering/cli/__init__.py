@@ -17,6 +17,7 @@ from clustering.cli.corrections import merge, separate, split, undo
 from clustering.cli.deduplicate import dedupe
 from clustering.cli.evaluate import evaluate
 from clustering.cli.report import report
+from clustering.cli.serve import serve
 from clustering.cli.store import add, export, stories, watch
 from embeddings import DEFAULT_MODEL, list_models
 
@@ -50,4 +51,5 @@ for command in (split, merge, separate, undo):
     main.add_command(command)
 main.add_command(compare)
 main.add_command(report)
+main.add_command(serve)
 main.add_command(calibrate)

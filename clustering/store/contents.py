@@ -48,20 +48,24 @@ def _with_extra(frame: pd.DataFrame, extra: list[str | None]) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
 
 
-def stored_articles(db: sqlite3.Connection) -> tuple[pd.DataFrame, np.ndarray]:
+def stored_articles(
+    db: sqlite3.Connection, story: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Articles and copies with their stories, in the order stored, and their vectors.
 
     A copy comes right after the article it copies, in the order the copies were stored.
-    Each stored extra input field is a column.
+    Each stored extra input field is a column. ``story``: only that story's.
     """
     extra = schema_version(db) >= 3
+    where = "" if story is None else " WHERE a.story = ?"
     rows = db.execute(
         "SELECT a.seq, 0, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
         f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
-        "FROM articles a UNION ALL "
+        f"FROM articles a{where} UNION ALL "
         "SELECT a.seq, c.rowid, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
         f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
-        "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
+        f"FROM copies c JOIN articles a ON a.id = c.original{where} ORDER BY 1, 2",
+        () if story is None else (story, story),
     ).fetchall()
     frame = pd.DataFrame([row[2:-2] for row in rows], columns=_NAMES)
     for column in ("published", "first_seen"):  # some with fractions of a second, some not

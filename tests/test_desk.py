@@ -1,0 +1,150 @@
+"""The desk's pages and its guards, through Starlette's TestClient (no server, no browser)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from starlette.testclient import TestClient
+
+from clustering.cli import main
+from clustering.desk.app import Desk, make_app
+from tests.fakes import AngleEmbedder, cosine_assigner, fake_store, titled_articles
+
+SCRIPT = "a0 <script>alert(1)</script>"
+IMAGE = 'a0 "><img src=x onerror=alert(1)>'
+LOCAL = "http://127.0.0.1"
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    path = tmp_path / "desk.db"
+    with fake_store(path) as store:
+        store.add(titled_articles(("s1", "a0 report"), ("s2", IMAGE), ("q1", "a90 quake")))
+    with sqlite3.connect(path) as db:  # reading cleans markup away: store it as some feed might
+        db.execute("UPDATE articles SET title = ? WHERE id = 's1'", (SCRIPT,))
+    return path
+
+
+def _client(path, token=None, read_only=False) -> TestClient:
+    desk = Desk(path, AngleEmbedder(), cosine_assigner(), read_only=read_only)
+    return TestClient(make_app(desk, token=token), base_url=LOCAL, follow_redirects=False)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def _stories(path) -> dict[str, str]:
+    with fake_store(path) as store:
+        articles = store.articles()
+    return dict(zip(articles["id"], articles["story"], strict=True))
+
+
+def test_the_list_and_the_story_page_show_markup_as_text(store_path):
+    client = _client(store_path)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    story = client.get("/story/st000001")
+    assert "a0 &lt;script&gt;alert(1)&lt;/script&gt;" in story.text
+    assert "a0 &#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in story.text
+    assert "<img" not in story.text and "<script>alert" not in story.text
+    assert client.get("/story/st000009").status_code == 404
+
+
+def test_a_split_from_the_page_sticks_and_undoes(store_path):
+    client = _client(store_path)
+    csrf = _csrf(client.get("/story/st000001").text)
+    done = client.post(
+        "/split", data={"csrf": csrf, "ids": "s2", "story": "st000001", "note": "other"}
+    )
+    assert (done.status_code, done.headers["location"]) == (
+        303,
+        "/story/st000003?done=correction+1+%28split%29%3A+st000003",
+    )
+    assert _stories(store_path) == {"s1": "st000001", "s2": "st000003", "q1": "st000002"}
+    page = client.get("/story/st000003").text
+    assert "correction 1: “other”" in page
+    client.post("/undo", data={"csrf": csrf, "event": "1"})
+    assert _stories(store_path)["s2"] == "st000001"
+
+
+def test_no_action_without_the_token(store_path):
+    client = _client(store_path, token="sesame")
+    assert client.get("/").status_code == 401
+    assert client.post("/split", data={"ids": "s2"}).status_code == 401
+    assert client.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    entered = client.get("/?token=sesame")
+    assert (entered.status_code, entered.headers["location"]) == (303, "/")
+    assert "HttpOnly" in entered.headers["set-cookie"]
+    assert "SameSite=strict" in entered.headers["set-cookie"]
+    csrf = _csrf(client.get("/story/st000001").text)  # the cookie now carries the token
+    assert client.post("/split", data={"csrf": csrf, "ids": "s2"}).status_code == 303
+    assert _stories(store_path)["s2"] == "st000003"
+    bearer = _client(store_path, token="sesame")
+    assert bearer.get("/", headers={"Authorization": "Bearer sesame"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+def test_no_action_from_another_origin(store_path, headers):
+    client = _client(store_path)
+    csrf = _csrf(client.get("/story/st000001").text)
+    refused = client.post("/split", data={"csrf": csrf, "ids": "s2"}, headers=headers)
+    assert refused.status_code == 403
+    assert _stories(store_path)["s2"] == "st000001"
+
+
+def test_no_action_without_the_forms_csrf_token(store_path):
+    client = _client(store_path)
+    for data in ({"ids": "s2"}, {"ids": "s2", "csrf": "guess"}):
+        assert client.post("/split", data=data).status_code == 403
+    assert _stories(store_path)["s2"] == "st000001"
+
+
+def test_only_loopback_names_are_answered_without_a_token(store_path):
+    client = _client(store_path)
+    assert client.get("/", headers={"Host": "evil.example:8750"}).status_code == 421
+    assert client.get("/", headers={"Host": "localhost:8750"}).status_code == 200
+
+
+def test_read_only_has_no_actions(store_path):
+    client = _client(store_path, read_only=True)
+    page = client.get("/story/st000001").text
+    assert '<form method="post"' not in page and 'name="csrf"' not in page
+    assert client.post("/split", data={"ids": "s2"}).status_code in (404, 405)
+    assert _stories(store_path)["s2"] == "st000001"
+
+
+def test_a_bad_correction_is_one_line_on_the_page(store_path):
+    client = _client(store_path)
+    csrf = _csrf(client.get("/story/st000001").text)
+    page = client.post("/split", data={"csrf": csrf, "ids": ["s1", "s2"], "story": "st000001"})
+    assert page.status_code == 409
+    assert "s1, s2 are all of st000001: nothing would be left" in page.text
+
+
+def test_the_list_filters_by_search_and_language(store_path):
+    client = _client(store_path)
+    assert 'data-story="st000002"' in client.get("/?q=QUAKE").text
+    assert 'data-story="st000001"' not in client.get("/?q=quake").text
+    assert 'data-story="st000001"' not in client.get("/?lang=xx").text
+
+
+def test_a_non_loopback_bind_needs_a_token(runner, store_path):
+    out = runner.invoke(main, ["serve", "--store", str(store_path), "--host", "0.0.0.0"])
+    assert out.exit_code == 2
+    assert out.output == (
+        "Error: --host 0.0.0.0 lets other machines in: give --token "
+        "(every request then carries it)\n"
+    )
