@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 
 import pytest
 from starlette.testclient import TestClient
@@ -147,4 +148,14 @@ def test_a_non_loopback_bind_needs_a_token(runner, store_path):
     assert out.output == (
         "Error: --host 0.0.0.0 lets other machines in: give --token "
         "(every request then carries it)\n"
+    )
+
+
+def test_serve_without_the_desk_extra_gives_the_install_hint(runner, store_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if it were not installed
+    out = runner.invoke(main, ["serve", "--store", str(store_path)])
+    assert out.exit_code == 2
+    assert out.output == (
+        "Error: samestory serve needs the desk extra: pip install 'samestory[desk]' "
+        "(uvicorn is missing)\n"
     )
