@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 
-.PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
+.PHONY: run test test-fast fuzz install lint bench bench-report bench-desk train train-background \
 	train-pair-model train-centring \
 	chromium notebook docs clean
 
@@ -61,6 +61,10 @@ bench: $(STAMP)
 
 bench-report: $(STAMP) chromium
 	$(BIN)/python -m benchmarks.report_bench --data $(DATA)
+
+# The desk under load: 100,000 synthetic stored articles, 20 readers, an add every second.
+bench-desk: $(STAMP)
+	$(BIN)/python -m benchmarks.desk_load
 
 # Retrain the models shipped in clustering/models, on the dev data only.
 train: train-background train-pair-model train-centring

@@ -53,6 +53,7 @@ class Desk:
     since: str = ""
     csrf: str = field(default_factory=new_csrf_token)
     watcher: Watcher | None = None
+    languages: queries.Languages = field(default_factory=queries.Languages)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -77,7 +78,8 @@ def _when(value: object) -> str:
     """A stored time to the minute (``2026-02-06 09:30``), or a dash."""
     if _missing(value) or value == "":
         return "-"
-    return str(pd.Timestamp(str(value)).strftime("%Y-%m-%d %H:%M"))
+    text = value.isoformat() if isinstance(value, pd.Timestamp) else str(value)
+    return text[:16].replace("T", " ") if len(text) > 10 else f"{text[:10]} 00:00"
 
 
 _templates = Environment(loader=PackageLoader("clustering.desk", "templates"), autoescape=True)
@@ -116,7 +118,7 @@ def story_list(request: Request) -> Response:
     filters = _filters(request, desk)
     with desk.reading() as db:
         rows = queries.story_list(db, filters)
-        langs = sorted(queries.languages(db))
+        langs = desk.languages(db)
         recent = queries.recent_corrections(db)
         version = queries.version(db)
     return _page(
