@@ -159,3 +159,11 @@ def test_serve_without_the_desk_extra_gives_the_install_hint(runner, store_path,
         "Error: samestory serve needs the desk extra: pip install 'samestory[desk]' "
         "(uvicorn is missing)\n"
     )
+
+
+def test_the_list_shows_what_is_added_after_it_was_rendered(store_path):
+    client = _client(store_path)
+    assert 'data-story="st000003"' not in client.get("/").text
+    with fake_store(store_path) as store:
+        store.add(titled_articles(("f1", "a45 fire")))
+    assert 'data-story="st000003"' in client.get("/").text

@@ -40,6 +40,8 @@ from embeddings import Embedder
 
 #: Seconds between the live-update checks of the store.
 LIVE_INTERVAL = 1.0
+#: Rendered list pages kept for the current state of the store (searches, filters, pages).
+PAGES_KEPT = 64
 
 
 @dataclass
@@ -54,12 +56,20 @@ class Desk:
     csrf: str = field(default_factory=new_csrf_token)
     watcher: Watcher | None = None
     languages: queries.Languages = field(default_factory=queries.Languages)
+    pages: dict[tuple[object, ...], str] = field(default_factory=dict)
+
+    def remember(self, key: tuple[object, ...], html: str) -> None:
+        """Keep a rendered list page; pages of an older state of the store are dropped."""
+        if len(self.pages) >= PAGES_KEPT or any(k[0] != key[0] for k in list(self.pages)[:1]):
+            self.pages.clear()
+        self.pages[key] = html
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A short read-only connection to the store."""
+        """A short read-only connection to the store, in one read transaction (one state)."""
         db = connect(self.path, read_only=True)
         try:
+            db.execute("BEGIN")
             yield db
         finally:
             db.close()
@@ -86,8 +96,12 @@ _templates = Environment(loader=PackageLoader("clustering.desk", "templates"), a
 _templates.filters["when"] = _when
 
 
+def _render(name: str, **context: Any) -> str:
+    return _templates.get_template(name).render(**context)
+
+
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(**context)
+    html = _render(name, **context)
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": POLICY})
 
 
@@ -113,25 +127,32 @@ def _filters(request: Request, desk: Desk) -> queries.Filters:
 
 
 def story_list(request: Request) -> Response:
-    """The story list, most recently active first, with its search and filters."""
+    """The story list, most recently active first, with its search and filters.
+
+    A page is rendered once per state of the store: readers between two writes share it.
+    """
     desk = _desk(request)
     filters = _filters(request, desk)
+    done = request.query_params.get("done", "")
+    common = _common(desk)
     with desk.reading() as db:
-        rows = queries.story_list(db, filters)
-        langs = desk.languages(db)
-        recent = queries.recent_corrections(db)
         version = queries.version(db)
-    return _page(
-        "stories.html",
-        stories=rows,
-        filters=filters,
-        languages=langs,
-        corrections=recent,
-        version=version,
-        page_size=queries.PAGE,
-        done=request.query_params.get("done", ""),
-        **_common(desk),
-    )
+        key = (version, filters, done, tuple(common["watch"] or ()))
+        html = desk.pages.get(key)
+        if html is None:
+            html = _render(
+                "stories.html",
+                stories=queries.story_list(db, filters),
+                filters=filters,
+                languages=desk.languages(db),
+                corrections=queries.recent_corrections(db),
+                version=version,
+                page_size=queries.PAGE,
+                done=done,
+                **common,
+            )
+            desk.remember(key, html)
+    return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
 
 def story_page(request: Request) -> Response:
