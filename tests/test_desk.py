@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
+import time
 
 import pytest
 from starlette.testclient import TestClient
 
 from clustering.cli import main
 from clustering.desk.app import Desk, make_app
+from clustering.desk.watching import Watcher
 from tests.fakes import AngleEmbedder, cosine_assigner, fake_store, titled_articles
 
 SCRIPT = "a0 <script>alert(1)</script>"
@@ -167,3 +169,23 @@ def test_the_list_shows_what_is_added_after_it_was_rendered(store_path):
     with fake_store(store_path) as store:
         store.add(titled_articles(("f1", "a45 fire")))
     assert 'data-story="st000003"' in client.get("/").text
+
+
+def test_watch_polls_into_the_store_and_the_page_shows_its_state(store_path, tmp_path):
+    feed = tmp_path / "wire.jsonl"
+    feed.write_text('{"id": "w1", "title": "a45 wire report"}\n', encoding="utf-8")
+    missing = str(tmp_path / "gone.jsonl")
+    desk = Desk(store_path, AngleEmbedder(), cosine_assigner())
+    desk.watcher = Watcher(
+        store_path, desk.embedder, desk.assigner, [str(feed), missing], interval=3600
+    )
+    with TestClient(make_app(desk), base_url=LOCAL) as client:  # runs the lifespan
+        deadline = time.monotonic() + 20
+        while sum(s.polls for s in desk.watcher.state()) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        page = client.get("/").text
+    assert _stories(store_path)["w1"] == "st000003"
+    ok, failing = desk.watcher.state()
+    assert (ok.added, ok.failures, failing.failures, failing.failing) == (1, 0, 1, True)
+    assert "Watched sources" in page and "failing: " in page and "wire.jsonl" in page
