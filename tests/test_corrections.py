@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -157,3 +158,22 @@ def test_the_commands_correct_and_undo(runner, tmp_path, monkeypatch):
     assert out.exit_code == 2 and out.output.startswith("Error: correction 2 was undone at ")
     out = runner.invoke(main, ["split", "--store", db, "nope"])
     assert (out.exit_code, out.output) == (2, "Error: no article 'nope' in the store\n")
+
+
+def test_stories_and_export_show_the_corrected_stories(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("clustering.cli.store.open_store", open_fake_store)
+    db = str(tmp_path / "s.db")
+    with fake_store(db) as store:
+        store.add(titled_articles(("a1", "a0 x"), ("a2", "a0 y")))
+        corrections.split(store, ["a2"])
+    listed = runner.invoke(main, ["stories", "--store", db, "--format", "jsonl"])
+    assert [json.loads(line)["story"] for line in listed.stdout.splitlines()] == [
+        "st000001",
+        "st000002",
+    ]
+    exported = runner.invoke(main, ["export", "--store", db])
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["id"], r["story"], r["outlier"]) for r in rows] == [
+        ("a1", "st000001", True),
+        ("a2", "st000002", True),
+    ]

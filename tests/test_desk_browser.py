@@ -7,17 +7,15 @@ Saves ``test-artifacts/desk.png`` (the README's ``docs/desk.png`` is a copy of i
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from clustering.store.store import StoryStore
-from devtools.browser import CHROMIUM, Chromium
-from tests.conftest import ROOT, SEEDS
+from devtools.browser import Chromium
+from tests.conftest import ROOT, SEEDS, headless_chromium
 
 uvicorn = pytest.importorskip("uvicorn")
 from clustering.desk.app import Desk, make_app  # noqa: E402  (needs the desk extra)
@@ -35,13 +33,7 @@ SIZES = """Object.fromEntries([...document.querySelectorAll('tr[data-story]')]
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: run 'make chromium' (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with Chromium(loopback=True) as chromium:
-        yield chromium
+    yield from headless_chromium(loopback=True)
 
 
 def _free_port() -> int:

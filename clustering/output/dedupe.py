@@ -40,10 +40,10 @@ _LISTS = ("version_ids", "version_sources", "version_languages")
 
 def _time_order(articles: pd.DataFrame, indices: np.ndarray) -> list[int]:
     """``indices`` earliest first: published, else first seen, undated last; ties by id."""
-    when = articles["published"]
+    when = pd.to_datetime(articles["published"]).astype("datetime64[ns]")
     if "first_seen" in articles:
-        when = when.fillna(articles["first_seen"])
-    stamps = pd.to_datetime(when.iloc[indices])
+        when = when.fillna(pd.to_datetime(articles["first_seen"]).astype("datetime64[ns]"))
+    stamps = when.iloc[indices]
     undated = stamps.isna().to_numpy()
     values = stamps.fillna(pd.Timestamp(0)).to_numpy(dtype="datetime64[ns]").astype(np.int64)
     ids = articles["id"].iloc[indices].astype(str).to_numpy()
