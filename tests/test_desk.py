@@ -10,6 +10,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
+from clustering import articles_from_records
 from clustering.cli import main
 from clustering.desk.app import Desk, make_app
 from clustering.desk.watching import Watcher
@@ -189,3 +190,14 @@ def test_watch_polls_into_the_store_and_the_page_shows_its_state(store_path, tmp
     ok, failing = desk.watcher.state()
     assert (ok.added, ok.failures, failing.failures, failing.failing) == (1, 0, 1, True)
     assert "Watched sources" in page and "failing: " in page and "wire.jsonl" in page
+
+
+def test_a_copy_counts_in_the_list_as_on_the_story_page(store_path):
+    with fake_store(store_path) as store:
+        store.add(
+            articles_from_records([{"id": "c1", "title": "a90 quake", "source": "Wire"}]).articles
+        )
+    client = _client(store_path)
+    row = re.search(r'<tr data-story="st000002">.*?</tr>', client.get("/").text, re.S).group(0)
+    assert '<td class="num">2</td>' in row and "<td>Wire</td>" in row
+    assert client.get("/story/st000002").text.count("<tr data-article=") == 2

@@ -75,7 +75,10 @@ def _page_of_stories(db: sqlite3.Connection, filters: Filters) -> list[str]:
 
 
 def story_list(db: sqlite3.Connection, filters: Filters) -> list[StoryRow]:
-    """One page of stories (see :class:`Filters`), most recently active first."""
+    """One page of stories (see :class:`Filters`), most recently active first.
+
+    Copies count as members, with their own source and times, as in ``stories``.
+    """
     ids = _page_of_stories(db, filters)
     if not ids:
         return []
@@ -84,9 +87,13 @@ def story_list(db: sqlite3.Connection, filters: Filters) -> list[StoryRow]:
         row[0]: row[1:]
         for row in db.execute(
             "SELECT story, count(*), group_concat(DISTINCT lang), group_concat(DISTINCT source), "
-            "min(coalesce(published, first_seen)), max(coalesce(published, first_seen)), "
-            f"max(first_seen) FROM articles WHERE story IN ({marks}) GROUP BY story",
-            ids,
+            "min(at), max(at), max(first_seen) FROM ("
+            "SELECT story, lang, source, coalesce(published, first_seen) AS at, first_seen "
+            f"FROM articles WHERE story IN ({marks}) UNION ALL "
+            "SELECT a.story, a.lang, c.source, coalesce(c.published, c.first_seen), c.first_seen "
+            f"FROM copies c JOIN articles a ON a.id = c.original WHERE a.story IN ({marks})"
+            ") GROUP BY story",
+            [*ids, *ids],
         )
     }
     headlines = _headlines(db, ids)

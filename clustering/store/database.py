@@ -166,6 +166,7 @@ CREATE TABLE separations (
 CREATE INDEX separations_a ON separations(a);
 CREATE INDEX separations_b ON separations(b);
 CREATE INDEX articles_seen ON articles(first_seen);
+CREATE INDEX copies_original ON copies(original);
 ALTER TABLE history ADD COLUMN note TEXT;
 ALTER TABLE history ADD COLUMN correction INTEGER
 """
@@ -178,7 +179,8 @@ def _corrections(db: sqlite3.Connection) -> None:
     ``correction_moves`` and ``correction_stories`` what each changed, so it can be undone;
     ``separations`` the pairs of articles that never share a story while their correction
     stands. History rows gain the correction they belong to and its note. The index on
-    ``first_seen`` lists the most recently active stories first without reading them all.
+    ``first_seen`` lists the most recently active stories first without reading them all;
+    the one on ``copies.original`` finds a story's copies.
     """
     for statement in _CORRECTIONS.split(";"):
         db.execute(statement)
