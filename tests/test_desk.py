@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -201,3 +205,32 @@ def test_a_copy_counts_in_the_list_as_on_the_story_page(store_path):
     row = re.search(r'<tr data-story="st000002">.*?</tr>', client.get("/").text, re.S).group(0)
     assert '<td class="num">2</td>' in row and "<td>Wire</td>" in row
     assert client.get("/story/st000002").text.count("<tr data-article=") == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_desk_at_once_with_a_page_listening(store_path):
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["serve", "--store", str(store_path), "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "clustering.cli", *command],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            live = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            live.request("GET", "/events")
+            stream = live.getresponse()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.2)
+    assert stream.readline() == b"event: hello\n"
+    began = time.monotonic()
+    server.send_signal(signal.SIGINT)
+    _, stderr = server.communicate(timeout=20)
+    assert server.returncode == 0 and time.monotonic() - began < 5
+    assert stderr.endswith("(Ctrl-C stops it).\nStopped.\n") and "Traceback" not in stderr

@@ -50,12 +50,12 @@ def desk(tmp_path):
         store.add_sources([SEEDS])
         embedder = store.embedder
     port = _free_port()
+    served = Desk(path, embedder)
     config = uvicorn.Config(
-        make_app(Desk(path, embedder)),
+        make_app(served),
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -65,6 +65,7 @@ def desk(tmp_path):
         assert time.monotonic() < deadline, "the desk did not start"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}", path
+    served.closing.set()  # ends the page's live stream, as Ctrl-C does in `serve`
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -98,4 +99,15 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}/" + ("?token=…" if token else "")
     click.echo(f"The desk is at {address} (Ctrl-C stops it).", err=True)
-    uvicorn.run(make_app(desk, token=token), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(make_app(desk, token=token), host=host, port=port, log_level="warning")
+
+    class Server(uvicorn.Server):
+        """Ends the pages' live streams at Ctrl-C, so that shutting down waits for nothing."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            desk.closing.set()
+            super().handle_exit(sig, frame)
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises it again once shut down
+        Server(config).run()
+    click.echo("Stopped.", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Desk:
     watcher: Watcher | None = None
     languages: queries.Languages = field(default_factory=queries.Languages)
     pages: dict[tuple[object, ...], str] = field(default_factory=dict)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def remember(self, key: tuple[object, ...], html: str) -> None:
         """Keep a rendered list page; pages of an older state of the store are dropped."""
@@ -191,7 +193,10 @@ def story_page(request: Request) -> Response:
 
 
 async def events(request: Request) -> Response:
-    """Server-Sent Events: ``change`` whenever the store gains an article or a story changes."""
+    """Server-Sent Events: ``change`` whenever the store gains an article or a story changes.
+
+    The stream ends when the server shuts down (``Desk.closing``).
+    """
     desk = _desk(request)
 
     def current() -> str:
@@ -202,7 +207,7 @@ async def events(request: Request) -> Response:
         last = await run_in_threadpool(current)
         yield f"event: hello\ndata: {last}\n\n"
         quiet = 0
-        while not await request.is_disconnected():
+        while not desk.closing.is_set() and not await request.is_disconnected():
             await asyncio.sleep(LIVE_INTERVAL)
             now = await run_in_threadpool(current)
             if now != last:
