@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from clustering import load_articles
+from clustering import articles_from_records, load_articles
 from clustering.cli import main
 from clustering.store.corrections import split
 from tests.conftest import ROOT
@@ -95,3 +95,20 @@ def test_og2021_dev_gives_one_row_per_story_cluster_finds(runner, og2021_file):
     assert all({r["id"], *r["version_ids"]} == stories[r["story"]] for r in rows)
     assert max(_partition(rows).values()) == 1
     assert sum(len(members) for members in stories.values()) == _partition(rows).total()
+
+
+def test_a_store_since_a_date_keeps_the_stories_active_then(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("clustering.cli.deduplicate.open_store", open_fake_store)
+    db = tmp_path / "s.db"
+    records = [
+        {"id": "old", "title": "a0 old", "published": "2026-01-01"},
+        {"id": "new", "title": "a90 new", "published": "2026-02-06"},
+        {"id": "again", "title": "a90 again", "published": "2026-02-05"},
+    ]
+    with fake_store(db) as store:
+        store.add(articles_from_records(records).articles)
+    out = runner.invoke(main, ["dedupe", "--store", str(db), "--since", "2026-02-06"])
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(r["id"], r["version_ids"]) for r in rows] == [("again", ["new"])]
+    bad = runner.invoke(main, ["dedupe", "-", "--since", "2026-02-06"], input="")
+    assert (bad.exit_code, bad.output) == (2, "Error: --since needs --store\n")

@@ -234,3 +234,10 @@ def test_ctrl_c_stops_the_desk_at_once_with_a_page_listening(store_path):
     _, stderr = server.communicate(timeout=20)
     assert server.returncode == 0 and time.monotonic() - began < 5
     assert stderr.endswith("(Ctrl-C stops it).\nStopped.\n") and "Traceback" not in stderr
+
+
+def test_the_most_recently_active_story_comes_first(store_path):
+    with fake_store(store_path) as store:
+        store.add(titled_articles(("q2", "a90 aftershock")))
+    page = _client(store_path).get("/").text
+    assert re.findall(r'<tr data-story="(st\d+)">', page) == ["st000002", "st000001"]
