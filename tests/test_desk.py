@@ -241,3 +241,10 @@ def test_the_most_recently_active_story_comes_first(store_path):
         store.add(titled_articles(("q2", "a90 aftershock")))
     page = _client(store_path).get("/").text
     assert re.findall(r'<tr data-story="(st\d+)">', page) == ["st000002", "st000001"]
+
+
+def test_a_link_cannot_put_its_own_words_on_the_page(store_path):
+    client = _client(store_path)
+    assert "Call us" not in client.get("/?done=Call+us+at+555").text
+    shown = client.get("/?done=correction+2+%28undo+split%29%3A+st000001").text
+    assert '<p class="done" role="status">correction 2 (undo split): st000001</p>' in shown

@@ -10,6 +10,7 @@ its own short read (SQLite in WAL mode: readers never wait for ``add`` or ``watc
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -107,6 +108,15 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": POLICY})
 
 
+#: What an action's redirect may announce (``?done=``): a link cannot put other words there.
+_DONE = re.compile(r"correction \d+ \((?:undo )?(?:split|merge|separate)\): [\w, ]*")
+
+
+def _done(request: Request) -> str:
+    text = request.query_params.get("done", "")
+    return text if _DONE.fullmatch(text) else ""
+
+
 def _desk(request: Request) -> Desk:
     desk: Desk = request.app.state.desk
     return desk
@@ -135,7 +145,7 @@ def story_list(request: Request) -> Response:
     """
     desk = _desk(request)
     filters = _filters(request, desk)
-    done = request.query_params.get("done", "")
+    done = _done(request)
     common = _common(desk)
     with desk.reading() as db:
         version = queries.version(db)
@@ -187,7 +197,7 @@ def story_page(request: Request) -> Response:
         ],
         history=history,
         version=version,
-        done=request.query_params.get("done", ""),
+        done=_done(request),
         **_common(desk),
     )
 
