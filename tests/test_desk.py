@@ -248,3 +248,14 @@ def test_a_link_cannot_put_its_own_words_on_the_page(store_path):
     assert "Call us" not in client.get("/?done=Call+us+at+555").text
     shown = client.get("/?done=correction+2+%28undo+split%29%3A+st000001").text
     assert '<p class="done" role="status">correction 2 (undo split): st000001</p>' in shown
+
+
+def test_merge_and_separate_from_the_page(store_path):
+    client = _client(store_path)
+    csrf = _csrf(client.get("/story/st000001").text)
+    merged = client.post("/merge", data={"csrf": csrf, "story": "st000002", "others": "st000001"})
+    assert merged.headers["location"].startswith("/story/st000001?done=correction+1+%28merge")
+    assert set(_stories(store_path).values()) == {"st000001"}
+    assert client.get("/story/st000002").headers["location"] == "/story/st000001"
+    client.post("/separate", data={"csrf": csrf, "first": "s1", "second": "q1"})
+    assert _stories(store_path)["q1"] == "st000003"
