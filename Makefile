@@ -8,7 +8,7 @@ RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed-dev
 DATA ?= ../shared/data
 
-.PHONY: run test test-fast fuzz install lint bench bench-report train train-background \
+.PHONY: run test test-fast fuzz install lint bench bench-report bench-desk train train-background \
 	train-pair-model train-centring \
 	chromium notebook docs docs-cli clean
 
@@ -71,6 +71,10 @@ bench: $(STAMP)
 
 bench-report: $(STAMP) chromium
 	$(BIN)/python -m benchmarks.report_bench --data $(DATA)
+
+# The desk under load: 100,000 synthetic stored articles, 20 readers, an add every second.
+bench-desk: $(STAMP)
+	$(BIN)/python -m benchmarks.desk_load
 
 # Retrain the models shipped in clustering/models, on the dev data only.
 train: train-background train-pair-model train-centring

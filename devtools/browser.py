@@ -37,6 +37,8 @@ FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND",
     "--remote-debugging-pipe",
 )
+#: With ``loopback``, pages may reach 127.0.0.1 (a local server under test) and nothing else.
+LOOPBACK_RULES = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 class BrowserError(RuntimeError):
@@ -52,10 +54,17 @@ def _high(fds: tuple[int, int]) -> tuple[int, int]:
 
 
 class Chromium:
-    """One headless Chromium with one page; use as a context manager."""
+    """One headless Chromium with one page; use as a context manager.
 
-    def __init__(self, executable: str = CHROMIUM, timeout: float = 60.0) -> None:
+    Every host name fails to resolve, so a page reaches no network; ``loopback`` lets it
+    reach 127.0.0.1 (the desk's test server).
+    """
+
+    def __init__(
+        self, executable: str = CHROMIUM, timeout: float = 60.0, loopback: bool = False
+    ) -> None:
         self.timeout = timeout
+        flags = [LOOPBACK_RULES if loopback and f.startswith("--host-") else f for f in FLAGS]
         self.requests: list[str] = []
         self.dialogs: list[str] = []
         self._profile = tempfile.mkdtemp(prefix="samestory-chromium-")
@@ -66,7 +75,7 @@ class Chromium:
             f'exec "$0" "$@" 3<&{to_browser} 4>&{from_browser} {to_browser}<&- {from_browser}>&-'
         )
         self._process = subprocess.Popen(
-            ["bash", "-c", script, executable, *FLAGS, f"--user-data-dir={self._profile}"],
+            ["bash", "-c", script, executable, *flags, f"--user-data-dir={self._profile}"],
             pass_fds=(to_browser, from_browser),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

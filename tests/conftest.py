@@ -37,6 +37,22 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
+def headless_chromium(loopback: bool = False) -> Iterator[object]:
+    """Yield a headless Chromium; skip without one, except under CI (env ``CI``), where it fails.
+
+    ``loopback`` lets its pages reach 127.0.0.1 (a server under test).
+    """
+    from devtools.browser import CHROMIUM, Chromium
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: run 'make chromium' (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with Chromium(loopback=loopback) as chromium:
+        yield chromium
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     """A click runner; stderr is kept apart from stdout."""

@@ -38,6 +38,7 @@ RANKS = {
     "evaluation": 4,
     "output": 5,
     "pipeline": 6,
+    "desk": 6,  # the web face over the store, beside the pipeline; only the CLI imports it
     "cli": 7,
 }
 

@@ -7,8 +7,6 @@ Needs Debian's chromium (``make chromium``). Skipped when it is missing, except 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,8 +19,7 @@ from clustering import (
     render_report,
     story_table,
 )
-from devtools.browser import CHROMIUM, Chromium
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, headless_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +29,7 @@ SCRIPT_TITLE = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: run 'make chromium' (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with Chromium() as chromium:
-        yield chromium
+    yield from headless_chromium()
 
 
 @pytest.fixture(scope="module")

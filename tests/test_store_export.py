@@ -216,7 +216,7 @@ def test_a_version_2_store_is_read_as_is_and_migrated_by_a_writer(runner, tmp_pa
     assert db.read_bytes() == before
     # A writer migrates it in place: everything kept, and new articles keep their fields.
     with StoryStore(db, AngleEmbedder(), cosine_assigner()) as store:
-        assert _schema(db) == (3, True)
+        assert _schema(db) == (4, True)  # version 4: the corrections tables
         result = store.add(_rows(("4", "a5 floods spread"), desk="Wire"))
         assert [(a.story, a.status) for a in result.assignments] == [("st000001", "joined")]
         opened = store.add(_rows(("5", "qq new quake")))  # numbered on: S3

@@ -28,6 +28,10 @@ _COMMANDS = {
         "clustering.cli.compare",
         "How likely two articles A B report the same story, with the evidence.",
     ),
+    "dedupe": (
+        "clustering.cli.deduplicate",
+        "One row per story: the article to keep, with its other versions.",
+    ),
     "evaluate": (
         "clustering.cli.evaluate",
         "Cluster PATHS and score the stories against the gold labels in column GOLD.",
@@ -36,11 +40,31 @@ _COMMANDS = {
         "clustering.cli.store",
         "One row per stored article, in the order stored; a copy right after its article.",
     ),
+    "merge": (
+        "clustering.cli.corrections",
+        "Join STORIES (two or more) into one, under the oldest id; they stay merged.",
+    ),
     "report": (
         "clustering.cli.report",
         "Write an HTML report of the stories in PATHS (or in a --store).",
     ),
+    "separate": (
+        "clustering.cli.corrections",
+        "Say the articles FIRST and SECOND are different events: they never share a story.",
+    ),
+    "serve": (
+        "clustering.cli.serve",
+        "Serve the desk over the story store: stories as they form, and corrections.",
+    ),
+    "split": (
+        "clustering.cli.corrections",
+        "Move the articles IDS out of their story into a new story.",
+    ),
     "stories": ("clustering.cli.store", "List the stories in the store, largest first."),
+    "undo": (
+        "clustering.cli.corrections",
+        "Take back the correction numbered EVENT (default: the latest still standing).",
+    ),
     "watch": (
         "clustering.cli.store",
         "Poll SOURCES (directories, feed files or URLs) and add what is new, until Ctrl-C.",

@@ -123,6 +123,7 @@ def decide(
     scores: csr_matrix,
     min_score: float,
     copies: np.ndarray | None = None,
+    apart: frozenset[tuple[str, str]] = frozenset(),
 ) -> Plan:
     """The plan from a neighbourhood's local labels and pair scores.
 
@@ -135,6 +136,8 @@ def decide(
     two stories' average to each other reach ``min_score``: one strong pair is no bridge.
     ``copies`` (the clusterer's ``originals_``) lets a copy's pairs be read from its
     original's.
+    ``apart`` holds pairs of earlier stories an editor kept apart: they never merge, not even
+    through a third story.
     """
     count = len(old_story)
     old_labels, new_labels = labels[:count], labels[count:]
@@ -154,7 +157,9 @@ def decide(
         best[int(label)] = ranked[0]
         for other in ranked[1:]:
             together = _mean(scores, members[ranked[0]], members[other], copies)
-            if min(strength[other], together) >= min_score:
+            if min(strength[other], together) >= min_score and not _kept_apart(
+                sets, ranked[0], other, apart
+            ):
                 sets.union([ranked[0], other])
     plan = Plan()
     plan.merges = sorted(
@@ -170,6 +175,14 @@ def decide(
         else:
             plan.status.append("new")
     return plan
+
+
+def _kept_apart(
+    sets: UnionFind[str], one: str, other: str, apart: frozenset[tuple[str, str]]
+) -> bool:
+    """Whether joining the sets of ``one`` and ``other`` would join a pair kept ``apart``."""
+    ends = {sets.find(one), sets.find(other)}
+    return len(ends) == 2 and any({sets.find(a), sets.find(b)} == ends for a, b in apart)
 
 
 @dataclass(frozen=True)
@@ -237,11 +250,12 @@ class Placer:
         batch: pd.DataFrame,
         vectors: np.ndarray,
         embedder: Embedder,
+        apart: frozenset[tuple[str, str]] = frozenset(),
     ) -> Settled:
         """Cluster ``earlier`` (articles with their ``story``) with ``batch`` and decide.
 
         ``embedder`` picks the pair model of the default clusterer (and may cache the
-        second model's vectors).
+        second model's vectors); ``apart``: pairs of stories that never merge.
         """
         local = pd.concat(
             [earlier[list(ARTICLE_COLUMNS)], batch[list(ARTICLE_COLUMNS)]], ignore_index=True
@@ -255,6 +269,7 @@ class Placer:
             fitted.scores_,
             fitted.min_score_,
             fitted.originals_,
+            apart,
         )
         return Settled(plan, fitted.scores_)
 

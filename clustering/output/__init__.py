@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from clustering.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from clustering.output.dedupe import DEDUPE_FORMATS, KEEP, deduplicate, render_dedupe
     from clustering.output.explanations import explain
     from clustering.output.figures import (
         show_report,
@@ -26,17 +27,21 @@ if TYPE_CHECKING:
     from clustering.output.terminal import printable
 
 __all__ = [
+    "DEDUPE_FORMATS",
     "DEFAULT_TITLE",
     "FORMATS",
+    "KEEP",
     "STANDARD",
     "article_table",
     "check_output",
+    "deduplicate",
     "explain",
     "output_problem",
     "pairs_csv",
     "printable",
     "read_pairs",
     "render",
+    "render_dedupe",
     "render_export",
     "render_report",
     "show_report",
@@ -51,6 +56,10 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
+        "DEDUPE_FORMATS": "clustering.output.dedupe",
+        "KEEP": "clustering.output.dedupe",
+        "deduplicate": "clustering.output.dedupe",
+        "render_dedupe": "clustering.output.dedupe",
         "explain": "clustering.output.explanations",
         "show_report": "clustering.output.figures",
         "visualize_map": "clustering.output.figures",

@@ -3,10 +3,11 @@
 New articles and their nearest stored neighbours (by vector, within a time window) are
 clustered together with the same evidence and grouping as batch clustering; a local story
 joins the stored story it is most strongly linked to on average, or opens a new one, and
-stored stories merge (into the older id) only when the average link holds between them.
+stored stories merge (into the older id) only when the average link holds between them
+and no editor's correction keeps them apart (:mod:`clustering.store.separations`).
 A merge is never undone, so the rule keeps the early wrong merge from being made instead
-of splitting stories later. Stored articles never move except by a merge, so ids stay
-stable.
+of splitting stories later. Stored articles never move except by a merge or an editor's
+correction (:mod:`clustering.store.corrections`), so ids stay stable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from threadpoolctl import ThreadpoolController
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.placement import Placer, Plan, VectorIndex
 from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.store.separations import stories_kept_apart
 from embeddings import CachedEmbedder, Embedder
 
 _SMALL_BATCH = 64
@@ -66,9 +68,9 @@ class Assigner(Placer):
             stored = _load(db, index.seq[positions])
             known = index.vectors if index.vectors is not None else vectors[:0]
             stored_vectors = known[positions] if len(positions) else vectors[:0]
-            settled = self.settle(
-                stored, stored_vectors, batch, vectors, CachedEmbedder(embedder, connection=db)
-            )
+            embedder = CachedEmbedder(embedder, connection=db)
+            apart = stories_kept_apart(db, set(stored["story"]))
+            settled = self.settle(stored, stored_vectors, batch, vectors, embedder, apart)
         return settled.plan
 
 

@@ -49,22 +49,25 @@ def _with_extra(frame: pd.DataFrame, parsed: list[dict]) -> pd.DataFrame:
 
 
 def stored_articles(
-    db: sqlite3.Connection, path: Path = Path("store")
+    db: sqlite3.Connection, path: Path = Path("store"), story: str | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Articles and copies with their stories, in the order stored, and their vectors.
 
     A copy comes right after the article it copies, in the order the copies were stored.
     Each stored extra input field is a column. A row that cannot be read is a
     :class:`~clustering.store.rows.DamagedRow` naming ``path`` and the article.
+    ``story``: only that story's.
     """
     extra = schema_version(db) >= 3
+    where = "" if story is None else " WHERE a.story = ?"
     rows = db.execute(
         "SELECT a.seq, 0, a.id, a.title, a.text, a.published, a.lang, a.source, a.url, "
         f"a.path, a.first_seen, a.story, {'a.extra' if extra else 'NULL'}, a.vector "
-        "FROM articles a UNION ALL "
+        f"FROM articles a{where} UNION ALL "
         "SELECT a.seq, c.rowid, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
         f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
-        "FROM copies c JOIN articles a ON a.id = c.original ORDER BY 1, 2"
+        f"FROM copies c JOIN articles a ON a.id = c.original{where} ORDER BY 1, 2",
+        () if story is None else (story, story),
     ).fetchall()
     frame = pd.DataFrame([row[2:-2] for row in rows], columns=_NAMES)
     ids = list(frame["id"])
@@ -120,8 +123,11 @@ def stored_result(
 
 
 def stored_history(db: sqlite3.Connection) -> pd.DataFrame:
-    """Every assignment, correction and merge, oldest first."""
-    rows = db.execute(
-        "SELECT at, event, article, story, other FROM history ORDER BY seq"
-    ).fetchall()
-    return pd.DataFrame(rows, columns=["at", "event", "article", "story", "other"])
+    """Every assignment, correction and merge, oldest first.
+
+    From version 4 on, each row also has its correction's number and note (else missing).
+    """
+    columns = ["at", "event", "article", "story", "other", "note", "correction"]
+    picked = columns if schema_version(db) >= 4 else [*columns[:5], "NULL", "NULL"]
+    rows = db.execute(f"SELECT {', '.join(picked)} FROM history ORDER BY seq").fetchall()
+    return pd.DataFrame(rows, columns=columns)

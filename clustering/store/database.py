@@ -167,11 +167,61 @@ def _extras_and_feeds(db: sqlite3.Connection) -> None:
     )
 
 
+_CORRECTIONS = """
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    note TEXT,
+    undone TEXT
+);
+CREATE TABLE correction_moves (
+    correction INTEGER NOT NULL REFERENCES corrections(id),
+    article TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL
+);
+CREATE TABLE correction_stories (
+    correction INTEGER NOT NULL REFERENCES corrections(id),
+    story TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    merged_before TEXT,
+    merged_after TEXT
+);
+CREATE TABLE separations (
+    correction INTEGER NOT NULL REFERENCES corrections(id),
+    a TEXT NOT NULL,
+    b TEXT NOT NULL
+);
+CREATE INDEX separations_a ON separations(a);
+CREATE INDEX separations_b ON separations(b);
+CREATE INDEX articles_seen ON articles(first_seen);
+CREATE INDEX copies_original ON copies(original);
+ALTER TABLE history ADD COLUMN note TEXT;
+ALTER TABLE history ADD COLUMN correction INTEGER
+"""
+
+
+def _corrections(db: sqlite3.Connection) -> None:
+    """Version 3 to 4: the editor's corrections (:mod:`clustering.store.corrections`).
+
+    ``corrections`` lists each split, merge and separation (``undone``: when taken back);
+    ``correction_moves`` and ``correction_stories`` what each changed, so it can be undone;
+    ``separations`` the pairs of articles that never share a story while their correction
+    stands. History rows gain the correction they belong to and its note. The index on
+    ``first_seen`` lists the most recently active stories first without reading them all;
+    the one on ``copies.original`` finds a story's copies.
+    """
+    for statement in _CORRECTIONS.split(";"):
+        db.execute(statement)
+
+
 #: ``MIGRATIONS[v]`` takes a store of version ``v`` to ``v + 1``.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _tables,
     _model_by_family,
     _extras_and_feeds,
+    _corrections,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
