@@ -357,10 +357,10 @@ def test_a_date_out_of_range_is_one_line_and_skippable(runner, desk, published, 
 @pytest.mark.parametrize(
     ("published", "read"),
     [
-        ("2026-W06-5", "2026-02-06T00:00:00"),
-        ("2026W065", "2026-02-06T00:00:00"),
-        ("2026-W06-5T10:00+02:00", "2026-02-06T08:00:00"),
-        ("2026-W01-1", "2025-12-29T00:00:00"),
+        ("2026-W06-5", "2026-02-06T00:00:00Z"),
+        ("2026W065", "2026-02-06T00:00:00Z"),
+        ("2026-W06-5T10:00+02:00", "2026-02-06T08:00:00Z"),
+        ("2026-W01-1", "2025-12-29T00:00:00Z"),
     ],
 )
 def test_an_iso_week_date_is_read_as_its_day(runner, desk, published, read):

@@ -68,8 +68,8 @@ def test_correcting_an_article_with_copies_keeps_the_copies_text(
     rows = _exported(runner, db)
     assert {i: r["title"] for i, r in rows.items()} == titles
     assert {i: rows[i]["published"] for i in ("8", "9")} == {
-        "8": None if correction == "8" else "2026-02-02T10:00:00",
-        "9": "2026-02-03T10:00:00",
+        "8": None if correction == "8" else "2026-02-02T10:00:00Z",
+        "9": "2026-02-03T10:00:00Z",
     }
     assert len({r["story"] for r in rows.values()}) == 1
     # Every copy sent again as it was changes nothing.
@@ -139,7 +139,7 @@ def test_add_skip_bad_goes_on_past_damaged_rows_and_names_them(runner, tmp_path)
         f"Skipped: {db}: article 2: damaged vector (left out of the matching)\n"
     )
     # 4 meets 1 (2 is left out of the matching); the damaged row stays as it is.
-    assert result.stdout == "4\tst000001\tjoined\n"
+    assert result.stdout == "4\tS1\tjoined\n"
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (4,)
 
