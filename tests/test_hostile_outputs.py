@@ -68,6 +68,7 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: bytes) -> Path:
     shutil.copy(MODELS / "pair-use.json", tmp_path / "m.json")
     os.link(tmp_path / "a.jsonl", tmp_path / "hard.jsonl")
     os.symlink("a.jsonl", tmp_path / "link.jsonl")
+    os.symlink("in", tmp_path / "via")
     return tmp_path
 
 
@@ -90,10 +91,20 @@ OVER_INPUTS = [
     (["cluster", "a.jsonl", "-o", "link.jsonl"], "link.jsonl", _input("a.jsonl")),
     (["cluster", "link.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("link.jsonl")),
     (["cluster", "in", "-o", "in/000.txt"], "in/000.txt", _input("in/000.txt")),
+    (["cluster", "in", "-o", "./via/000.txt"], "./via/000.txt", _input("in/000.txt")),
     (["cluster", "a.jsonl", "--pair-model", "m.json", "-o", "m.json"], "m.json", _input("m.json")),
     (["report", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
     (["report", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
     (["export", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
+    # A store's WAL, its index and its journal are the store too (renaming over a live WAL
+    # loses what a writer committed), whether they exist yet or not.
+    (["report", "--store", "s.db", "-o", "s.db-wal"], "s.db-wal", _input("s.db-wal")),
+    (["export", "--store", "s.db", "-o", "./s.db-shm"], "./s.db-shm", _input("s.db-shm")),
+    (
+        ["export", "--store", "./s.db", "-o", "s.db-journal"],
+        "s.db-journal",
+        _input("./s.db-journal"),
+    ),
     (["export", "--store", "s.db", "--format", "csv", "-o", "./s.db"], "./s.db", _input("s.db")),
     (["calibrate", "--pairs", "p.csv", "--label", "same", "-o", "p.csv"], "p.csv", _input("p.csv")),
     (["calibrate", "a.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("a.jsonl")),
