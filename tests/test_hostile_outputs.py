@@ -392,6 +392,16 @@ DUPLICATE_LABELS = [
         ["evaluate", "in", "--gold", "story", "--labels", "labels.csv"],
         "labels.csv:3: duplicate id '000.txt' (first seen at labels.csv:2)",
     ),
+    # Ids are read as the articles' are, blanks around them aside: before, ' a2 ' was
+    # another id, and the later row was silently dropped.
+    (
+        ["evaluate", "a.jsonl", "--gold", "story", "--labels", "blank.csv"],
+        "blank.csv:3: duplicate id 'a2' (first seen at blank.csv:2)",
+    ),
+    (
+        ["evaluate", "a.jsonl", "--gold", "story", "--predicted", "blank.jsonl"],
+        "blank.jsonl:2: duplicate id 'a1' (first seen at blank.jsonl:1)",
+    ),
 ]
 
 
@@ -411,5 +421,9 @@ def test_a_duplicate_id_in_labels_or_predictions_is_one_line(runner, desk, args,
         encoding="utf-8",
     )
     (desk / "labels.csv").write_text("id,story\n000.txt,x\n000.txt,y\n", encoding="utf-8")
+    (desk / "blank.csv").write_text("id,story\na2,x\n a2 ,y\na1,x\na3,x\n", encoding="utf-8")
+    (desk / "blank.jsonl").write_text(
+        _lines([{"id": "a1", "story": "S1"}, {"id": "a1\t", "story": "S2"}]), encoding="utf-8"
+    )
     result = runner.invoke(main, args)
     assert (result.exit_code, result.stderr) == (2, f"Error: {problem}\n")
