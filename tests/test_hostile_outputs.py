@@ -84,6 +84,14 @@ def _input(name: str) -> str:
     return f"it is an input ({name})"
 
 
+# A path the system reads as inside a file ("a.jsonl/" is a.jsonl to pathlib): refused,
+# never written over that file (before, report a.jsonl -o a.jsonl/ replaced its input).
+NOT_A_FOLDER = [
+    (["report", "a.jsonl", "-o", "a.jsonl/"], "a.jsonl/", "not a folder: a.jsonl"),
+    (["cluster", "a.jsonl", "-o", "./a.jsonl/."], "./a.jsonl/.", "not a folder: ./a.jsonl"),
+    (["export", "--store", "s.db", "-o", "b.txt/"], "b.txt/", "not a folder: b.txt"),
+]
+
 # Outputs never destroy inputs: each of these is refused before any work, nothing written.
 OVER_INPUTS = [
     (["cluster", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
@@ -118,7 +126,9 @@ OVER_INPUTS = [
 
 
 @pytest.mark.parametrize(
-    ("args", "output", "problem"), OVER_INPUTS, ids=[" ".join(case[0]) for case in OVER_INPUTS]
+    ("args", "output", "problem"),
+    OVER_INPUTS + NOT_A_FOLDER,
+    ids=[" ".join(case[0]) for case in OVER_INPUTS + NOT_A_FOLDER],
 )
 def test_an_output_over_an_input_is_refused_and_nothing_is_written(
     runner, desk, args, output, problem
