@@ -70,9 +70,9 @@ def output_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` cannot be written (a missing folder, a directory, no permission), or None."""
     if Path(path).is_dir():
         return "is a directory"
-    folder = os.path.dirname(os.fspath(path))  # as the system reads it: "a.jsonl/" is in a.jsonl
-    if folder and os.path.exists(folder) and not os.path.isdir(folder):
-        return f"not a folder: {folder}"  # pathlib would drop the slash and write over a.jsonl
+    inside = os.path.dirname(os.fspath(path))  # as the system reads it: "a.jsonl/" is in a.jsonl
+    if inside and os.path.exists(inside) and not os.path.isdir(inside):
+        return f"not a folder: {inside}"  # pathlib would drop the slash and write over a.jsonl
     target = _renamable(path)
     if target is None:  # a device or FIFO: written in place, its folder is not touched
         return None if os.access(path, os.W_OK) else "permission denied"
