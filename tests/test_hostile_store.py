@@ -132,6 +132,27 @@ def test_a_damaged_row_is_one_line_naming_the_article(
         assert result.exit_code == 0, result.output
 
 
+#: What damages copy 8 of article 1 (a copy keeps its own date and extra fields).
+COPY_DAMAGES = [
+    # Its original is gone: before, export left the copy out without a word.
+    ("original = 'nosuch'", "damaged original"),
+    ("published = 'garbage'", "damaged date"),
+    ("extra = '[1]'", "damaged extra fields"),
+]
+
+
+@pytest.mark.parametrize("command", ["export", "stories", "report"])
+@pytest.mark.parametrize(("damage", "what"), COPY_DAMAGES)
+def test_a_damaged_copy_is_one_line_naming_it(runner, tmp_path, damage, what, command):
+    db = tmp_path / "desk.db"
+    _add(runner, db, _jsonl(tmp_path / "a.jsonl", {"id": "1", "title": "a0 talks resume"}))
+    _add(runner, db, _jsonl(tmp_path / "b.jsonl", {"id": "8", "title": "a0 talks resume"}))
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"UPDATE copies SET {damage} WHERE id = '8'")
+    result = runner.invoke(main, COMMANDS[command](str(db), ""))
+    assert (result.exit_code, result.stderr) == (2, f"Error: {db}: article 8: {what}\n")
+
+
 def test_add_skip_bad_goes_on_past_damaged_rows_and_names_them(runner, tmp_path):
     db = _desk(runner, tmp_path)
     with sqlite3.connect(db) as connection:
