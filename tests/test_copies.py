@@ -296,5 +296,5 @@ def test_near_copies_of_a_flood_meet_a_bounded_number_of_earlier_groups(monkeypa
     )
     hours = np.linspace(0.0, 12.0, n)
     found = copies_module.find_copies(articles, hours, vectors)
-    assert len(found.points) == n  # random vectors: no near copies
+    assert len(found.originals) == n  # random vectors: no near copies
     assert max(widths) == copies_module.NEAR_ORIGINALS < n

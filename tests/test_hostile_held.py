@@ -468,12 +468,12 @@ def test_twenty_thousand_identical_titles_are_one_point_and_one_story(tmp_path, 
 
 @pytest.mark.slow  # the bundled model, 20,000 rows through the CLI
 def test_twenty_thousand_identical_titles_through_the_cli(runner, tmp_path, monkeypatch):
-    from clustering.cli import common
+    from clustering import pipeline
 
     made = []
-    real = common.make_embedder
+    real = pipeline.make_embedder
     monkeypatch.setattr(
-        common, "make_embedder", lambda *a, **k: made.append(real(*a, **k)) or made[-1]
+        pipeline, "make_embedder", lambda *a, **k: made.append(real(*a, **k)) or made[-1]
     )
     source = tmp_path / "same.jsonl"
     _identical(source)

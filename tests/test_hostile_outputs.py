@@ -68,6 +68,7 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: bytes) -> Path:
     shutil.copy(MODELS / "pair-use.json", tmp_path / "m.json")
     os.link(tmp_path / "a.jsonl", tmp_path / "hard.jsonl")
     os.symlink("a.jsonl", tmp_path / "link.jsonl")
+    os.symlink("in", tmp_path / "via")
     return tmp_path
 
 
@@ -83,6 +84,14 @@ def _input(name: str) -> str:
     return f"it is an input ({name})"
 
 
+# A path the system reads as inside a file ("a.jsonl/" is a.jsonl to pathlib): refused,
+# never written over that file (before, report a.jsonl -o a.jsonl/ replaced its input).
+NOT_A_FOLDER = [
+    (["report", "a.jsonl", "-o", "a.jsonl/"], "a.jsonl/", "not a folder: a.jsonl"),
+    (["cluster", "a.jsonl", "-o", "./a.jsonl/."], "./a.jsonl/.", "not a folder: ./a.jsonl"),
+    (["export", "--store", "s.db", "-o", "b.txt/"], "b.txt/", "not a folder: b.txt"),
+]
+
 # Outputs never destroy inputs: each of these is refused before any work, nothing written.
 OVER_INPUTS = [
     (["cluster", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
@@ -90,10 +99,20 @@ OVER_INPUTS = [
     (["cluster", "a.jsonl", "-o", "link.jsonl"], "link.jsonl", _input("a.jsonl")),
     (["cluster", "link.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("link.jsonl")),
     (["cluster", "in", "-o", "in/000.txt"], "in/000.txt", _input("in/000.txt")),
+    (["cluster", "in", "-o", "./via/000.txt"], "./via/000.txt", _input("in/000.txt")),
     (["cluster", "a.jsonl", "--pair-model", "m.json", "-o", "m.json"], "m.json", _input("m.json")),
     (["report", "a.jsonl", "-o", "a.jsonl"], "a.jsonl", _input("a.jsonl")),
     (["report", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
     (["export", "--store", "s.db", "-o", "s.db"], "s.db", _input("s.db")),
+    # A store's WAL, its index and its journal are the store too (renaming over a live WAL
+    # loses what a writer committed), whether they exist yet or not.
+    (["report", "--store", "s.db", "-o", "s.db-wal"], "s.db-wal", _input("s.db-wal")),
+    (["export", "--store", "s.db", "-o", "./s.db-shm"], "./s.db-shm", _input("s.db-shm")),
+    (
+        ["export", "--store", "./s.db", "-o", "s.db-journal"],
+        "s.db-journal",
+        _input("./s.db-journal"),
+    ),
     (["export", "--store", "s.db", "--format", "csv", "-o", "./s.db"], "./s.db", _input("s.db")),
     (["calibrate", "--pairs", "p.csv", "--label", "same", "-o", "p.csv"], "p.csv", _input("p.csv")),
     (["calibrate", "a.jsonl", "-o", "hard.jsonl"], "hard.jsonl", _input("a.jsonl")),
@@ -107,7 +126,9 @@ OVER_INPUTS = [
 
 
 @pytest.mark.parametrize(
-    ("args", "output", "problem"), OVER_INPUTS, ids=[" ".join(case[0]) for case in OVER_INPUTS]
+    ("args", "output", "problem"),
+    OVER_INPUTS + NOT_A_FOLDER,
+    ids=[" ".join(case[0]) for case in OVER_INPUTS + NOT_A_FOLDER],
 )
 def test_an_output_over_an_input_is_refused_and_nothing_is_written(
     runner, desk, args, output, problem
@@ -381,6 +402,16 @@ DUPLICATE_LABELS = [
         ["evaluate", "in", "--gold", "story", "--labels", "labels.csv"],
         "labels.csv:3: duplicate id '000.txt' (first seen at labels.csv:2)",
     ),
+    # Ids are read as the articles' are, blanks around them aside: before, ' a2 ' was
+    # another id, and the later row was silently dropped.
+    (
+        ["evaluate", "a.jsonl", "--gold", "story", "--labels", "blank.csv"],
+        "blank.csv:3: duplicate id 'a2' (first seen at blank.csv:2)",
+    ),
+    (
+        ["evaluate", "a.jsonl", "--gold", "story", "--predicted", "blank.jsonl"],
+        "blank.jsonl:2: duplicate id 'a1' (first seen at blank.jsonl:1)",
+    ),
 ]
 
 
@@ -400,5 +431,9 @@ def test_a_duplicate_id_in_labels_or_predictions_is_one_line(runner, desk, args,
         encoding="utf-8",
     )
     (desk / "labels.csv").write_text("id,story\n000.txt,x\n000.txt,y\n", encoding="utf-8")
+    (desk / "blank.csv").write_text("id,story\na2,x\n a2 ,y\na1,x\na3,x\n", encoding="utf-8")
+    (desk / "blank.jsonl").write_text(
+        _lines([{"id": "a1", "story": "S1"}, {"id": "a1\t", "story": "S2"}]), encoding="utf-8"
+    )
     result = runner.invoke(main, args)
     assert (result.exit_code, result.stderr) == (2, f"Error: {problem}\n")

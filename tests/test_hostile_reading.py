@@ -88,6 +88,11 @@ class _Hostile(BaseHTTPRequestHandler):
         self._head(200, Content_Length=str(len(body)), Content_Encoding="gzip")
         self.wfile.write(body)
 
+    def route_gzip_trailing(self, query: str) -> None:
+        body = _gzip(FEED) + b"garbage!"
+        self._head(200, Content_Length=str(len(body)), Content_Encoding="gzip")
+        self.wfile.write(body)
+
     def route_chunked_cut(self, query: str) -> None:
         self.protocol_version = "HTTP/1.1"
         self._head(200, Transfer_Encoding="chunked")
@@ -155,6 +160,12 @@ SERVED = {
     ),
     "unfinished gzip stream": ("/gzip-cut", 2, "corrupt gzip content (cut short)", 0),
     "two gzip members": ("/gzip-members", 0, "", 10),
+    "gzip with trailing garbage": (
+        "/gzip-trailing",
+        2,
+        "corrupt gzip content (Error -3 while decompressing data: incorrect header check)",
+        0,
+    ),
     "utf-16 declared over UTF-8": ("/utf16-declared", 0, "", 10),
     "redirect to file:": (
         "/redirect?file:///etc/passwd",

@@ -101,6 +101,10 @@ DAMAGES = [
     ("first_seen = 'garbage'", "damaged date", ("export", "stories", "report")),
     ("extra = '{'", "damaged extra fields", ("export", "stories", "report")),
     ("extra = '[1]'", "damaged extra fields", ("export", "stories", "report")),
+    # The matching reads a neighbour's story id and text: add said int() or a decode error.
+    ("story = 'nosuch'", "damaged story", ("add",)),
+    ("lang = x'00ff'", "damaged text", ("add",)),
+    ("source = x'00'", "damaged text", ("add",)),
 ]
 
 COMMANDS: dict[str, Callable[[str, str], list[str]]] = {
@@ -128,6 +132,27 @@ def test_a_damaged_row_is_one_line_naming_the_article(
         assert result.exit_code == 0, result.output
 
 
+#: What damages copy 8 of article 1 (a copy keeps its own date and extra fields).
+COPY_DAMAGES = [
+    # Its original is gone: before, export left the copy out without a word.
+    ("original = 'nosuch'", "damaged original"),
+    ("published = 'garbage'", "damaged date"),
+    ("extra = '[1]'", "damaged extra fields"),
+]
+
+
+@pytest.mark.parametrize("command", ["export", "stories", "report"])
+@pytest.mark.parametrize(("damage", "what"), COPY_DAMAGES)
+def test_a_damaged_copy_is_one_line_naming_it(runner, tmp_path, damage, what, command):
+    db = tmp_path / "desk.db"
+    _add(runner, db, _jsonl(tmp_path / "a.jsonl", {"id": "1", "title": "a0 talks resume"}))
+    _add(runner, db, _jsonl(tmp_path / "b.jsonl", {"id": "8", "title": "a0 talks resume"}))
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"UPDATE copies SET {damage} WHERE id = '8'")
+    result = runner.invoke(main, COMMANDS[command](str(db), ""))
+    assert (result.exit_code, result.stderr) == (2, f"Error: {db}: article 8: {what}\n")
+
+
 def test_add_skip_bad_goes_on_past_damaged_rows_and_names_them(runner, tmp_path):
     db = _desk(runner, tmp_path)
     with sqlite3.connect(db) as connection:
@@ -140,6 +165,20 @@ def test_add_skip_bad_goes_on_past_damaged_rows_and_names_them(runner, tmp_path)
     )
     # 4 meets 1 (2 is left out of the matching); the damaged row stays as it is.
     assert result.stdout == "4\tS1\tjoined\n"
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (4,)
+
+
+def test_add_skip_bad_goes_on_when_every_stored_row_is_damaged(runner, tmp_path):
+    db = _desk(runner, tmp_path)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE articles SET vector = x'00'")
+    source = _jsonl(tmp_path / "b.jsonl", {"id": "4", "title": "a1 talks resume, day two"})
+    result = runner.invoke(main, ["add", "--store", str(db), "--skip-bad", source])
+    assert (result.exit_code, result.stdout) == (0, "4\tS3\tnew\n")
+    assert result.stderr == "".join(
+        f"Skipped: {db}: article {i}: damaged vector (left out of the matching)\n" for i in "123"
+    )
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (4,)
 

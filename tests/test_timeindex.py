@@ -14,7 +14,8 @@ def _database(hours: list[float | None]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     db.execute(
         "CREATE TABLE articles (seq INTEGER PRIMARY KEY, hours REAL, vector BLOB, id TEXT, "
-        "published TEXT)"
+        "published TEXT, story TEXT DEFAULT 'S1', title TEXT DEFAULT 't', text TEXT DEFAULT '', "
+        "lang TEXT, source TEXT, url TEXT, path TEXT)"
     )
     _append(db, hours)
     return db
@@ -23,7 +24,7 @@ def _database(hours: list[float | None]) -> sqlite3.Connection:
 def _append(db: sqlite3.Connection, hours: list[float | None]) -> None:
     start = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     db.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, NULL)",
+        "INSERT INTO articles (seq, hours, vector, id, published) VALUES (?, ?, ?, ?, NULL)",
         [
             (start + i + 1, h, np.full(2, start + i, dtype=np.float32).tobytes(), str(i))
             for i, h in enumerate(hours)

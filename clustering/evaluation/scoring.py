@@ -25,19 +25,20 @@ def read_labels(
     """``id -> label`` from a JSONL or CSV file with an ``id`` (or ``file``) and ``column``.
 
     ``-`` is standard input; ``reading`` gives its format and the input size limit. An id
-    given twice is an :class:`InputError` at its second line.
+    given twice (blanks around it aside, as in the articles) is an :class:`InputError` at
+    its second line.
     """
     source = source_name(path)
     labels: dict[str, str] = {}
     lines: dict[str, int] = {}
     for number, row in read_table(path, reading):
-        key = next((k for k in _ID_COLUMNS if row.get(k) not in (None, "")), None)
+        key = next((k for k in _ID_COLUMNS if str(row.get(k) or "").strip()), None)
         if key is None:
             raise InputError(source, "row has no id", number)
         value = row.get(column)
         if value is None or value == "":
             raise InputError(source, f"row has no {column!r}", number)
-        ident = str(row[key])
+        ident = str(row[key]).strip()  # as the articles' ids are read
         if ident in labels:
             message = f"duplicate id {ident!r} (first seen at {source}:{lines[ident]})"
             raise InputError(source, message, number)

@@ -29,6 +29,10 @@ STANDARD = "-"
 #: Where links lead to open streams (``/dev/stdout`` → ``/proc/self/fd/1``): never renamed over.
 _STREAM_FOLDERS = ("/proc/", "/dev/fd/")
 _MAX_LINKS = 40
+#: The files SQLite keeps beside a database while it is in use (WAL, its index, a journal):
+#: renaming over one loses or corrupts what the store holds.
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _mode(target: Path) -> int:
@@ -66,6 +70,9 @@ def output_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` cannot be written (a missing folder, a directory, no permission), or None."""
     if Path(path).is_dir():
         return "is a directory"
+    inside = os.path.dirname(os.fspath(path))  # as the system reads it: "a.jsonl/" is in a.jsonl
+    if inside and os.path.exists(inside) and not os.path.isdir(inside):
+        return f"not a folder: {inside}"  # pathlib would drop the slash and write over a.jsonl
     target = _renamable(path)
     if target is None:  # a device or FIFO: written in place, its folder is not touched
         return None if os.access(path, os.W_OK) else "permission denied"
@@ -99,14 +106,40 @@ def _files_of(source: str) -> Iterator[tuple[str, os.stat_result]]:
                     yield path, os.stat(path)
 
 
+def _sidecar(path: str | os.PathLike[str], source: str) -> str | None:
+    """The name of ``source``'s WAL, shared-memory or journal file that ``path`` is, or None.
+
+    Only for a ``source`` that is a SQLite database (a store); the sidecar need not exist
+    yet, since a writer may create it at any moment.
+    """
+    if not os.path.isfile(source):  # a FIFO is never opened here: it would wait for a writer
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        with open(source, "rb") as stream:
+            if stream.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                return None
+        real = os.path.realpath(path)
+        for suffix in _SQLITE_SIDECARS:
+            if real == os.path.realpath(source) + suffix:
+                return source + suffix
+    return None
+
+
 def clashing_input(
     path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None]
 ) -> str | None:
     """The input (or the file inside an input folder) that ``path`` is, or None.
 
     The same regular file by device and inode, whatever links lead to either. ``-`` as an
-    input is standard input, when that is a file. URLs and missing inputs match nothing.
+    input is standard input, when that is a file. A store's WAL, shared-memory and journal
+    files are part of it. URLs and missing inputs match nothing.
     """
+    inputs = list(inputs)
+    for source in inputs:
+        if source is not None and os.fspath(source) != STANDARD:
+            found = _sidecar(path, os.fspath(source))
+            if found is not None:
+                return found
     try:
         info = os.stat(path)
     except (OSError, ValueError):

@@ -17,7 +17,7 @@ from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import ArticleColumns, make_story, story_order
 from clustering.store.database import meta, schema_version
-from clustering.store.rows import extras_of, stamps_of, vectors_of
+from clustering.store.rows import DamagedRow, extras_of, stamps_of, vectors_of
 
 _NAMES = [
     "id",
@@ -66,9 +66,12 @@ def stored_articles(
         f"FROM articles a{where} UNION ALL "
         "SELECT a.seq, c.rowid, c.id, a.title, a.text, c.published, a.lang, c.source, c.url, "
         f"c.path, c.first_seen, a.story, {'c.extra' if extra else 'NULL'}, a.vector "
-        f"FROM copies c JOIN articles a ON a.id = c.original{where} ORDER BY 1, 2",
+        f"FROM copies c LEFT JOIN articles a ON a.id = c.original{where} ORDER BY 1, 2",
         () if story is None else (story, story),
     ).fetchall()
+    lost = next((row[2] for row in rows if row[0] is None), None)
+    if lost is not None:  # a copy whose original is gone: named, not left out of the export
+        raise DamagedRow(path, lost, "original")
     frame = pd.DataFrame([row[2:-2] for row in rows], columns=_NAMES)
     ids = list(frame["id"])
     for column in ("published", "first_seen"):  # some with fractions of a second, some not

@@ -9,6 +9,7 @@ a traceback from deep inside numpy or pandas.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -17,6 +18,14 @@ import numpy as np
 import pandas as pd
 
 from clustering.store.database import StoreError
+
+#: A story id as :func:`~clustering.grouping.stories.story_number` reads it (``S7``, ``st000042``).
+_STORY_ID = re.compile(r"\D*\d+")
+#: SQL that is 1 when a row's title and text are text and its lang, source, url and path
+#: text or NULL (a blob there, written by another program, is no text).
+PLAIN_TEXT = "typeof(title) = 'text' AND typeof(text) = 'text' AND " + " AND ".join(
+    f"typeof({c}) IN ('text', 'null')" for c in ("lang", "source", "url", "path")
+)
 
 
 class DamagedRow(StoreError):
@@ -33,8 +42,14 @@ def damage(
     published: Sequence[object],
     blobs: Sequence[object],
     dimension: int,
+    stories: Sequence[object] | None = None,
+    plain: Sequence[object] | None = None,
 ) -> list[tuple[int, str]]:
-    """The rows (position, what) whose vector, hours or date cannot be read, in order."""
+    """The rows (position, what) whose vector, hours, date, story or text cannot be read.
+
+    ``stories`` are the rows' story ids, ``plain`` whether each row's text columns hold
+    text (see :data:`PLAIN_TEXT`); either may be left out. In row order.
+    """
     found = []
     stamps = pd.to_datetime(
         pd.Series(list(published), dtype=object), format="ISO8601", errors="coerce"
@@ -52,6 +67,12 @@ def damage(
             text is not None and pd.isna(stamp)
         ):
             found.append((row, "date"))
+        elif stories is not None and not (
+            isinstance(stories[row], str) and _STORY_ID.fullmatch(str(stories[row]))
+        ):
+            found.append((row, "story"))
+        elif plain is not None and not plain[row]:
+            found.append((row, "text"))
     return found
 
 

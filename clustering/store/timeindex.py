@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.store.rows import DamagedRow, damage
+from clustering.store.rows import PLAIN_TEXT, DamagedRow, damage
 
 #: The tail is sorted into the main block when it holds more rows than this (or than
 #: 1/64 of the store), so a sort (~0.1 s at 100,000 rows) happens rarely.
@@ -64,12 +64,13 @@ class TimeIndex:
     ) -> list[DamagedRow]:
         """Read the rows written since the last refresh (by this or another process).
 
-        A row whose vector or date cannot be read (see :mod:`clustering.store.rows`) is a
-        :class:`DamagedRow`; with ``skip_damaged`` it is left out of the index (no new
-        article meets it) and returned instead.
+        A row whose vector, date, story id or text cannot be read (see
+        :mod:`clustering.store.rows`) is a :class:`DamagedRow`; with ``skip_damaged`` it is
+        left out of the index (no new article meets it) and returned instead.
         """
         rows = db.execute(
-            "SELECT seq, hours, vector, id, published FROM articles WHERE seq > ? ORDER BY seq",
+            f"SELECT seq, hours, vector, id, published, story, {PLAIN_TEXT} FROM articles "
+            "WHERE seq > ? ORDER BY seq",
             (self._last_seq,),
         ).fetchall()
         if not rows:
@@ -87,6 +88,8 @@ class TimeIndex:
                 [r[4] for r in rows],
                 [r[2] for r in rows],
                 dimension,
+                [r[5] for r in rows],
+                [r[6] for r in rows],
             )
         ]
         if damaged and not skip_damaged:
