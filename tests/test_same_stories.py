@@ -2,7 +2,9 @@
 
 The digest covers the story columns of ``cluster --format csv`` (id, story, outlier,
 confidence), not the titles, times or paths, which may change in form without the
-stories changing. Recorded on the code before issue 25's refactoring (commit d8de521).
+stories changing. Recorded on the code before issue 25's refactoring (commit d8de521),
+whose e5 ran in numpy: the test runs e5 in numpy too. e5 on torch in bf16 (issue 23) gives
+the same story and outlier for every article and moves 83 confidences (by 0.0001 to 0.25).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def story_digest(text: str) -> str:
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_og2021_dev_gives_the_recorded_stories(runner, og2021_file):
+def test_og2021_dev_gives_the_recorded_stories(runner, og2021_file, monkeypatch):
+    monkeypatch.setenv("SAMESTORY_E5_ENGINE", "numpy")
     result = runner.invoke(main, ["cluster", str(og2021_file), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert story_digest(result.stdout) == OG2021_DEV_STORIES
