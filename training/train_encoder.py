@@ -3,7 +3,7 @@
 Produces embeddings/e5small/story-lora.npz (``make train-encoder``). Run from the root:
 
     python -m training.train_encoder [--data ../shared/data]           # train on all dev data
-    python -m training.train_encoder --folds 3                          # held-out table only
+    python -m training.train_encoder --folds 3 [--jobs 3]               # held-out table only
     python -m training.train_encoder --max-steps 2 --limit 64 --out X   # a tiny run (CI)
 
 The first layers of the torch e5 (embeddings/e5small/torch_model.py) stay frozen: their
@@ -26,6 +26,9 @@ import copy
 import csv
 import hashlib
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -249,34 +252,49 @@ def measure(setup: Setup, titles_v: np.ndarray, pairs_v: np.ndarray, fold: int) 
     out = encoder_eval.pair_separation(titles_v[held], t.stories[held], t.days[held], t.langs[held])
     threshold = encoder_eval.best_threshold(titles_v[rest], t.stories[rest])
     out |= encoder_eval.clustering(titles_v[held], t.stories[held], t.langs[held], threshold)
-    out["cos_semeval"] = np.einsum("ij,ij->i", pairs_v[p.left], pairs_v[p.right])[p.folds == fold]
+    pairs = p.folds == fold
+    cos = np.einsum("ij,ij->i", pairs_v[p.left], pairs_v[p.right])[pairs]
+    out["semeval"] = [cos.tolist(), p.overall[pairs].tolist(), p.cross[pairs].tolist()]
     return out
 
 
-def held_out(setup: Setup, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Frozen and tuned e5, each measure averaged over the held-out folds (SemEval pooled)."""
-    runs: dict[str, list[dict]] = {"frozen": [], "tuned": []}
-    order = np.concatenate([np.flatnonzero(setup.pairs.folds == k) for k in range(args.folds)])
-    for fold in range(args.folds):
-        started = time.perf_counter()
-        tail = setup.train(
-            np.flatnonzero(setup.titles.folds != fold),
-            np.flatnonzero(setup.pairs.folds != fold),
-            args,
-        )
-        print(f"fold {fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
-        runs["frozen"].append(measure(setup, setup.frozen_titles, setup.frozen_pairs, fold))
-        tuned = (encode(tail, setup.title_states), encode(tail, setup.pair_states))
-        runs["tuned"].append(measure(setup, *tuned, fold))
-        print(json.dumps({k: v[-1]["bcubed_f1"] for k, v in runs.items()}), flush=True)
+def run_fold(setup: Setup, args: argparse.Namespace, fold: int) -> dict[str, dict]:
+    """Train without ``fold``, then measure frozen and tuned e5 on it."""
+    started = time.perf_counter()
+    titles, pairs = setup.titles.folds != fold, setup.pairs.folds != fold
+    tail = setup.train(np.flatnonzero(titles), np.flatnonzero(pairs), args)
+    print(f"fold {fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+    tuned = (encode(tail, setup.title_states), encode(tail, setup.pair_states))
+    return {
+        "frozen": measure(setup, setup.frozen_titles, setup.frozen_pairs, fold),
+        "tuned": measure(setup, *tuned, fold),
+    }
+
+
+def combine(folds: list[dict[str, dict]]) -> dict[str, dict[str, float]]:
+    """Each measure averaged over the held-out folds; SemEval Pearson over all their pairs."""
     table = {}
-    for name, folds in runs.items():
-        keys = [k for k in folds[0] if k != "cos_semeval"]
-        row = {k: float(np.nanmean([f[k] for f in folds])) for k in keys}
-        cos = np.concatenate([f["cos_semeval"] for f in folds])
-        row |= encoder_eval.semeval(cos, setup.pairs.overall[order], setup.pairs.cross[order])
-        table[name] = row
+    for name in ("frozen", "tuned"):
+        runs = [fold[name] for fold in folds]
+        row = {k: float(np.nanmean([r[k] for r in runs])) for k in runs[0] if k != "semeval"}
+        cos, overall, cross = (np.concatenate([r["semeval"][i] for r in runs]) for i in range(3))
+        table[name] = row | encoder_eval.semeval(cos, overall, cross.astype(bool))
     return table
+
+
+def parallel_folds(args: argparse.Namespace) -> list[dict[str, dict]]:
+    """Each fold in its own process (``--jobs``), one thread each; their reports read back."""
+    with tempfile.TemporaryDirectory() as scratch:
+        running = []
+        for fold in range(args.folds):
+            report = Path(scratch) / f"{fold}.json"
+            command = [sys.executable, "-m", "training.train_encoder", *sys.argv[1:]]
+            command += ["--fold", str(fold), "--report", str(report), "--threads", "1"]
+            running.append((subprocess.Popen(command), report))
+        for process, _ in running:
+            if process.wait():
+                raise SystemExit(f"a fold failed (exit {process.returncode})")
+        return [json.loads(report.read_text()) for _, report in running]
 
 
 def print_table(table: dict[str, dict[str, float]], what: str = "held-out folds") -> None:
@@ -312,11 +330,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=STORY_ADAPTER)
     parser.add_argument("--folds", type=int, default=0, help="held-out table over K story folds")
-    parser.add_argument("--max-steps", type=int, default=100)
+    parser.add_argument("--max-steps", type=int, default=60)
     parser.add_argument("--limit", type=int, default=None, help="first N titles and N pairs")
     parser.add_argument("--layers", type=int, default=2, help="last layers tuned")
     parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=24, help="stories per step")
     parser.add_argument("--pair-batch", type=int, default=8, help="SemEval pairs per step")
     parser.add_argument("--pair-tokens", type=int, default=64)
@@ -324,14 +342,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--probes", action="store_true", help="only check --out on the probes")
+    parser.add_argument("--jobs", type=int, default=1, help="with --folds: folds in parallel")
+    parser.add_argument("--fold", type=int, default=None, help="with --folds: only this fold")
+    parser.add_argument("--report", type=Path, default=None, help="with --fold: its JSON")
     args = parser.parse_args()
     if args.probes:
         print_table(probes(args.out), "probes")
         return
     started = time.perf_counter()
+    if args.folds and args.fold is None and args.jobs > 1:
+        print_table(combine(parallel_folds(args)))
+        print(f"total {time.perf_counter() - started:.0f} s")
+        return
     setup = Setup(args)
-    if args.folds:
-        print_table(held_out(setup, args))
+    if args.fold is not None:
+        result = run_fold(setup, args, args.fold)
+        if args.report:
+            args.report.write_text(json.dumps(result))
+    elif args.folds:
+        print_table(combine([run_fold(setup, args, fold) for fold in range(args.folds)]))
     else:
         every = np.arange(len(setup.titles.texts))
         tail = setup.train(every, np.arange(len(setup.pairs.overall)), args)
