@@ -168,6 +168,7 @@ def train_tail(
             anchors.append(anchor)
             positives.append(pool[rng.integers(len(pool))])
         negs = [n for a in anchors for n in (day_negative[a], lang_negative[a]) if n >= 0]
+        negs = negs if args.hard_negatives else []
         candidates = np.array(positives + negs)
         with torch.autocast(**_BF16):
             a = tail(*_padded(title_states, np.array(anchors)))
@@ -341,6 +342,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument(
+        "--hard-negatives", action=argparse.BooleanOptionalAction, default=True, help="mined"
+    )
     parser.add_argument("--probes", action="store_true", help="only check --out on the probes")
     parser.add_argument("--jobs", type=int, default=1, help="with --folds: folds in parallel")
     parser.add_argument("--fold", type=int, default=None, help="with --folds: only this fold")
