@@ -331,7 +331,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=STORY_ADAPTER)
     parser.add_argument("--folds", type=int, default=0, help="held-out table over K story folds")
-    parser.add_argument("--max-steps", type=int, default=60)
+    parser.add_argument("--max-steps", type=int, default=120)
     parser.add_argument("--limit", type=int, default=None, help="first N titles and N pairs")
     parser.add_argument("--layers", type=int, default=2, help="last layers tuned")
     parser.add_argument("--rank", type=int, default=8)
