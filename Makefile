@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 DATA ?= ../shared/data
 
 .PHONY: run test test-fast fuzz install lint bench bench-report bench-desk train train-background \
-	train-pair-model train-centring \
+	train-pair-model train-centring train-encoder \
 	chromium notebook docs docs-cli clean
 
 # What running needs (the [project] dependencies), with the pip the Python ships.
@@ -92,3 +92,9 @@ train-pair-model: $(STAMP)
 # clustering/models/e5-centring.npz
 train-centring: $(STAMP)
 	$(BIN)/python -m training.train_centring --data $(DATA)
+
+# embeddings/e5small/story-lora.npz: e5-small tuned for "same story" (LoRA, installs the 'train'
+# extra). `python -m training.train_encoder --folds 3` prints the held-out table instead.
+train-encoder: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m training.train_encoder --data $(DATA)

@@ -211,7 +211,7 @@ def test_a_flood_of_one_day_gives_each_article_a_few_partners_not_all():
         block=block,
         pairs=lambda left, right: np.full(len(left), 0.9),
         floor=0.01,
-        link=0.5,
+        min_score=0.5,
         vectors=vectors,
         hours=hours,
         second_order=True,
