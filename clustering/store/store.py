@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -35,6 +34,7 @@ from clustering.reading.loaders import LoadResult, load_articles
 from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
 from clustering.store.assign import Assigner
 from clustering.store.contents import stored_articles, stored_history, stored_result
+from clustering.store.copy_text import hours_since_epoch, keep_copies_text
 from clustering.store.database import (
     StoreError,
     check_meta,
@@ -48,8 +48,6 @@ from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
 from embeddings.cache import content_digest
-
-_EPOCH = pd.Timestamp("1970-01-01")
 
 
 @dataclass(frozen=True)
@@ -74,13 +72,6 @@ def article_digest(title: str, text: str) -> bytes:
     return content_digest(f"{title}\n{text}")
 
 
-def _hours(stamp: object) -> float:
-    """Hours since 1970 of a publication time; NaN when undated."""
-    if is_missing(stamp):
-        return float("nan")
-    return float((pd.Timestamp(cast(Any, stamp)) - _EPOCH) / pd.Timedelta(hours=1))
-
-
 def _now() -> pd.Timestamp:
     return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
 
@@ -100,7 +91,7 @@ def _extra(record: pd.Series) -> str | None:
 
 def _fields(record: pd.Series) -> tuple[object, ...]:
     """An article's stored title, text, published, hours, lang, source, url, path and extra."""
-    hours = _hours(record["published"])
+    hours = hours_since_epoch(record["published"])
     return (
         str(record["title"]),
         str(record["text"]),
@@ -113,48 +104,6 @@ def _fields(record: pd.Series) -> tuple[object, ...]:
 
 def _vector(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
-
-
-def _keep_copies_text(db: sqlite3.Connection, ident: str, old: tuple[Any, ...]) -> None:
-    """After ``ident`` was corrected, its copies keep the text they were sent with.
-
-    A copy holds no text of its own, so its first copy becomes an article with the old
-    content (digest, title, text, language and vector of ``old``) and its own date, source
-    and extra fields, in the same story; the other copies become its copies.
-    """
-    first = db.execute(
-        "SELECT id, published, source, url, path, first_seen, extra FROM copies "
-        "WHERE original = ? ORDER BY rowid LIMIT 1",
-        (ident,),
-    ).fetchone()
-    if first is None:
-        return
-    copy, published, source, url, path, seen, extra = first
-    digest, title, text, lang, vector = old
-    hours = _hours(published)
-    db.execute(
-        "INSERT INTO articles (id, digest, title, text, published, hours, lang, source, url, "
-        "path, extra, first_seen, story, vector) SELECT ?,?,?,?,?,?,?,?,?,?,?,?, story, ? "
-        "FROM articles WHERE id = ?",
-        (
-            copy,
-            digest,
-            title,
-            text,
-            published,
-            None if np.isnan(hours) else hours,
-            lang,
-            source,
-            url,
-            path,
-            extra,
-            seen,
-            vector,
-            ident,
-        ),
-    )
-    db.execute("DELETE FROM copies WHERE id = ?", (copy,))
-    db.execute("UPDATE copies SET original = ? WHERE original = ?", (copy, ident))
 
 
 @dataclass
@@ -306,7 +255,7 @@ class StoryStore:
             if rows.fresh:
                 batch = articles.iloc[rows.fresh].reset_index(drop=True)
                 batch_vectors = np.stack([vectors[row] for row in rows.fresh])
-                hours = np.array([_hours(p) for p in batch["published"]])
+                hours = np.array([hours_since_epoch(p) for p in batch["published"]])
                 self._refresh_index(db)
                 plan = self.assigner.plan(
                     batch, batch_vectors, hours, self._index, db, self.embedder
@@ -405,7 +354,7 @@ class StoryStore:
                 "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
                 (digest, *_fields(record), _vector(vectors[row]), ident),
             )
-            _keep_copies_text(db, ident, copied)
+            keep_copies_text(db, ident, copied)
             db.execute(
                 "INSERT INTO history (at, event, article, story) "
                 "SELECT ?, 'update', id, story FROM articles WHERE id = ?",
