@@ -265,11 +265,18 @@ def run_fold(setup: Setup, args: argparse.Namespace, fold: int) -> dict[str, dic
     titles, pairs = setup.titles.folds != fold, setup.pairs.folds != fold
     tail = setup.train(np.flatnonzero(titles), np.flatnonzero(pairs), args)
     print(f"fold {fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.adapters is not None:
+        save_adapter(tail, setup.first, args.rank, fold_adapter(args.adapters, fold, args.folds))
     tuned = (encode(tail, setup.title_states), encode(tail, setup.pair_states))
     return {
         "frozen": measure(setup, setup.frozen_titles, setup.frozen_pairs, fold),
         "tuned": measure(setup, *tuned, fold),
     }
+
+
+def fold_adapter(folder: Path, fold: int, folds: int) -> Path:
+    """Where ``--adapters`` keeps the adapter trained without ``fold`` of ``folds``."""
+    return folder / f"fold-{fold}-of-{folds}.npz"
 
 
 def combine(folds: list[dict[str, dict]]) -> dict[str, dict[str, float]]:
@@ -349,6 +356,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="with --folds: folds in parallel")
     parser.add_argument("--fold", type=int, default=None, help="with --folds: only this fold")
     parser.add_argument("--report", type=Path, default=None, help="with --fold: its JSON")
+    parser.add_argument(
+        "--adapters", type=Path, default=None, help="with --folds: keep each fold's adapter here"
+    )
     args = parser.parse_args()
     if args.probes:
         print_table(probes(args.out), "probes")
