@@ -11,13 +11,18 @@ import pytest
 from clustering import StoryClusterer, articles_from_records
 from clustering.cli import main
 from clustering.errors import InputError, SettingsError
+from clustering.evidence import calibrate, features
 from clustering.evidence.calibrate import (
     calibrate_articles,
+    design,
     fit_pair_model,
     flag_labels,
+    near_pairs,
     pair_articles,
+    pair_design,
     rated_labels,
 )
+from clustering.evidence.features import ArticleEvidence
 from clustering.evidence.model import FEATURES, PairModel, read_pair_model
 from embeddings import EmbedderBase
 from embeddings.articles import embed_articles
@@ -146,6 +151,29 @@ def test_a_pair_model_refuses_vectors_of_another_dimension(angle_calibration):
         "embeddings have 32 dimensions, the 'angle-fake' pair model expects 64: "
         "embed with that model or pass pair_model=None"
     )
+
+
+def test_blocks_and_chunks_give_the_numbers_of_the_whole_matrices(angle_calibration, monkeypatch):
+    """Calibration goes through the pairs a few at a time: the same numbers, less memory."""
+    articles, vectors, _ = angle_calibration
+    evidence = ArticleEvidence.of(vectors, vectors.mean(axis=0), articles)
+    hours = evidence.hours.copy()
+    hours[[2, 5]] = [np.nan, 500.0]  # an undated article and one far from the rest
+    rows, cols = np.triu_indices(len(hours), 1)
+    near = ~(np.abs(hours[rows] - hours[cols]) > features.CANDIDATE_WINDOW_HOURS)
+    whole = design(evidence.features(), np.stack([rows, cols]))
+    whole_pairs = evidence.pair_features(rows, cols)
+    monkeypatch.setattr(calibrate, "BLOCK_PAIRS", 20)  # blocks of two or three rows
+    monkeypatch.setattr(features, "PAIR_CHUNK", 5)
+    got = near_pairs(hours)
+    np.testing.assert_array_equal(np.stack(got), np.stack([rows[near], cols[near]]))
+    assert len(got[0]) < len(rows)
+    # A block's matrix product may round a cosine's last bit differently (BLAS kernels).
+    np.testing.assert_allclose(pair_design(evidence, np.stack([rows, cols])), whole, atol=1e-7)
+    chunked = evidence.pair_features(rows, cols)
+    assert chunked.keys() == whole_pairs.keys()
+    for name, values in whole_pairs.items():
+        np.testing.assert_array_equal(chunked[name], values)
 
 
 def test_too_few_same_story_pairs_are_refused():

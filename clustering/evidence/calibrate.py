@@ -41,9 +41,11 @@ from clustering.reading.values import is_missing
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0
-#: Most articles :func:`calibrate_articles` takes: it builds the features of every pair
-#: (as the shipped model was trained), about 40 bytes per pair.
+#: Most articles :func:`calibrate_articles` takes: it looks at every pair.
 MAX_ARTICLES = 20_000
+#: About how many pairs a block of rows against every article holds, as
+#: :func:`sample_pairs` and :func:`pair_design` go through all pairs (memory stays bounded).
+BLOCK_PAIRS = 1 << 22
 #: Fewest same-story (and different-story) pairs a calibration accepts.
 MIN_PAIRS = 2
 #: In-sample precision and recall are those of the pairs at P ≥ this.
@@ -81,15 +83,11 @@ def sample_pairs(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Upper-triangle pair indices: all positives and sampled negatives; and the sampled share.
 
-    Only pairs the candidate graph compares are drawn: published within
-    :data:`~clustering.evidence.features.CANDIDATE_WINDOW_HOURS` of each other, or with a
-    side undated. Builds every pair's index, so memory grows with the square of the
-    articles.
+    Only pairs the candidate graph compares are drawn (:func:`near_pairs`).
     """
-    rows, cols = np.triu_indices(len(gold), 1)
-    near = ~(np.abs(hours[rows] - hours[cols]) > CANDIDATE_WINDOW_HOURS)
-    rows, cols = rows[near], cols[near]
-    same = gold[rows] == gold[cols]
+    rows, cols = near_pairs(hours)
+    stories = np.unique(gold, return_inverse=True)[1]
+    same = stories[rows] == stories[cols]
     positives = np.flatnonzero(same)
     negatives = np.flatnonzero(~same)
     chosen = rng.choice(
@@ -101,6 +99,30 @@ def sample_pairs(
         same[picked],
         len(chosen) / max(len(negatives), 1),
     )
+
+
+def row_blocks(n: int) -> list[slice]:
+    """Consecutive blocks of ``n`` rows, each with about :data:`BLOCK_PAIRS` pairs against all."""
+    step = max(1, BLOCK_PAIRS // max(n, 1))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+def near_pairs(hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs i < j (in :func:`numpy.triu_indices`'s order) the candidate graph compares.
+
+    Those published within :data:`~clustering.evidence.features.CANDIDATE_WINDOW_HOURS`
+    of each other, or with a side undated (NaN ``hours``).
+    """
+    everyone = np.arange(len(hours))
+    found = []
+    for block in row_blocks(len(hours)):
+        later = everyone[None, :] > everyone[block, None]
+        near = ~(np.abs(hours[block, None] - hours[None, :]) > CANDIDATE_WINDOW_HOURS)
+        rows, cols = np.nonzero(later & near)
+        found.append((rows + block.start, cols))
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([r for r, _ in found]), np.concatenate([c for _, c in found])
 
 
 def undated(evidence: ArticleEvidence) -> ArticleEvidence:
@@ -121,6 +143,27 @@ def design(
     columns = [feature_column(features, name) for name in names]
     picked = columns if pairs is None else [column[pairs[0], pairs[1]] for column in columns]
     return np.stack(picked, axis=1)
+
+
+def pair_design(
+    evidence: ArticleEvidence, pairs: np.ndarray, names: tuple[str, ...] = FEATURES
+) -> np.ndarray:
+    """``design(evidence.features(), pairs, names)``, a block of rows at a time.
+
+    The same numbers (on OG2021 dev bit for bit; BLAS may round a cosine's last bit
+    otherwise in a small block) without the n × n matrices of every feature. Where only some
+    articles have the second model's vector, a block may lack them: that rare case
+    takes the whole matrices.
+    """
+    if evidence.has_second is not None and not evidence.has_second.all():
+        return design(evidence.features(), pairs, names)
+    x = np.empty((pairs.shape[1], len(names)), dtype=np.float32)
+    for block in row_blocks(len(evidence)):
+        inside = np.flatnonzero((pairs[0] >= block.start) & (pairs[0] < block.stop))
+        if len(inside):
+            local = np.stack([pairs[0, inside] - block.start, pairs[1, inside]])
+            x[inside] = design(evidence.features(block), local, names)
+    return x
 
 
 def check_pair_counts(same: int, different: int, where: str) -> None:
@@ -211,11 +254,10 @@ def calibrate_articles(
 
     ``articles`` is the article table (see :func:`clustering.load_articles`) with
     ``gold_column``; ``vectors`` are its article vectors, made by the embedder
-    ``model`` names (see :mod:`embeddings.base`). The features
-    of every pair are built at once, as for the shipped model, so memory grows with the
-    square of the articles (at most :data:`MAX_ARTICLES`). Raises :class:`InputError` for
-    too many articles, a missing column or label, and fewer than two same-story or
-    different-story pairs. With ``second`` (every article's vector from the model
+    ``model`` names (see :mod:`embeddings.base`). Every pair is looked at, so time
+    grows with the square of the articles (at most :data:`MAX_ARTICLES`). Raises
+    :class:`InputError` for too many articles, a missing column or label, and fewer than
+    two same-story or different-story pairs. With ``second`` (every article's vector from the model
     ``second_model``), the model is the cascade's second one, reading ``cos2`` too.
     """
     if len(articles) > MAX_ARTICLES:
@@ -235,8 +277,8 @@ def calibrate_articles(
     names = FEATURES if second is None else SECOND_FEATURES
     x = np.concatenate(
         [
-            design(evidence.features(), pairs, names),
-            design(undated(evidence).features(), pairs, names),
+            pair_design(evidence, pairs, names),
+            pair_design(undated(evidence), pairs, names),
         ]
     )
     pair_model = fit_pair_model(
