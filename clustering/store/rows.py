@@ -1,9 +1,9 @@
-"""What a story store's rows hold, checked as they are read: a damaged row is one line.
+"""What a story store's rows hold, written from an article's record and checked as read.
 
 A row written by samestory always reads back; one damaged by hand, by another program or
 by a bad disk (a vector blob of the wrong length, a date that is no date, extra fields
 that are no JSON object) is a :class:`DamagedRow` naming the store and the article, never
-a traceback from deep inside numpy or pandas.
+a traceback from deep inside numpy or pandas: a damaged row is one line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clustering.reading.articles import ARTICLE_COLUMNS
+from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
+from clustering.store.copy_text import hours_since_epoch
 from clustering.store.database import StoreError
 
 #: A story id as :func:`~clustering.grouping.stories.story_number` reads it (``S7``, ``st000042``).
@@ -26,6 +29,37 @@ _STORY_ID = re.compile(r"\D*\d+")
 PLAIN_TEXT = "typeof(title) = 'text' AND typeof(text) = 'text' AND " + " AND ".join(
     f"typeof({c}) IN ('text', 'null')" for c in ("lang", "source", "url", "path")
 )
+
+
+def extra_json(record: pd.Series) -> str | None:
+    """The input fields of ``record`` beyond the article columns, as a JSON object (or None).
+
+    A missing value is kept as null, so a column empty in every row is still a column.
+    """
+    fields = {
+        str(name): None if is_missing(value) else value
+        for name, value in record.items()
+        if name not in ARTICLE_COLUMNS
+    }
+    return json.dumps(fields, ensure_ascii=False, default=plain) if fields else None
+
+
+def row_fields(record: pd.Series) -> tuple[object, ...]:
+    """An article's stored title, text, published, hours, lang, source, url, path and extra."""
+    hours = hours_since_epoch(record["published"])
+    return (
+        str(record["title"]),
+        str(record["text"]),
+        iso_or_none(record["published"]),
+        None if np.isnan(hours) else hours,
+        *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
+        extra_json(record),
+    )
+
+
+def vector_blob(vector: np.ndarray) -> bytes:
+    """A vector as the store keeps it: float32 bytes."""
+    return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 class DamagedRow(StoreError):

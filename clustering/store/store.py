@@ -11,7 +11,6 @@ versions and durability: :mod:`clustering.store.database`; reading the store bac
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -26,12 +25,11 @@ import pandas as pd
 from clustering.grouping.placement import Plan
 from clustering.grouping.result import ClusterResult
 from clustering.grouping.stories import Story, story_id
-from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.reading.feeds import is_url
 from clustering.reading.fetch import Fetcher
 from clustering.reading.limits import ReadOptions
 from clustering.reading.loaders import LoadResult, load_articles
-from clustering.reading.values import is_missing, iso_or_none, plain, text_or_none
+from clustering.reading.values import iso_or_none, text_or_none
 from clustering.store.assign import Assigner
 from clustering.store.contents import stored_articles, stored_history, stored_result
 from clustering.store.copy_text import hours_since_epoch, keep_copies_text
@@ -43,7 +41,7 @@ from clustering.store.database import (
     translated,
 )
 from clustering.store.feeds import keep_validators, recall_validators
-from clustering.store.rows import DamagedRow
+from clustering.store.rows import DamagedRow, extra_json, row_fields, vector_blob
 from clustering.store.timeindex import TimeIndex
 from embeddings import Embedder, make_embedder
 from embeddings.articles import embed_articles
@@ -74,36 +72,6 @@ def article_digest(title: str, text: str) -> bytes:
 
 def _now() -> pd.Timestamp:
     return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
-
-
-def _extra(record: pd.Series) -> str | None:
-    """The input fields of ``record`` beyond the article columns, as a JSON object (or None).
-
-    A missing value is kept as null, so a column empty in every row is still a column.
-    """
-    fields = {
-        str(name): None if is_missing(value) else value
-        for name, value in record.items()
-        if name not in ARTICLE_COLUMNS
-    }
-    return json.dumps(fields, ensure_ascii=False, default=plain) if fields else None
-
-
-def _fields(record: pd.Series) -> tuple[object, ...]:
-    """An article's stored title, text, published, hours, lang, source, url, path and extra."""
-    hours = hours_since_epoch(record["published"])
-    return (
-        str(record["title"]),
-        str(record["text"]),
-        iso_or_none(record["published"]),
-        None if np.isnan(hours) else hours,
-        *(text_or_none(record[name]) for name in ("lang", "source", "url", "path")),
-        _extra(record),
-    )
-
-
-def _vector(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 @dataclass
@@ -352,7 +320,7 @@ class StoryStore:
             db.execute(
                 "UPDATE articles SET digest = ?, title = ?, text = ?, published = ?, hours = ?, "
                 "lang = ?, source = ?, url = ?, path = ?, extra = ?, vector = ? WHERE id = ?",
-                (digest, *_fields(record), _vector(vectors[row]), ident),
+                (digest, *row_fields(record), vector_blob(vectors[row]), ident),
             )
             keep_copies_text(db, ident, copied)
             db.execute(
@@ -435,10 +403,10 @@ class StoryStore:
                 (
                     str(record["id"]),
                     digests[row],
-                    *_fields(record),
+                    *row_fields(record),
                     at,
                     story,
-                    _vector(vectors[row]),
+                    vector_blob(vectors[row]),
                 ),
             )
             db.execute(
@@ -469,7 +437,7 @@ class StoryStore:
                     text_or_none(record["url"]),
                     text_or_none(record["path"]),
                     at,
-                    _extra(record),
+                    extra_json(record),
                 ),
             )
 
