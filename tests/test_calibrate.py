@@ -411,25 +411,35 @@ def test_calibrate_needs_articles_or_pairs(runner, tmp_path):
     )
 
 
-@pytest.mark.data
-@pytest.mark.slow
-def test_the_training_script_reproduces_the_shipped_model(og2021_file):
-    """`make train-pair-model` gives the shipped pair-use.json, to the fitting's tolerance.
+#: The first articles of OG2021 dev the quick training run takes (2,128 same-story pairs).
+SLICE = 300
 
-    Not byte for byte: the article vectors have moved in their last float32 digits since
-    the shipped model was fitted, and the solver's stopping point follows them (weights
-    move by up to 3e-4).
+
+@pytest.mark.data
+def test_the_training_script_is_deterministic_and_gives_the_shipped_form(og2021_file):
+    """`make train-pair-model` on a slice of OG2021 dev: the same file twice, of the shipped form.
+
+    Retraining on all of dev and comparing with the shipped files, within the fitting's
+    tolerance, is ``benchmarks/reproduce_models.py`` (``make bench``): about a minute and
+    1 GB for this model alone, seven for all three.
     """
+    from benchmarks.reproduce_models import compare
     from clustering.evidence.model import shipped_pair_model
     from training.train_pair_model import train
 
     shipped = shipped_pair_model("use")
-    trained = train(og2021_file.parent, "use")
+    trained = train(og2021_file.parent, "use", limit=SLICE)
+    assert train(og2021_file.parent, "use", limit=SLICE).to_json() == trained.to_json()
     assert shipped is not None and trained.model == shipped.model == "use"
     assert list(json.loads(trained.to_json())) == list(shipped.to_dict())
-    np.testing.assert_allclose(trained.mean, shipped.mean, atol=2e-7)
-    np.testing.assert_allclose(trained.coef, shipped.coef, atol=1e-3)
-    assert trained.intercept == pytest.approx(shipped.intercept, abs=1e-3)
+    assert (trained.features, trained.coef.shape, trained.mean.shape) == (
+        shipped.features,
+        shipped.coef.shape,
+        shipped.mean.shape,
+    )
+    assert dict(zip(FEATURES, trained.coef, strict=True))["cos"] > 0
+    assert compare(shipped, shipped)["reproduced"]
+    assert not compare(trained, shipped)["reproduced"]  # 300 articles are not all of dev
 
 
 def test_a_shipped_model_file_reads_as_before():

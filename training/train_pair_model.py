@@ -41,9 +41,12 @@ from embeddings.articles import embed_articles
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def train(data: Path, model: str, second: str | None = None) -> PairModel:
-    """Fit the pair model for ``model`` (and the ``second`` model's cosine) on OG2021 dev."""
-    articles = load_articles([data / "og2021-dev.jsonl"]).articles
+def train(data: Path, model: str, second: str | None = None, limit: int | None = None) -> PairModel:
+    """Fit the pair model for ``model`` (and the ``second`` model's cosine) on OG2021 dev.
+
+    ``limit``: the file's first ``limit`` articles only (a quick run, for the tests).
+    """
+    articles = load_articles([data / "og2021-dev.jsonl"]).articles.iloc[:limit]
     vectors = embed_articles(articles, CachedEmbedder(get_embedder(model)))
     extra = None
     if second is not None:
