@@ -8,13 +8,13 @@ import sys
 import numpy as np
 import pytest
 
-from clustering import StoryClusterer, load_articles
+from clustering import StoryClusterer, WindowedClusterer, load_articles
 from clustering.cli import main
-from clustering.evaluation.metrics import score
 from clustering.scale.distributed import (
     INSTALL_HINT,
     DaskEmbedder,
     EngineError,
+    _one_thread,
     cluster_on_dask,
     cluster_paths_on_dask,
     dask_client,
@@ -74,18 +74,29 @@ def test_seed_stories_equal_the_local_ones_and_cached_vectors_stay_on_the_client
     assert dask.articles_.equals(local.articles_)
 
 
+def _one_thread_here(run, windows):
+    """The windows in turn in this process, each with BLAS on one thread as on a worker."""
+    return [_one_thread(run, window) for window in windows]
+
+
 @pytest.mark.data
 @pytest.mark.slow  # a LocalCluster of two worker processes
-def test_og2021_scores_within_a_hundredth_of_the_local_path(og2021_file, client):
-    articles = load_articles([og2021_file]).articles
-    embedder = CachedEmbedder(get_embedder("use"))
-    vectors = embed_articles(articles, embedder)
-    local = StoryClusterer(embedder=embedder).fit(articles, embeddings=vectors)
-    dask = cluster_on_dask(client, articles, embeddings=vectors)
-    gold = list(articles["story"])
-    local_f1 = score(list(local.labels_), gold).bcubed_f1
-    dask_f1 = score(list(dask.labels_), gold).bcubed_f1
-    assert abs(dask_f1 - local_f1) <= 0.01, (local_f1, dask_f1)
+def test_og2021_windows_give_the_same_stories_on_dask_as_here(og2021_fortnight, client):
+    """Dask changes where the windows run, not what they find: two weeks of OG2021 dev.
+
+    474 titles in three 7-day windows, each clustered with BLAS on one thread here as on
+    a worker. How close the windows come to one fit of all of dev (0.736 BCubed F1
+    against 0.732 when measured) is ``benchmarks/dask_bench.py`` (``make bench``).
+    """
+    articles = load_articles([og2021_fortnight]).articles
+    vectors = embed_articles(articles, CachedEmbedder(get_embedder("use")))
+    clusterer = StoryClusterer(embedder="use")
+    here = WindowedClusterer(clusterer, runner=_one_thread_here).fit(articles, embeddings=vectors)
+    dask = cluster_on_dask(client, articles, clusterer, embeddings=vectors)
+    assert len(dask.windows_) == 3
+    assert [list(rows) for rows in dask.windows_] == [list(rows) for rows in here.windows_]
+    assert dask.stories_ == here.stories_
+    assert dask.articles_.equals(here.articles_)
     assert sorted(m for s in dask.stories_ for m in s.members) == sorted(articles["id"])
 
 
