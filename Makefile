@@ -28,12 +28,20 @@ install: $(STAMP)
 run: $(RUNTIME)
 	$(BIN)/samestory cluster seeds/
 
+# One process: on two pytest-xdist workers the whole suite's memory added up to 5.8 GB (each
+# worker holds the models and its own OG2021 vectors), over the 4 GB CI allows.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# pytest-xdist workers for test-fast: 2, the CI machine's cores (`-n auto` is the same there,
+# but starts one per core elsewhere, each ~1.3 GB with the models: TEST_JOBS=4 if you have the
+# memory). Whole files go to one worker, so a module's fixtures are built once.
+TEST_JOBS ?= 2
+
 # The quick loop: leaves out tests marked data, browser or slow (markers in pyproject.toml).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not data and not browser and not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile \
+		-m "not data and not browser and not slow"
 
 # The property tests (marked fuzz) with the long Hypothesis profile; CI runs them quickly.
 fuzz: $(STAMP)
