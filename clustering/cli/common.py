@@ -94,7 +94,7 @@ def _model_options(default_model: str) -> list[Callable[..., Any]]:
             "--model",
             default=default_model,
             show_default=True,
-            help="'use', 'e5', or a sentence-transformers model name or path "
+            help="'use', 'e5', 'e5-story', or a sentence-transformers model name or path "
             "(see 'samestory models').",
         ),
         click.option(

