@@ -96,6 +96,8 @@ train-pair-model: $(STAMP)
 	$(BIN)/python -m training.train_pair_model --data $(DATA)
 	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5
 	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5 --bodies
+	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5-story
+	$(BIN)/python -m training.train_pair_model --data $(DATA) --second e5-story --bodies
 
 # clustering/models/e5-centring.npz
 train-centring: $(STAMP)

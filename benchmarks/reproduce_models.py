@@ -34,6 +34,8 @@ MODELS = [
     ("use", "use", None, False),
     ("use+e5", "use", "e5", False),
     ("use+e5-bodies", "use", "e5", True),
+    ("use+e5-story", "use", "e5-story", False),
+    ("use+e5-story-bodies", "use", "e5-story", True),
 ]
 #: How far a retrained weight or intercept may be from the shipped one.
 COEF_TOLERANCE = 1e-3

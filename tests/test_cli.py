@@ -190,6 +190,7 @@ _HEADLINES = [
         ([], {}),
         (["--second-model", "none"], {"second_model": None}),
         (["--second-up-to", "0"], {"second_up_to": 0}),
+        (["--second-model", "e5-story"], {"second_model": "e5-story"}),
     ],
 )
 def test_second_model_options_are_the_api_settings(runner, tmp_path, options, params):
@@ -215,6 +216,16 @@ def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: second model 'e5' needs a shipped pair model")
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_the_cascade_with_the_tuned_e5_keeps_the_seeds_three_stories(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--second-model", "e5-story"])
+    assert result.exit_code == 0, result.stderr
+    stories = [line.split()[0] for line in result.stdout.splitlines()[2:-1]]
+    members = result.stdout.split("\n")
+    assert stories == ["S1", "S2", "S3"] and "5 articles, 3 stories" in result.stdout
+    assert sum("000_" in m and "002_" in m and "004_" in m for m in members) == 1
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:

@@ -15,7 +15,9 @@ for the sampling. With ``--second e5`` it fits the cascade's headline model
 (``pair-use+e5-bodies.json``) on semeval2022-pairs-dev.csv instead: each text read as
 ``cluster`` reads a text-only row, rated 1 (same story) to 4, with the first-order model's
 mean and the e5 heads centred by their own mean
-(:func:`clustering.evidence.calibrate.calibrate_ratings`).
+(:func:`clustering.evidence.calibrate.calibrate_ratings`). ``--second e5-story`` fits
+the same two for the cascade with the tuned e5 (``pair-use+e5-story.json`` and
+``pair-use+e5-story-bodies.json``).
 """
 
 from __future__ import annotations
