@@ -219,8 +219,9 @@ def test_second_model_e5_needs_its_pair_model_in_one_line(runner):
 
 
 @pytest.mark.slow
-def test_the_cascade_with_the_tuned_e5_keeps_the_seeds_three_stories(runner):
-    result = runner.invoke(main, ["cluster", str(SEEDS), "--second-model", "e5-story"])
+@pytest.mark.parametrize("options", [["--second-model", "e5-story"], ["--model", "e5-story"]])
+def test_the_tuned_e5_keeps_the_seeds_three_stories(runner, options):
+    result = runner.invoke(main, ["cluster", str(SEEDS), *options])
     assert result.exit_code == 0, result.stderr
     stories = [line.split()[0] for line in result.stdout.splitlines()[2:-1]]
     members = result.stdout.split("\n")
