@@ -327,8 +327,13 @@ def combine(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(harness: Harness, systems: list[str], out: Path | None) -> dict[str, dict[str, Any]]:
-    """Every system on every fold (reusing the records in ``out``), combined per system."""
+def run(
+    harness: Harness, systems: list[str], out: Path | None, only: set[int] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every system on every fold (reusing the records in ``out``), combined per system.
+
+    With ``only``, other folds are not run, and a system lacking one is left out.
+    """
     done: dict[str, dict[str, Any]] = {}
     if out is not None and out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
@@ -340,6 +345,8 @@ def run(harness: Harness, systems: list[str], out: Path | None) -> dict[str, dic
         records = []
         for fold in range(harness.n_folds):
             record = done.get(harness.signature(system, fold))
+            if record is None and only is not None and fold not in only:
+                continue
             if record is None:
                 record = harness.run_fold(system, fold)
                 if out is not None:
@@ -353,7 +360,8 @@ def run(harness: Harness, systems: list[str], out: Path | None) -> dict[str, dic
                     flush=True,
                 )
             records.append(record)
-        results[system] = combine(records)
+        if len(records) == harness.n_folds:
+            results[system] = combine(records)
     return results
 
 
@@ -390,6 +398,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N articles (a quick run)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="vector cache")
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per system/fold")
+    parser.add_argument("--only-folds", default=None, help="comma-separated: run only these")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -403,7 +412,8 @@ def main() -> None:
         args.data, args.adapters, cache_dir, args.folds, args.seed, args.batches, args.limit
     )
     started = time.perf_counter()
-    results = run(harness, systems, args.out)
+    only = None if args.only_folds is None else {int(k) for k in args.only_folds.split(",")}
+    results = run(harness, systems, args.out, only)
     if args.json:
         print(json.dumps(results))
         return
