@@ -5,7 +5,7 @@ Run from the repository root (the fold adapters first: ``python -m training.trai
 
     python -m benchmarks.heldout [--data ../shared/data] --adapters DIR
         [--systems default,default-refit,e5,e5-story] [--batches 60] [--limit N]
-        [--cache-dir DIR] [--out FILE.jsonl] [--json]
+        [--cache-dir DIR] [--out FILE.jsonl] [--only-folds 0,2] [--json]
 
 The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by story, seed
 0, drawn over all of dev even with ``--limit``). For fold K each system is:
@@ -35,7 +35,10 @@ exactly one fold):
 - ``four``: stories made of benchmarks.small_batches' four unrelated headlines (4 is right).
 
 Each (system, fold) is appended to ``--out`` (JSON lines) as it finishes, and found there
-again on a rerun with the same settings; vectors are cached in ``--cache-dir``.
+again on a rerun with the same settings (``--only-folds``: run just those folds, say as
+their adapters appear; a system is combined once all its folds are in); vectors are cached
+in ``--cache-dir``. Not part of ``make bench`` (the fold adapters take 10 to 25 minutes):
+``make bench-heldout`` trains them and runs this.
 """
 
 from __future__ import annotations
