@@ -4,7 +4,7 @@ Run from the repository root (the fold adapters first: ``python -m training.trai
 --folds 3 --adapters DIR``):
 
     python -m benchmarks.heldout [--data ../shared/data] --adapters DIR
-        [--systems default,default-refit,e5,e5-story] [--batches 60] [--limit N]
+        [--systems default,default-refit,e5,e5-story,story-cascade] [--batches 60] [--limit N]
         [--cache-dir DIR] [--out FILE.jsonl] [--only-folds 0,2] [--json]
 
 The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by story, seed
@@ -16,7 +16,9 @@ The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by s
   on the other folds' articles (:mod:`training.pair_folds`);
 - ``e5``: frozen e5 for every title, a first-order pair model fitted on the other folds;
 - ``e5-story``: fold K's adapter (``DIR/fold-K-of-3.npz``, trained without fold K) for
-  every title, a first-order pair model fitted on the other folds with its vectors.
+  every title, a first-order pair model fitted on the other folds with its vectors;
+- ``story-cascade``: ``default-refit`` with fold K's tuned e5 as the cascade's second
+  model (``--second-model e5-story``), its headline model refitted on the other folds.
 
 Regimes, fold K's articles scored, the folds' counts summed (every article is scored in
 exactly one fold):
@@ -67,24 +69,42 @@ from training.pair_folds import FoldPairModels, article_folds, fit_without, stor
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "og2021-dev.jsonl"
-SYSTEMS = ("default", "default-refit", "e5", "e5-story")
+SYSTEMS = ("default", "default-refit", "e5", "e5-story", "story-cascade")
 #: Whether each system's numbers are held out (default's pair models saw all of dev).
-HELD_OUT = {"default": False, "default-refit": True, "e5": True, "e5-story": True}
+HELD_OUT = {
+    "default": False,
+    "default-refit": True,
+    "e5": True,
+    "e5-story": True,
+    "story-cascade": True,
+}
+#: The systems whose e5 is a fold's adapter.
+TUNED = ("e5-story", "story-cascade")
 LANG = "sl"
 
 
 class FoldClusterer(StoryClusterer):
     """StoryClusterer with given pair models (a fold's), the cascade's second one included."""
 
-    def __init__(self, embedder: Embedder | None = None, models: Cascade | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        models: Cascade | None = None,
+        second: Embedder | None = None,
+    ) -> None:
         super().__init__(
             embedder=embedder, pair_model=None if models is None else models.base, second_model=None
         )
         self.models = models
+        self.second = second
 
     def cascade(self, embedder: Embedder) -> Cascade | None:
         """The given models, whatever the embedder."""
         return self.models
+
+    def second_embedder(self, name: str) -> Embedder:
+        """The given second model (a fold's tuned e5), else the one ``name`` names."""
+        return self.second if self.second is not None else super().second_embedder(name)
 
 
 def fold_adapter(adapters: Path, fold: int, folds: int) -> Path:
@@ -208,10 +228,14 @@ class Harness:
 
     def embedder(self, system: str, fold: int) -> CachedEmbedder:
         """The first model of ``system`` for ``fold``."""
-        if system in ("default", "default-refit"):
+        if system in ("default", "default-refit", "story-cascade"):
             return self.cached(get_embedder("use"))
         if system == "e5":
             return self.cached(get_embedder("e5"))
+        return self.fold_e5(fold)
+
+    def fold_e5(self, fold: int) -> CachedEmbedder:
+        """e5 with fold ``fold``'s adapter (trained without that fold)."""
         if self.adapters is None:
             raise SystemExit("e5-story needs --adapters (train_encoder --folds K --adapters DIR)")
         path = fold_adapter(self.adapters, fold, self.n_folds)
@@ -230,11 +254,11 @@ class Harness:
         if system == "default":
             return None
         heads, second = None, None
-        if system == "default-refit":
-            second = "e5"
-            every = np.arange(len(self.articles))
-            heads = embed_heads(self.articles, every, self.cached(get_embedder(second)))
-        model = "use" if system == "default-refit" else system
+        if system in ("default-refit", "story-cascade"):
+            second = "e5" if system == "default-refit" else "e5-story"
+            e5 = self.cached(get_embedder("e5")) if second == "e5" else self.fold_e5(fold)
+            heads = embed_heads(self.articles, np.arange(len(self.articles)), e5)
+        model = "use" if second is not None else system
         return fit_without(self.articles, vectors, model, self.folds, fold, heads, second)
 
     def clusterer(
@@ -243,8 +267,11 @@ class Harness:
         """The clusterer of ``system`` with the fold's pair models."""
         if models is None:
             return StoryClusterer(embedder=embedder)
-        bodies = shipped_pair_model("use+e5-bodies") if models.second is not None else None
-        return FoldClusterer(embedder, Cascade(models.base, models.second, bodies))
+        # the raw embedder: the clusterer caches it where the first model's vectors are
+        second = self.fold_e5(models.fold).embedder if system == "story-cascade" else None
+        name = "use+e5-story-bodies" if second is not None else "use+e5-bodies"
+        bodies = shipped_pair_model(name) if models.second is not None else None
+        return FoldClusterer(embedder, Cascade(models.base, models.second, bodies), second)
 
     def signature(self, system: str, fold: int) -> str:
         """What a (system, fold) result depends on, as a short digest."""
@@ -256,7 +283,7 @@ class Harness:
             "batches": self.batches,
             "limit": self.limit,
         }
-        if system == "e5-story" and self.adapters is not None:
+        if system in TUNED and self.adapters is not None:
             settings["adapter"] = adapter_digest(fold_adapter(self.adapters, fold, self.n_folds))
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
