@@ -90,3 +90,29 @@ def test_refit_never_sees_the_fold_and_is_deterministic(harness: Harness) -> Non
     again = harness.run_fold("default-refit", 1)
     first.pop("seconds"), again.pop("seconds")
     assert again == first
+
+
+@pytest.mark.data
+def test_story_cascade_reads_each_folds_own_adapter(harness: Harness, tmp_path: Path) -> None:
+    from benchmarks.heldout import FoldClusterer
+    from embeddings.bundled import adapter_digest
+
+    for fold in range(3):  # tiny adapters that differ: only the files' bytes matter here
+        a = np.full((1, 384), fold + 1, dtype=np.float16)
+        b = np.zeros((384, 1), dtype=np.float16)
+        np.savez(
+            tmp_path / f"fold-{fold}-of-3.npz",
+            scale=np.float32(1.0),
+            **{"11.value.A": a, "11.value.B": b},
+        )
+    harness.adapters = tmp_path
+    try:
+        versions = [harness.fold_e5(fold).version for fold in range(3)]
+    finally:
+        harness.adapters = None
+    for fold, version in enumerate(versions):
+        assert version.endswith(adapter_digest(tmp_path / f"fold-{fold}-of-3.npz"))
+    assert len(set(versions)) == 3
+    second = object()
+    assert FoldClusterer(second=second).second_embedder("e5-story") is second  # type: ignore[arg-type]
+    assert FoldClusterer().second_embedder("e5").model == "e5"
