@@ -18,7 +18,9 @@ The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by s
 - ``e5-story``: fold K's adapter (``DIR/fold-K-of-3.npz``, trained without fold K) for
   every title, a first-order pair model fitted on the other folds with its vectors;
 - ``story-cascade``: ``default-refit`` with fold K's tuned e5 as the cascade's second
-  model (``--second-model e5-story``), its headline model refitted on the other folds.
+  model (``--second-model e5-story``), its headline model refitted on the other folds;
+- ``default-refit-all``, ``story-cascade-all``: the same with the second model's vector
+  for every title, not only in batches of at most 300 (``--second-up-to``).
 
 Regimes, fold K's articles scored, the folds' counts summed (every article is scored in
 exactly one fold):
@@ -60,7 +62,7 @@ import pandas as pd
 
 from benchmarks.small_batches import FOUR_HEADLINES, PairCounts, draw_batches
 from clustering import StoryClusterer, articles_from_records, load_articles
-from clustering.evidence.cascade import Cascade, embed_heads
+from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
 from clustering.evidence.model import shipped_pair_model
 from embeddings import CachedEmbedder, Embedder, default_cache_dir, get_embedder
 from embeddings.articles import embed_articles
@@ -69,7 +71,15 @@ from training.pair_folds import FoldPairModels, article_folds, fit_without, stor
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "og2021-dev.jsonl"
-SYSTEMS = ("default", "default-refit", "e5", "e5-story", "story-cascade")
+SYSTEMS = (
+    "default",
+    "default-refit",
+    "e5",
+    "e5-story",
+    "story-cascade",
+    "default-refit-all",
+    "story-cascade-all",
+)
 #: Whether each system's numbers are held out (default's pair models saw all of dev).
 HELD_OUT = {
     "default": False,
@@ -77,9 +87,13 @@ HELD_OUT = {
     "e5": True,
     "e5-story": True,
     "story-cascade": True,
+    "default-refit-all": True,
+    "story-cascade-all": True,
 }
+#: ``-all``: the cascade's second model for every title, whatever the batch's size.
+EVERY_TITLE = 1_000_000
 #: The systems whose e5 is a fold's adapter.
-TUNED = ("e5-story", "story-cascade")
+TUNED = ("e5-story", "story-cascade", "story-cascade-all")
 LANG = "sl"
 
 
@@ -91,9 +105,13 @@ class FoldClusterer(StoryClusterer):
         embedder: Embedder | None = None,
         models: Cascade | None = None,
         second: Embedder | None = None,
+        second_up_to: int = SMALL_BATCH,
     ) -> None:
         super().__init__(
-            embedder=embedder, pair_model=None if models is None else models.base, second_model=None
+            embedder=embedder,
+            pair_model=None if models is None else models.base,
+            second_model=None,
+            second_up_to=second_up_to,
         )
         self.models = models
         self.second = second
@@ -228,6 +246,7 @@ class Harness:
 
     def embedder(self, system: str, fold: int) -> CachedEmbedder:
         """The first model of ``system`` for ``fold``."""
+        system = system.removesuffix("-all")
         if system in ("default", "default-refit", "story-cascade"):
             return self.cached(get_embedder("use"))
         if system == "e5":
@@ -251,6 +270,7 @@ class Harness:
 
     def pair_models(self, system: str, fold: int, vectors: np.ndarray) -> FoldPairModels | None:
         """The pair models fitted without ``fold`` (None: ``default``, the shipped ones)."""
+        system = system.removesuffix("-all")
         if system == "default":
             return None
         heads, second = None, None
@@ -265,13 +285,15 @@ class Harness:
         self, system: str, embedder: CachedEmbedder, models: FoldPairModels | None
     ) -> StoryClusterer:
         """The clusterer of ``system`` with the fold's pair models."""
+        up_to = EVERY_TITLE if system.endswith("-all") else SMALL_BATCH
+        system = system.removesuffix("-all")
         if models is None:
             return StoryClusterer(embedder=embedder)
         # the raw embedder: the clusterer caches it where the first model's vectors are
         second = self.fold_e5(models.fold).embedder if system == "story-cascade" else None
         name = "use+e5-story-bodies" if second is not None else "use+e5-bodies"
         bodies = shipped_pair_model(name) if models.second is not None else None
-        return FoldClusterer(embedder, Cascade(models.base, models.second, bodies), second)
+        return FoldClusterer(embedder, Cascade(models.base, models.second, bodies), second, up_to)
 
     def signature(self, system: str, fold: int) -> str:
         """What a (system, fold) result depends on, as a short digest."""
