@@ -20,7 +20,12 @@ The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by s
 - ``story-cascade``: ``default-refit`` with fold K's tuned e5 as the cascade's second
   model (``--second-model e5-story``), its headline model refitted on the other folds;
 - ``default-refit-all``, ``story-cascade-all``: the same with the second model's vector
-  for every title, not only in batches of at most 300 (``--second-up-to``).
+  for every title, not only in batches of at most 300 (``--second-up-to``);
+- ``e5-story-oof``, ``story-cascade-oof``: ``e5-story`` and ``story-cascade`` with their
+  pair models fitted on out-of-fold tuned vectors: each training article's from an
+  adapter trained on another training fold alone (``DIR/only-J-of-3.npz``, from
+  ``train_encoder --folds 3 --only-fold J``), so the pair model learns what the tuned
+  cosines of stories the adapter never saw look like, as fold K's are.
 
 Regimes, fold K's articles scored, the folds' counts summed (every article is scored in
 exactly one fold):
@@ -79,6 +84,9 @@ SYSTEMS = (
     "story-cascade",
     "default-refit-all",
     "story-cascade-all",
+    "e5-story-oof",
+    "story-cascade-oof",
+    "story-cascade-oof-all",
 )
 #: Whether each system's numbers are held out (default's pair models saw all of dev).
 HELD_OUT = {
@@ -89,11 +97,14 @@ HELD_OUT = {
     "story-cascade": True,
     "default-refit-all": True,
     "story-cascade-all": True,
+    "e5-story-oof": True,
+    "story-cascade-oof": True,
+    "story-cascade-oof-all": True,
 }
 #: ``-all``: the cascade's second model for every title, whatever the batch's size.
 EVERY_TITLE = 1_000_000
 #: The systems whose e5 is a fold's adapter.
-TUNED = ("e5-story", "story-cascade", "story-cascade-all")
+TUNED = tuple(s for s in SYSTEMS if "story" in s)
 LANG = "sl"
 
 
@@ -128,6 +139,11 @@ class FoldClusterer(StoryClusterer):
 def fold_adapter(adapters: Path, fold: int, folds: int) -> Path:
     """Where ``train_encoder --adapters`` keeps the adapter trained without ``fold``."""
     return adapters / f"fold-{fold}-of-{folds}.npz"
+
+
+def only_adapter(adapters: Path, fold: int, folds: int) -> Path:
+    """Where ``train_encoder --only-fold`` keeps the adapter trained on ``fold`` alone."""
+    return adapters / f"only-{fold}-of-{folds}.npz"
 
 
 def adapter_embedder(path: Path) -> StoryE5Embedder:
@@ -246,7 +262,7 @@ class Harness:
 
     def embedder(self, system: str, fold: int) -> CachedEmbedder:
         """The first model of ``system`` for ``fold``."""
-        system = system.removesuffix("-all")
+        system = system.removesuffix("-all").removesuffix("-oof")
         if system in ("default", "default-refit", "story-cascade"):
             return self.cached(get_embedder("use"))
         if system == "e5":
@@ -262,6 +278,31 @@ class Harness:
             raise SystemExit(f"no fold adapter {path}")
         return self.cached(adapter_embedder(path))
 
+    def out_of_fold(self, fold: int, heads: bool) -> np.ndarray:
+        """Each article outside ``fold`` embedded by an adapter trained on another fold alone.
+
+        Fold J's articles get the adapter of the next fold that is neither J nor ``fold``;
+        ``fold``'s own rows are zeros (never read). ``heads``: the cascade's head vectors.
+        """
+        if self.adapters is None:
+            raise SystemExit("-oof systems need --adapters with only-J-of-N.npz files")
+        out = np.zeros((len(self.articles), 384), dtype=np.float32)
+        every = np.arange(len(self.articles))
+        for own in sorted(set(range(self.n_folds)) - {fold}):
+            other = next(
+                k % self.n_folds
+                for k in range(own + 1, own + self.n_folds)
+                if k % self.n_folds != fold
+            )
+            path = only_adapter(self.adapters, other, self.n_folds)
+            if not path.exists():
+                raise SystemExit(f"no adapter {path} (train_encoder --only-fold {other})")
+            embedder = self.cached(adapter_embedder(path))
+            rows = np.flatnonzero(self.folds == own)
+            found = embed_heads(self.articles, every, embedder) if heads else self.vectors(embedder)
+            out[rows] = found[rows]
+        return out
+
     def vectors(self, embedder: CachedEmbedder) -> np.ndarray:
         """Every article's vector (kept per model version)."""
         if embedder.version not in self._vectors:
@@ -273,6 +314,12 @@ class Harness:
         system = system.removesuffix("-all")
         if system == "default":
             return None
+        if system == "e5-story-oof":
+            oof = self.out_of_fold(fold, heads=False)
+            return fit_without(self.articles, oof, "e5-story", self.folds, fold)
+        if system == "story-cascade-oof":
+            oof = self.out_of_fold(fold, heads=True)
+            return fit_without(self.articles, vectors, "use", self.folds, fold, oof, "e5-story")
         heads, second = None, None
         if system in ("default-refit", "story-cascade"):
             second = "e5" if system == "default-refit" else "e5-story"
@@ -286,7 +333,7 @@ class Harness:
     ) -> StoryClusterer:
         """The clusterer of ``system`` with the fold's pair models."""
         up_to = EVERY_TITLE if system.endswith("-all") else SMALL_BATCH
-        system = system.removesuffix("-all")
+        system = system.removesuffix("-all").removesuffix("-oof")
         if models is None:
             return StoryClusterer(embedder=embedder)
         # the raw embedder: the clusterer caches it where the first model's vectors are
@@ -307,6 +354,12 @@ class Harness:
         }
         if system in TUNED and self.adapters is not None:
             settings["adapter"] = adapter_digest(fold_adapter(self.adapters, fold, self.n_folds))
+        if "-oof" in system and self.adapters is not None:
+            settings["only"] = [
+                adapter_digest(only_adapter(self.adapters, k, self.n_folds))
+                for k in range(self.n_folds)
+                if k != fold
+            ]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
     def run_fold(self, system: str, fold: int) -> dict[str, Any]:
