@@ -146,6 +146,10 @@ class StoryClusterer(StoryEstimator):
         bodies = shipped_pair_model(f"{embedder.model}+{name}-bodies") if second else None
         return Cascade(base, second, bodies)
 
+    def second_embedder(self, name: str) -> Embedder:
+        """The cascade's second model, by the name its pair models record."""
+        return get_embedder(name)
+
     def _second_vectors(
         self,
         articles: pd.DataFrame,
@@ -168,7 +172,7 @@ class StoryClusterer(StoryEstimator):
             self.window_hours,
             self.second_up_to,
         )
-        second = get_embedder(name)
+        second = self.second_embedder(name)
         if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
             second = embedder.sharing(second)
         return SecondVectors(rows, embed_heads(articles, rows, second), means[rows])
