@@ -38,61 +38,27 @@ from clustering.evidence.features import ArticleEvidence, SecondVectors
 from clustering.evidence.model import PairModel, shipped_pair_model
 from embeddings import CachedEmbedder, get_embedder
 from embeddings.articles import embed_articles
-from embeddings.bundled import StoryE5Embedder
-from training.pair_folds import article_folds, story_folds
 
 #: The repository root: default paths are relative to it.
 ROOT = Path(__file__).resolve().parent.parent
-#: The encoder's story folds (``train_encoder --folds``) that ``--out-of-fold`` reads.
-FOLDS = 3
 
 
-def train(
-    data: Path,
-    model: str,
-    second: str | None = None,
-    limit: int | None = None,
-    out_of_fold: Path | None = None,
-) -> PairModel:
+def train(data: Path, model: str, second: str | None = None, limit: int | None = None) -> PairModel:
     """Fit the pair model for ``model`` (and the ``second`` model's cosine) on OG2021 dev.
 
     ``limit``: the file's first ``limit`` articles only (a quick run, for the tests).
-    ``out_of_fold``: a folder of fold adapters (``train_encoder --folds 3 --adapters``):
-    each article's tuned head vector comes from the adapter that never saw its story, so
-    the model learns the tuned cosines of unseen stories (the shipped adapter saw all of
-    dev: its cosines of dev stories run higher than of new ones).
     """
     articles = load_articles([data / "og2021-dev.jsonl"]).articles.iloc[:limit]
     vectors = embed_articles(articles, CachedEmbedder(get_embedder(model)))
     extra = None
     if second is not None:
         rows = np.arange(len(articles))
-        if out_of_fold is None:
-            heads = embed_heads(articles, rows, CachedEmbedder(get_embedder(second)))
-        else:
-            heads = out_of_fold_heads(data, articles, out_of_fold)
+        heads = embed_heads(articles, rows, CachedEmbedder(get_embedder(second)))
         extra = SecondVectors(rows, heads, heads.mean(axis=0))
     calibration = calibrate_articles(
         articles, vectors, model, gold_column="story", second=extra, second_model=second
     )
     return calibration.pair_model
-
-
-def out_of_fold_heads(data: Path, articles: pd.DataFrame, adapters: Path) -> np.ndarray:
-    """Each article's head vector from the fold adapter trained without its story's fold."""
-    folds = article_folds(articles, story_folds(data, FOLDS))
-    heads = np.zeros((len(articles), 384), dtype=np.float32)
-    for fold in range(FOLDS):
-        rows = np.flatnonzero(folds == fold)
-        path = adapters / f"fold-{fold}-of-{FOLDS}.npz"
-        if not path.exists():
-            sys.exit(
-                f"no fold adapter {path}: python -m training.train_encoder --folds {FOLDS} "
-                f"--adapters {adapters}"
-            )
-        embedder = CachedEmbedder(StoryE5Embedder(adapter=path))
-        heads[rows] = embed_heads(articles, rows, embedder)
-    return heads
 
 
 def train_bodies(data: Path, model: str, second: str) -> PairModel:
@@ -145,12 +111,6 @@ def main() -> None:
     parser.add_argument(
         "--bodies", action="store_true", help="with --second: the model for two full articles"
     )
-    parser.add_argument(
-        "--out-of-fold",
-        type=Path,
-        default=None,
-        help="with --second e5-story: fold adapters, each article's from the one without it",
-    )
     args = parser.parse_args()
     if not (args.data / "og2021-dev.jsonl").exists():
         sys.exit(f"dev data not found in {args.data} (give --data)")
@@ -159,7 +119,7 @@ def main() -> None:
     if args.bodies:
         pair_model = train_bodies(args.data, args.model, args.second)
     else:
-        pair_model = train(args.data, args.model, args.second, out_of_fold=args.out_of_fold)
+        pair_model = train(args.data, args.model, args.second)
     name = args.model if args.second is None else f"{args.model}+{args.second}"
     name += "-bodies" if args.bodies else ""
     target = ROOT / "clustering" / "models" / f"pair-{name}.json"
