@@ -13,9 +13,11 @@ bf16 autocast (fast where the CPU has AMX, slow but right elsewhere), 2 threads.
 in-batch InfoNCE over OG2021 titles, one title per story, its positive another title of
 the story (another language where the story has one), and two hard negatives: the
 nearest frozen-e5 title of another story within a day, and the nearest of another story
-in its own language; plus CoSENT on a few SemEval dev pairs by their rating.
+in its own language; optionally CoSENT on a few SemEval dev pairs by their rating.
 
-The recipe's options (training/SWEEP.md compares them on held-out folds):
+The recipe's options (training/SWEEP.md compares them on held-out folds; the defaults,
+``--symmetric --multilingual-weight 2 --pair-batch 0``, won there; the recipe before
+them was ``--no-symmetric --multilingual-weight 1 --pair-batch 8``):
 
 - ``--symmetric``: InfoNCE both ways, averaged: each anchor finds its positive among the
   positives and hard negatives, and each positive finds its anchor among the anchors and
