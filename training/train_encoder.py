@@ -13,10 +13,25 @@ bf16 autocast (fast where the CPU has AMX, slow but right elsewhere), 2 threads.
 in-batch InfoNCE over OG2021 titles, one title per story, its positive another title of
 the story (another language where the story has one), and two hard negatives: the
 nearest frozen-e5 title of another story within a day, and the nearest of another story
-in its own language; plus CoSENT on a few SemEval dev pairs by their rating.
+in its own language; optionally CoSENT on a few SemEval dev pairs by their rating.
+
+The recipe's options (training/SWEEP.md compares them on held-out folds; the defaults,
+``--symmetric --multilingual-weight 2 --pair-batch 0``, won there; the recipe before
+them was ``--no-symmetric --multilingual-weight 1 --pair-batch 8``):
+
+- ``--symmetric``: InfoNCE both ways, averaged: each anchor finds its positive among the
+  positives and hard negatives, and each positive finds its anchor among the anchors and
+  the same hard negatives (mined for the anchor: a positive in another language must
+  prefer its anchor over the nearest other story in the anchor's language).
+- ``--multilingual-weight W``: a story with titles in two or more languages is drawn W
+  times as often as a story in one language (1: every story alike).
+- ``--pair-batch N``: N SemEval pairs per step for CoSENT; 0 leaves CoSENT out (and the
+  SemEval texts are then not even read, except to measure held-out folds).
 
 ``--folds K`` splits OG2021 by story and SemEval by connected group of texts, trains on
-K-1 folds, and measures frozen and tuned e5 on the fold left out (training/encoder_eval.py).
+K-1 folds, and measures frozen and tuned e5 on the fold left out (training/encoder_eval.py),
+at most ``--jobs`` folds at a time, each in its own process with one thread; ``--adapters
+DIR`` keeps each fold's adapter.
 """
 
 from __future__ import annotations
@@ -24,8 +39,11 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import fcntl
 import hashlib
 import json
+import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -47,6 +65,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBES = ROOT / "tests" / "data" / "probes"
 TARGETS = ["query", "key", "value", "out", "up", "down"]
 _BF16 = dict(device_type="cpu", dtype=torch.bfloat16)
+_EMPTY = np.zeros(0, dtype=np.int64)
+#: No SemEval pairs: training without CoSENT reads none.
+NONE = Pairs(texts=[], left=_EMPTY, right=_EMPTY, cross=_EMPTY, overall=_EMPTY, folds=_EMPTY)
 
 
 class Tail(nn.Module):
@@ -87,9 +108,27 @@ def prefix_states(
 ) -> list[torch.Tensor]:
     """Each text's hidden states after the first ``upto`` layers (bf16), from disk if kept."""
     key = hashlib.sha1(json.dumps([upto, max_tokens, texts]).encode()).hexdigest()[:16]
-    path = cache_dir / f"e5-prefix-{key}.pt" if cache_dir else None
-    if path and path.exists():
-        return torch.load(path)
+    if cache_dir is None:
+        return _prefix_states(model, texts, upto, max_tokens)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"e5-prefix-{key}.pt"
+    with (cache_dir / f"e5-prefix-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel folds: one computes, the others wait
+        if path.exists():
+            try:
+                return torch.load(path)
+            except (EOFError, RuntimeError, pickle.UnpicklingError):
+                pass  # a file another writer left half written: computed again
+        out = _prefix_states(model, texts, upto, max_tokens)
+        scratch = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save(out, scratch)
+        scratch.replace(path)  # atomic: a reader never sees half a file
+        return out
+
+
+def _prefix_states(
+    model: E5Model, texts: list[str], upto: int, max_tokens: int
+) -> list[torch.Tensor]:
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: list[torch.Tensor] = [torch.empty(0)] * len(texts)
     with torch.no_grad(), torch.autocast(**_BF16):
@@ -105,9 +144,6 @@ def prefix_states(
                 x = layer(x, blocked)
             for r, row, n in zip(rows, x, mask.sum(dim=1).tolist(), strict=True):
                 out[r] = row[:n].to(torch.bfloat16).clone()
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(out, path)
     return out
 
 
@@ -127,6 +163,50 @@ def _cosent(cos: torch.Tensor, similarity: torch.Tensor, scale: float = 20.0) ->
     wrong = similarity[:, None] > similarity[None, :]  # i rated above j
     diff = diff.masked_fill(~wrong, float("-inf"))
     return torch.logsumexp(torch.cat([torch.zeros(1), diff.flatten()]), dim=0)
+
+
+def story_draw(
+    titles: Titles, rows: np.ndarray, weight: float
+) -> tuple[list[list[int]], np.ndarray | None]:
+    """The stories of ``rows`` with 2+ titles (their rows) and their sampling probabilities.
+
+    A story with titles in two or more languages is drawn ``weight`` times as often as one in
+    a single language (None: uniform, the draw of ``weight`` 1).
+    """
+    by_story: dict[str, list[int]] = {}
+    for r in rows:
+        by_story.setdefault(str(titles.stories[r]), []).append(int(r))
+    stories = [by_story[s] for s in sorted(by_story) if len(by_story[s]) > 1]
+    if weight == 1:
+        return stories, None
+    many = np.array([len(set(titles.langs[members])) > 1 for members in stories])
+    odds = np.where(many, weight, 1.0)
+    return stories, odds / odds.sum()
+
+
+def info_nce(
+    anchors: torch.Tensor,
+    candidates: torch.Tensor,
+    clash: torch.Tensor,
+    symmetric: bool,
+    scale: float = 20.0,
+) -> torch.Tensor:
+    """In-batch InfoNCE: anchor ``i``'s positive is candidate ``i``.
+
+    ``clash`` masks the candidates of the anchor's own story (besides its positive).
+
+    ``symmetric`` adds the other direction, averaged: each positive must find its anchor
+    among the anchors and the hard negatives (the rest of the candidates).
+    """
+    n = len(anchors)
+    target = torch.arange(n)
+    logits = (scale * anchors @ candidates.T).masked_fill(clash, float("-inf"))
+    loss = nn.functional.cross_entropy(logits, target)
+    if not symmetric:
+        return loss
+    back = scale * candidates[:n] @ torch.cat([anchors, candidates[n:]]).T
+    loss_back = nn.functional.cross_entropy(back.masked_fill(clash, float("-inf")), target)
+    return (loss + loss_back) / 2
 
 
 def train_tail(
@@ -150,17 +230,15 @@ def train_tail(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min(1.0, (step + 1) / 10) * max(0.0, 1 - step / args.max_steps)
     )
-    by_story: dict[str, list[int]] = {}
-    for r in rows:
-        by_story.setdefault(str(titles.stories[r]), []).append(int(r))
-    stories = sorted(s for s, members in by_story.items() if len(members) > 1)
+    stories, odds = story_draw(titles, rows, args.multilingual_weight)
     day_negative, lang_negative = negatives
     tail.train()
     for step in range(args.max_steps):
-        chosen = rng.choice(len(stories), size=min(args.batch, len(stories)), replace=False)
+        size = min(args.batch, len(stories))
+        chosen = rng.choice(len(stories), size=size, replace=False, p=odds)
         anchors, positives = [], []
         for s in chosen:
-            members = by_story[stories[s]]
+            members = stories[s]
             anchor = members[rng.integers(len(members))]
             others = [m for m in members if m != anchor]
             abroad = [m for m in others if titles.langs[m] != titles.langs[anchor]]
@@ -173,13 +251,11 @@ def train_tail(
         with torch.autocast(**_BF16):
             a = tail(*_padded(title_states, np.array(anchors)))
             c = tail(*_padded(title_states, candidates))
-        logits = 20.0 * a @ c.T
         anchor_story = titles.stories[np.array(anchors)]
         clash = torch.from_numpy(anchor_story[:, None] == titles.stories[candidates][None, :])
         clash.fill_diagonal_(False)
-        logits = logits.masked_fill(clash, float("-inf"))
-        loss = nn.functional.cross_entropy(logits, torch.arange(len(anchors)))
-        if len(pair_rows) and args.pair_batch:
+        loss = info_nce(a, c, clash, args.symmetric)
+        if len(pair_rows) and args.pair_batch > 0:
             take = rng.choice(pair_rows, size=min(args.pair_batch, len(pair_rows)), replace=False)
             with torch.autocast(**_BF16):
                 left = tail(*_padded(pair_states, pairs.left[take]))
@@ -219,16 +295,20 @@ class Setup:
         self.first = len(model.encoder.layers) - args.layers
         self.base = list(model.encoder.layers[self.first :])
         self.titles = read_titles(args.data, max(args.folds, 1), args.seed, args.limit)
-        self.pairs = read_pairs(args.data, max(args.folds, 1), args.limit)
+        # SemEval is read for CoSENT, or to measure held-out folds; otherwise not at all
+        uses_pairs = args.pair_batch > 0 or args.folds > 0
+        self.pairs = read_pairs(args.data, max(args.folds, 1), args.limit) if uses_pairs else NONE
         started = time.perf_counter()
         self.title_states = prefix_states(model, self.titles.texts, self.first, 64, args.cache_dir)
-        self.pair_states = prefix_states(
-            model, self.pairs.texts, self.first, args.pair_tokens, args.cache_dir
+        self.pair_states = (
+            prefix_states(model, self.pairs.texts, self.first, args.pair_tokens, args.cache_dir)
+            if uses_pairs
+            else []
         )
         print(f"first {self.first} layers cached in {time.perf_counter() - started:.0f} s")
         frozen = Tail(self.base)
         self.frozen_titles = encode(frozen, self.title_states)
-        self.frozen_pairs = encode(frozen, self.pair_states)
+        self.frozen_pairs = encode(frozen, self.pair_states) if uses_pairs else np.zeros((0, 384))
 
     def train(self, rows: np.ndarray, pair_rows: np.ndarray, args: argparse.Namespace) -> nn.Module:
         """A tuned tail on these title and pair rows."""
@@ -291,18 +371,26 @@ def combine(folds: list[dict[str, dict]]) -> dict[str, dict[str, float]]:
 
 
 def parallel_folds(args: argparse.Namespace) -> list[dict[str, dict]]:
-    """Each fold in its own process (``--jobs``), one thread each; their reports read back."""
+    """Each fold in its own process, one thread each, ``--jobs`` at a time; reports read back."""
     with tempfile.TemporaryDirectory() as scratch:
-        running = []
-        for fold in range(args.folds):
-            report = Path(scratch) / f"{fold}.json"
-            command = [sys.executable, "-m", "training.train_encoder", *sys.argv[1:]]
-            command += ["--fold", str(fold), "--report", str(report), "--threads", "1"]
-            running.append((subprocess.Popen(command), report))
-        for process, _ in running:
-            if process.wait():
-                raise SystemExit(f"a fold failed (exit {process.returncode})")
-        return [json.loads(report.read_text()) for _, report in running]
+        reports = [Path(scratch) / f"{fold}.json" for fold in range(args.folds)]
+        waiting, running = list(range(args.folds)), list[subprocess.Popen]()
+        while waiting or running:
+            while waiting and len(running) < args.jobs:
+                fold = waiting.pop(0)
+                command = [sys.executable, "-m", "training.train_encoder", *sys.argv[1:]]
+                command += ["--fold", str(fold), "--report", str(reports[fold]), "--threads", "1"]
+                running.append(subprocess.Popen(command))
+            done = next((p for p in running if p.poll() is not None), None)
+            if done is None:
+                time.sleep(1)
+                continue
+            running.remove(done)
+            if done.returncode:
+                for process in running:
+                    process.terminate()
+                raise SystemExit(f"a fold failed (exit {done.returncode})")
+        return [json.loads(report.read_text()) for report in reports]
 
 
 def print_table(table: dict[str, dict[str, float]], what: str = "held-out folds") -> None:
@@ -344,7 +432,21 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=24, help="stories per step")
-    parser.add_argument("--pair-batch", type=int, default=8, help="SemEval pairs per step")
+    parser.add_argument(
+        "--pair-batch", type=int, default=0, help="SemEval pairs per step (0: no CoSENT)"
+    )
+    parser.add_argument(
+        "--symmetric",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="InfoNCE both ways: positive to anchor too",
+    )
+    parser.add_argument(
+        "--multilingual-weight",
+        type=float,
+        default=2.0,
+        help="how much more often a story in 2+ languages is drawn",
+    )
     parser.add_argument("--pair-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
