@@ -459,6 +459,13 @@ def main() -> None:
     parser.add_argument("--fold", type=int, default=None, help="with --folds: only this fold")
     parser.add_argument("--report", type=Path, default=None, help="with --fold: its JSON")
     parser.add_argument(
+        "--only-fold",
+        type=int,
+        default=None,
+        help="with --folds: train on this fold alone, write --out (out-of-fold vectors of the "
+        "other folds, for fitting a pair model on vectors of unseen stories)",
+    )
+    parser.add_argument(
         "--adapters", type=Path, default=None, help="with --folds: keep each fold's adapter here"
     )
     args = parser.parse_args()
@@ -475,6 +482,11 @@ def main() -> None:
         result = run_fold(setup, args, args.fold)
         if args.report:
             args.report.write_text(json.dumps(result))
+    elif args.folds and args.only_fold is not None:
+        titles = np.flatnonzero(setup.titles.folds == args.only_fold)
+        tail = setup.train(titles, np.flatnonzero(setup.pairs.folds == args.only_fold), args)
+        save_adapter(tail, setup.first, args.rank, args.out)
+        print(f"wrote {args.out}, trained on fold {args.only_fold} alone")
     elif args.folds:
         print_table(combine([run_fold(setup, args, fold) for fold in range(args.folds)]))
     else:
