@@ -25,7 +25,9 @@ The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by s
   pair models fitted on out-of-fold tuned vectors: each training article's from an
   adapter trained on another training fold alone (``DIR/only-J-of-3.npz``, from
   ``train_encoder --folds 3 --only-fold J``), so the pair model learns what the tuned
-  cosines of stories the adapter never saw look like, as fold K's are.
+  cosines of stories the adapter never saw look like, as fold K's are;
+- ``e5-cosine``, ``e5-story-cosine``: ``--model e5`` and ``--model e5-story`` as they
+  ship, on cosines with each model's own cut-off (no pair model ships for either).
 
 Regimes, fold K's articles scored, the folds' counts summed (every article is scored in
 exactly one fold):
@@ -87,6 +89,8 @@ SYSTEMS = (
     "e5-story-oof",
     "story-cascade-oof",
     "story-cascade-oof-all",
+    "e5-cosine",
+    "e5-story-cosine",
 )
 #: Whether each system's numbers are held out (default's pair models saw all of dev).
 HELD_OUT = {
@@ -100,6 +104,8 @@ HELD_OUT = {
     "e5-story-oof": True,
     "story-cascade-oof": True,
     "story-cascade-oof-all": True,
+    "e5-cosine": True,
+    "e5-story-cosine": True,
 }
 #: ``-all``: the cascade's second model for every title, whatever the batch's size.
 EVERY_TITLE = 1_000_000
@@ -253,7 +259,7 @@ class Harness:
 
     def embedder(self, system: str, fold: int) -> CachedEmbedder:
         """The first model of ``system`` for ``fold``."""
-        system = system.removesuffix("-all").removesuffix("-oof")
+        system = system.removesuffix("-all").removesuffix("-oof").removesuffix("-cosine")
         if system in ("default", "default-refit", "story-cascade"):
             return self.cached(get_embedder("use"))
         if system == "e5":
@@ -303,7 +309,7 @@ class Harness:
     def pair_models(self, system: str, fold: int, vectors: np.ndarray) -> FoldPairModels | None:
         """The pair models fitted without ``fold`` (None: ``default``, the shipped ones)."""
         system = system.removesuffix("-all")
-        if system == "default":
+        if system == "default" or system.endswith("-cosine"):
             return None
         if system == "e5-story-oof":
             oof = self.out_of_fold(fold, heads=False)
