@@ -152,6 +152,11 @@ def only_adapter(adapters: Path, fold: int, folds: int) -> Path:
     return adapters / f"only-{fold}-of-{folds}.npz"
 
 
+def _digest(path: Path) -> str | None:
+    """An adapter's digest; None while it is missing (``--only-folds`` runs the other folds)."""
+    return adapter_digest(path) if path.exists() else None
+
+
 # --- counts that add up over folds -------------------------------------------------------
 
 
@@ -350,10 +355,10 @@ class Harness:
             "limit": self.limit,
         }
         if system in TUNED and self.adapters is not None:
-            settings["adapter"] = adapter_digest(fold_adapter(self.adapters, fold, self.n_folds))
+            settings["adapter"] = _digest(fold_adapter(self.adapters, fold, self.n_folds))
         if "-oof" in system and self.adapters is not None:
             settings["only"] = [
-                adapter_digest(only_adapter(self.adapters, k, self.n_folds))
+                _digest(only_adapter(self.adapters, k, self.n_folds))
                 for k in range(self.n_folds)
                 if k != fold
             ]
