@@ -433,18 +433,18 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=24, help="stories per step")
     parser.add_argument(
-        "--pair-batch", type=int, default=0, help="SemEval pairs per step (0: no CoSENT)"
+        "--pair-batch", type=int, default=8, help="SemEval pairs per step (0: no CoSENT)"
     )
     parser.add_argument(
         "--symmetric",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=False,
         help="InfoNCE both ways: positive to anchor too",
     )
     parser.add_argument(
         "--multilingual-weight",
         type=float,
-        default=2.0,
+        default=1.0,
         help="how much more often a story in 2+ languages is drawn",
     )
     parser.add_argument("--pair-tokens", type=int, default=64)
