@@ -25,7 +25,8 @@ The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by s
   pair models fitted on out-of-fold tuned vectors: each training article's from an
   adapter trained on another training fold alone (``DIR/only-J-of-3.npz``, from
   ``train_encoder --folds 3 --only-fold J``), so the pair model learns what the tuned
-  cosines of stories the adapter never saw look like, as fold K's are;
+  cosines of stories the adapter never saw look like, as fold K's are (only when named in
+  ``--systems``: they need those adapters);
 - ``e5-cosine``, ``e5-story-cosine``: ``--model e5`` and ``--model e5-story`` as they
   ship, on cosines with each model's own cut-off (no pair model ships for either).
 
@@ -498,7 +499,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--adapters", type=Path, default=None, help="fold-K-of-N.npz files")
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated")
+    parser.add_argument(
+        "--systems", default=",".join(s for s in SYSTEMS if "-oof" not in s), help="comma-separated"
+    )
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0, help="the folds' seed (train_encoder's)")
     parser.add_argument("--batches", type=int, default=60, help="small batches per fold")
