@@ -140,8 +140,8 @@ class StoryE5Embedder(E5Embedder):
     """multilingual-e5-small tuned for "same story", on e5's engines.
 
     The shipped LoRA adapter (``story-lora.npz``, ``make train-encoder``) is merged into e5's
-    weights; its vectors have their own cache key (the adapter's digest) and its own pair
-    model (``pair-e5-story.json``).
+    weights; its vectors have their own cache key (the adapter's digest). As the cascade's
+    second model it has its own pair models (``pair-use+e5-story.json``, ``-bodies``).
     """
 
     #: Without a pair model (none ships for it alone: fitted on titles, it was overconfident on
