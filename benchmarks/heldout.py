@@ -66,8 +66,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from benchmarks.heldout_scores import combine, group_counts, lang_counts, summary, table
 from benchmarks.small_batches import FOUR_HEADLINES, PairCounts, draw_batches
 from clustering import StoryClusterer, articles_from_records, load_articles
 from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
@@ -75,7 +75,14 @@ from clustering.evidence.model import shipped_pair_model
 from embeddings import CachedEmbedder, Embedder, default_cache_dir, get_embedder
 from embeddings.articles import embed_articles
 from embeddings.bundled import StoryE5Embedder, adapter_digest
-from training.pair_folds import FoldPairModels, article_folds, fit_without, story_folds
+from training.pair_folds import (
+    FoldPairModels,
+    article_folds,
+    fit_without,
+    fold_adapter,
+    only_adapter,
+    story_folds,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "og2021-dev.jsonl"
@@ -112,7 +119,6 @@ HELD_OUT = {
 EVERY_TITLE = 1_000_000
 #: The systems whose e5 is a fold's adapter.
 TUNED = tuple(s for s in SYSTEMS if "story" in s)
-LANG = "sl"
 
 
 class FoldClusterer(StoryClusterer):
@@ -143,95 +149,9 @@ class FoldClusterer(StoryClusterer):
         return self.second if self.second is not None else super().second_embedder(name)
 
 
-def fold_adapter(adapters: Path, fold: int, folds: int) -> Path:
-    """Where ``train_encoder --adapters`` keeps the adapter trained without ``fold``."""
-    return adapters / f"fold-{fold}-of-{folds}.npz"
-
-
-def only_adapter(adapters: Path, fold: int, folds: int) -> Path:
-    """Where ``train_encoder --only-fold`` keeps the adapter trained on ``fold`` alone."""
-    return adapters / f"only-{fold}-of-{folds}.npz"
-
-
 def _digest(path: Path) -> str | None:
     """An adapter's digest; None while it is missing (``--only-folds`` runs the other folds)."""
     return adapter_digest(path) if path.exists() else None
-
-
-# --- counts that add up over folds -------------------------------------------------------
-
-
-def _half_pairs(scored: np.ndarray, sizes: np.ndarray) -> float:
-    """Pairs in groups of ``sizes`` with ``scored`` scored members, a scored end counting 1/2."""
-    return float(np.sum(scored * (sizes - 1)) / 2)
-
-
-def group_counts(predicted: np.ndarray, gold: np.ndarray, scored: np.ndarray) -> dict[str, float]:
-    """BCubed sums over the ``scored`` articles and half-weighted pair counts (see above)."""
-    frame = pd.DataFrame(
-        {"p": np.asarray(predicted).astype(str), "g": np.asarray(gold).astype(str), "s": scored}
-    )
-    size_p = frame.groupby("p")["p"].transform("size").to_numpy()
-    size_g = frame.groupby("g")["g"].transform("size").to_numpy()
-    joint = frame.groupby(["p", "g"])["p"].transform("size").to_numpy()
-    s = np.asarray(scored, dtype=bool)
-    per = {}
-    for name, keys in (("p", ["p"]), ("g", ["g"]), ("j", ["p", "g"])):
-        grouped = frame.groupby(keys).agg(n=("s", "size"), m=("s", "sum"))
-        per[name] = _half_pairs(grouped["m"].to_numpy(), grouped["n"].to_numpy())
-    return {
-        "articles": int(s.sum()),
-        "precision_sum": float(np.sum(joint[s] / size_p[s])),
-        "recall_sum": float(np.sum(joint[s] / size_g[s])),
-        "predicted_pairs": per["p"],
-        "gold_pairs": per["g"],
-        "together": per["j"],
-    }
-
-
-def lang_counts(
-    predicted: np.ndarray, gold: np.ndarray, langs: np.ndarray, scored: np.ndarray
-) -> dict[str, int]:
-    """Pairs of a scored ``LANG`` article and an article in another language: gold, found, both."""
-    mine = np.flatnonzero(scored & (langs == LANG))
-    other = langs != LANG
-    same = gold[mine][:, None] == gold[other][None, :]
-    together = predicted[mine][:, None] == predicted[other][None, :]
-    return {
-        "articles": len(mine),
-        "gold_pairs": int(same.sum()),
-        "predicted_pairs": int(together.sum()),
-        "together": int((same & together).sum()),
-    }
-
-
-def _f1(p: float, r: float) -> float:
-    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
-
-
-def summary(counts: dict[str, float]) -> dict[str, float]:
-    """BCubed P/R/F1 and pair P/R/F1 from summed :func:`group_counts`."""
-    n = counts["articles"]
-    p, r = counts["precision_sum"] / n, counts["recall_sum"] / n
-    pp = counts["together"] / counts["predicted_pairs"] if counts["predicted_pairs"] else 1.0
-    pr = counts["together"] / counts["gold_pairs"] if counts["gold_pairs"] else 1.0
-    return {
-        "bcubed_precision": p,
-        "bcubed_recall": r,
-        "bcubed_f1": _f1(p, r),
-        "pair_precision": pp,
-        "pair_recall": pr,
-        "pair_f1": _f1(pp, pr),
-        "articles": n,
-    }
-
-
-def _added(records: list[dict[str, Any]], key: str) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for record in records:
-        for name, value in record[key].items():
-            total[name] = total.get(name, 0) + value
-    return total
 
 
 # --- one system on one fold ------------------------------------------------------------
@@ -289,7 +209,7 @@ class Harness:
         """
         if self.adapters is None:
             raise SystemExit("-oof systems need --adapters with only-J-of-N.npz files")
-        out = np.zeros((len(self.articles), 384), dtype=np.float32)
+        out: np.ndarray | None = None
         every = np.arange(len(self.articles))
         for own in sorted(set(range(self.n_folds)) - {fold}):
             other = next(
@@ -303,7 +223,10 @@ class Harness:
             embedder = self.cached(StoryE5Embedder(adapter=path))
             rows = np.flatnonzero(self.folds == own)
             found = embed_heads(self.articles, every, embedder) if heads else self.vectors(embedder)
+            if out is None:
+                out = np.zeros_like(found)
             out[rows] = found[rows]
+        assert out is not None  # at least two folds
         return out
 
     def vectors(self, embedder: CachedEmbedder) -> np.ndarray:
@@ -407,34 +330,6 @@ class Harness:
         }
 
 
-def combine(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """One system's fold records added up into its scores."""
-    dev, alone = summary(_added(records, "dev")), summary(_added(records, "alone"))
-    batches = PairCounts(**{k: int(v) for k, v in _added(records, "batches").items()})
-    sl = _added(records, "sl")
-    return {
-        "system": records[0]["system"],
-        "held_out": records[0]["held_out"],
-        "folds": [r["fold"] for r in records],
-        "dev": dev,
-        "alone": alone,
-        "drop": alone["bcubed_f1"] - dev["bcubed_f1"],
-        "batches": batches.summary(),
-        "sl": {
-            "articles": int(sl["articles"]),
-            "cross_recall": sl["together"] / sl["gold_pairs"] if sl["gold_pairs"] else float("nan"),
-            "cross_precision": (
-                sl["together"] / sl["predicted_pairs"] if sl["predicted_pairs"] else float("nan")
-            ),
-            "gold_pairs": int(sl["gold_pairs"]),
-            "predicted_pairs": int(sl["predicted_pairs"]),
-        },
-        "four": [r["four"] for r in records],
-        "dev_f1_per_fold": [summary(r["dev"])["bcubed_f1"] for r in records],
-        "seconds": sum(r["seconds"] for r in records),
-    }
-
-
 def run(
     harness: Harness, systems: list[str], out: Path | None, only: set[int] | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -471,27 +366,6 @@ def run(
         if len(records) == harness.n_folds:
             results[system] = combine(records)
     return results
-
-
-def table(results: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table: one row per system, the regimes as columns."""
-    lines = [
-        "| system | held out | dev BCubed P | R | F1 | dev pair F1 | alone BCubed F1 | "
-        "alone pair F1 | density drop | batches pair P | R | F1 | sl cross R | sl cross P | "
-        "four headlines |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        d, a, b, s = r["dev"], r["alone"], r["batches"], r["sl"]
-        lines.append(
-            f"| {name} | {'yes' if r['held_out'] else 'NO'} | {d['bcubed_precision']:.3f} | "
-            f"{d['bcubed_recall']:.3f} | {d['bcubed_f1']:.3f} | {d['pair_f1']:.3f} | "
-            f"{a['bcubed_f1']:.3f} | {a['pair_f1']:.3f} | {r['drop']:+.3f} | "
-            f"{b['pair_precision']:.3f} | {b['pair_recall']:.3f} | {b['pair_f1']:.3f} | "
-            f"{s['cross_recall']:.3f} | {s['cross_precision']:.3f} | "
-            f"{'/'.join(str(n) for n in r['four'])} |"
-        )
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr
 
-from benchmarks.heldout import fold_adapter
 from benchmarks.options import ROOT
 from clustering.evidence.calibrate import calibrate_ratings, pair_articles
 from clustering.evidence.cascade import embed_heads
@@ -39,6 +38,7 @@ from embeddings import CachedEmbedder, Embedder, get_embedder
 from embeddings.articles import embed_articles
 from embeddings.bundled import StoryE5Embedder
 from training.encoder_data import PAIRS, read_pairs
+from training.pair_folds import fold_adapter
 
 FOLDS = 3
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.heldout import Harness, _added, group_counts, run, summary
+from benchmarks.heldout import Harness, run
+from benchmarks.heldout_scores import _added, group_counts, summary
 from clustering import StoryClusterer
 from clustering.evaluation.metrics import score
 from embeddings import default_cache_dir
@@ -100,11 +101,8 @@ def test_story_cascade_reads_each_folds_own_adapter(harness: Harness, tmp_path: 
     for fold in range(3):  # tiny adapters that differ: only the files' bytes matter here
         a = np.full((1, 384), fold + 1, dtype=np.float16)
         b = np.zeros((384, 1), dtype=np.float16)
-        np.savez(
-            tmp_path / f"fold-{fold}-of-3.npz",
-            scale=np.float32(1.0),
-            **{"11.value.A": a, "11.value.B": b},
-        )
+        arrays = {"scale": np.float32(1.0), "11.value.A": a, "11.value.B": b}
+        np.savez(tmp_path / f"fold-{fold}-of-3.npz", **arrays)
     harness.adapters = tmp_path
     try:
         versions = [harness.fold_e5(fold).version for fold in range(3)]

@@ -29,6 +29,16 @@ class FoldPairModels:
     second: PairModel | None = None
 
 
+def fold_adapter(adapters: Path, fold: int, folds: int) -> Path:
+    """Where ``train_encoder --adapters`` keeps the adapter trained without ``fold``."""
+    return adapters / f"fold-{fold}-of-{folds}.npz"
+
+
+def only_adapter(adapters: Path, fold: int, folds: int) -> Path:
+    """Where ``train_encoder --only-fold`` keeps the adapter trained on ``fold`` alone."""
+    return adapters / f"only-{fold}-of-{folds}.npz"
+
+
 def story_folds(data: Path, folds: int = 3, seed: int = 0) -> dict[str, int]:
     """Each OG2021 dev story's fold, as ``train_encoder --folds`` draws them (all of dev)."""
     titles = read_titles(data, folds, seed)

