@@ -12,16 +12,20 @@ DATA ?= ../shared/data
 	train-background train-pair-model train-centring train-encoder \
 	chromium notebook docs docs-cli clean
 
-# What running needs (the [project] dependencies), with the pip the Python ships.
+# What running needs (the [project] dependencies), with the pip the Python ships. No bytecode
+# at install time (--no-compile): Python writes it on first import, for the modules used only
+# (compiling all of torch took longer than installing it).
 $(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $(RUNTIME)
 
-# The test, lint, notebook and Dask tools on top (the dev extra).
-$(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+# The test, lint, notebook and Dask tools with it (the dev extra), in one pip run: on a fresh
+# checkout one run of both took 55 s where the runtime and then the extra took 135 s.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	touch $(RUNTIME) $(STAMP)
 
 install: $(STAMP)
 
