@@ -82,8 +82,10 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[An
             try:
                 client = distributed.Client(scheduler, timeout="10s")
             except OSError as exc:
+                _close_half_built(distributed.Client, exc)
                 raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
             except (ValueError, TypeError) as exc:  # distributed's address parsing
+                _close_half_built(distributed.Client, exc)
                 raise EngineError(f"bad Dask scheduler address {scheduler!r}: {exc}") from exc
             with client:
                 yield client
@@ -99,6 +101,23 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[An
             distributed.Client(cluster) as client,
         ):
             yield client
+
+
+def _close_half_built(client_type: Any, exc: BaseException) -> None:
+    """Close the Client whose ``__init__`` raised ``exc``, now.
+
+    Left alone, it lives on (its loop holds its callbacks) until some garbage collection
+    runs its ``__del__``, which closes its loop runner under a lock that the next Client's
+    start may hold at that moment: the process then hung for good (a bad address, then
+    another Dask run in the same process). Its ``__init__`` frame is in the traceback.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        half_built = tb.tb_frame.f_locals.get("self")
+        if isinstance(half_built, client_type):
+            half_built.close()
+            return
+        tb = tb.tb_next
 
 
 def _one_thread(function: Callable[..., Any], *args: Any) -> Any:
