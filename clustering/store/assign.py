@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import nullcontext
-from functools import cache
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.placement import Placer, Plan, VectorIndex
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.store.separations import stories_kept_apart
 from embeddings import CachedEmbedder, Embedder
+from embeddings.threads import threadpools
 
 _SMALL_BATCH = 64
-
-
-@cache
-def _threadpools() -> ThreadpoolController:
-    """The BLAS and OpenMP thread pools, found once (finding them takes milliseconds)."""
-    return ThreadpoolController()
 
 
 class Assigner(Placer):
@@ -63,7 +56,7 @@ class Assigner(Placer):
         second thread costs more than it saves (milliseconds on a busy machine).
         """
         small = len(batch) <= _SMALL_BATCH
-        with _threadpools().limit(limits=1) if small else nullcontext():
+        with threadpools().limit(limits=1) if small else nullcontext():
             positions = self.candidates(vectors, hours, index)
             stored = _load(db, index.seq[positions])
             known = index.vectors if index.vectors is not None else vectors[:0]

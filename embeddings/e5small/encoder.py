@@ -7,26 +7,23 @@ same text gives the same bits alone, in any batch and in any order.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from embeddings.e5small.adapter import read_tuned
 from embeddings.e5small.tokenizer import Tokenizer
 from embeddings.e5small.weights import BLOCK, Layer, Weights
+from embeddings.threads import cores, one_core_each
 
 #: Texts are padded to a multiple of this many tokens.
 PAD_TO = 8
 #: Tokens per batch of one forward pass.
 BATCH_TOKENS = 1024
 _F = np.float32
-_LOCK = threading.Lock()
 _GELU = _F(np.sqrt(2 / np.pi))
 
 
@@ -36,7 +33,7 @@ class E5Small:
     def __init__(self, weights: Weights, threads: int | None = None) -> None:
         self.weights = weights
         self.tokenizer = Tokenizer(weights.vocabulary)
-        self.threads = max(1, threads or _cores())
+        self.threads = max(1, threads or cores())
 
     def encode(self, texts: Sequence[str], prefix: str = "query: ") -> np.ndarray:
         """One unit vector per text.
@@ -50,16 +47,14 @@ class E5Small:
         def run(rows: np.ndarray) -> None:
             means[rows] = _forward(self.weights, [windows[r] for r in rows])
 
-        with _LOCK:  # one call at a time sets the BLAS limit and puts it back
-            workers = min(self.threads, _blas_threads())
+        with one_core_each(self.threads) as workers:
             batches = list(_batches([len(w) for w in windows], workers))
-            with _threadpools().limit(limits=1, user_api="blas"):
-                if workers > 1 and len(batches) > 1:  # a batch per thread, each on one core
-                    with ThreadPoolExecutor(workers) as pool:
-                        list(pool.map(run, batches))
-                else:
-                    for rows in batches:
-                        run(rows)
+            if workers > 1 and len(batches) > 1:  # a batch per thread, each on one core
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(run, batches))
+            else:
+                for rows in batches:
+                    run(rows)
         return combine(means, owners, weights, len(texts))
 
 
@@ -91,25 +86,6 @@ def combine(
     np.add.at(out, np.asarray(owners, dtype=np.int64), means * np.asarray(sizes, _F)[:, None])
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.maximum(norms, _F(1e-6))
-
-
-def _cores() -> int:
-    """The cores this process may run on (all of them where the OS cannot say)."""
-    if hasattr(os, "sched_getaffinity"):  # Linux
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
-
-
-@lru_cache(maxsize=1)
-def _threadpools() -> ThreadpoolController:
-    """The BLAS and OpenMP thread pools, found once (finding them takes milliseconds)."""
-    return ThreadpoolController()
-
-
-def _blas_threads() -> int:
-    """BLAS's thread limit now: 1 under a caller's limit (a Dask task, a small store add)."""
-    limits = [info["num_threads"] for info in _threadpools().select(user_api="blas").info()]
-    return max(1, min(limits, default=1))
 
 
 @lru_cache(maxsize=4)

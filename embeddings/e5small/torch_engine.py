@@ -26,14 +26,9 @@ import torch
 from torch.nn import functional
 
 from embeddings.e5small.adapter import read_tuned
-from embeddings.e5small.encoder import (
-    _batches,
-    _blas_threads,
-    _cores,
-    combine,
-    split_windows,
-)
+from embeddings.e5small.encoder import _batches, combine, split_windows
 from embeddings.e5small.torch_model import E5Encoder, E5Layer, E5Model, e5_model, padded
+from embeddings.threads import blas_threads, cores
 
 #: Rows of every matrix product: a fixed shape, so the same kernel for every batch.
 ROWS = 256
@@ -67,7 +62,7 @@ class TorchE5:
         self.model, self.precision = model, precision
         self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.tokenizer = model.tokenizer
-        self.threads = max(1, threads or _cores())
+        self.threads = max(1, threads or cores())
         self._layers = [_Inference(layer, self.dtype) for layer in model.encoder.e5_layers()]
 
     def encode(self, texts: Sequence[str], prefix: str = "query: ") -> np.ndarray:
@@ -82,7 +77,7 @@ class TorchE5:
                 means[rows] = self._forward(ids, mask).numpy()
 
         with _LOCK:  # one call at a time sets torch's thread count and puts it back
-            workers = min(self.threads, _blas_threads())
+            workers = min(self.threads, blas_threads())
             batches = list(_batches([len(w) for w in found], workers))
             before = torch.get_num_threads()
             torch.set_num_threads(1)

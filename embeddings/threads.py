@@ -1,0 +1,51 @@
+"""Threads for the numpy and torch encoders: one core each, BLAS held at one thread.
+
+On two cores, BLAS's own second thread gave little on the small products of an encoder
+and, on a busy machine, cost several times what it gave (it waits for a core). The
+encoders run instead one Python thread per core, each on its own rows with BLAS at one
+thread: a row's bits then depend on nothing else in the call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from threadpoolctl import ThreadpoolController
+
+_LOCK = threading.Lock()
+
+
+def cores() -> int:
+    """The cores this process may run on (all of them where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+@lru_cache(maxsize=1)
+def threadpools() -> ThreadpoolController:
+    """The BLAS and OpenMP thread pools, found once (finding them takes milliseconds)."""
+    return ThreadpoolController()
+
+
+def blas_threads() -> int:
+    """BLAS's thread limit now: 1 under a caller's limit (a Dask task, a small store add)."""
+    limits = [info["num_threads"] for info in threadpools().select(user_api="blas").info()]
+    return max(1, min(limits, default=1))
+
+
+@contextmanager
+def one_core_each(threads: int) -> Iterator[int]:
+    """BLAS at one thread meanwhile; yields how many threads may run.
+
+    That is ``threads``, at most the BLAS limit found (1 under a caller's limit). One call
+    at a time, so that each puts the limit back as it found it.
+    """
+    with _LOCK:
+        workers = max(1, min(threads, blas_threads()))
+        with threadpools().limit(limits=1, user_api="blas"):
+            yield workers
