@@ -149,6 +149,10 @@ class Labels:
         cross = np.array([row["lang1"] != row["lang2"] for row in table.rows], dtype=bool)
         return cls((overall <= SAME) | (overall >= DIFFERENT), overall <= SAME, cross)
 
+    def within(self, rows: np.ndarray) -> Labels:
+        """The same labels with only ``rows`` (a mask over the pairs) labelled."""
+        return Labels(self.labelled & rows, self.same, self.cross)
+
     def scores(self, predicted: np.ndarray) -> dict[str, dict[str, float | int]]:
         """Pair scores of ``predicted`` (bool per pair) over the labelled pairs, all and cross."""
         both = self.labelled & self.cross

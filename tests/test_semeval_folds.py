@@ -20,6 +20,13 @@ def test_pool_takes_each_pair_from_its_own_folds_run() -> None:
     assert not pool([~guess for guess in own], folds).any()
     one = np.array([True, False, False, True, True, False, True])
     assert np.array_equal(pool([one] * FOLDS, folds), one)
+    same = np.array([True, True, False, False, True, False, True])
+    labels = Labels(np.array([True] * 6 + [False]), same, np.zeros(7, dtype=bool))
+    pooled = labels.scores(pool(own, folds))["all"]
+    parts = [labels.within(folds == k).scores(own[k])["all"] for k in range(FOLDS)]
+    for count in ("pairs", "true_positives", "false_positives", "false_negatives"):
+        assert pooled[count] == sum(int(part[count]) for part in parts)
+    assert (pooled["pairs"], pooled["true_positives"], pooled["false_positives"]) == (6, 3, 3)
 
 
 @pytest.fixture(scope="module")
