@@ -18,6 +18,8 @@ P/R/F1, all and cross-lingual. Systems:
   refitted on the other folds' pairs with fold K's tuned heads;
 - ``-all``: the same with the second model for every text (``second_up_to`` huge): the
   dev set has more texts than ``SMALL_BATCH``, and the CLI gives e5 only to small batches.
+  Without ``-all`` no text gets it (all seven languages are USE's), so no bodies model
+  scores a pair and the three systems are one clustering: ``pair-use``'s.
 
 The first-order model (``pair-use``) and the headline models (``pair-use+e5``,
 ``pair-use+e5-story``) are the shipped ones: fitted on OG2021 titles only, never on a
