@@ -33,6 +33,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,21 +94,16 @@ def distinct_texts(table: PairTable) -> tuple[list[str], list[str | None]]:
     return list(langs), list(langs.values())
 
 
-def cluster_texts(
-    texts: Sequence[str],
-    langs: Sequence[str | None],
-    model: str,
-    cache: bool,
-    second_up_to: int = SMALL_BATCH,
+def cluster_with(
+    clusterer: StoryClusterer, texts: Sequence[str], langs: Sequence[str | None]
 ) -> tuple[dict[str, str], dict[str, object]]:
-    """Each text's story (skipped texts get one of their own) and what the run found."""
+    """Each text's story under ``clusterer`` (a skipped text has its own), what it found."""
     records: list[dict[str, object]] = [
         {"id": f"T{i:04d}", "text": text, "lang": lang}
         for i, (text, lang) in enumerate(zip(texts, langs, strict=True))
     ]
     loaded = articles_from_records(records, FILE, skip_bad=True)
-    embedder = make_embedder(model, cache=cache)
-    fitted = StoryClusterer(embedder=embedder, second_up_to=second_up_to).fit(loaded.articles)
+    fitted = clusterer.fit(loaded.articles)
     story_of = {str(r["id"]): str(r["story"]) for r in fitted.articles_.to_dict("records")}
     sizes = np.bincount(fitted.labels_)
     story = {
@@ -124,6 +120,51 @@ def cluster_texts(
         "largest_story": int(sizes.max()),
     }
     return story, found
+
+
+def cluster_texts(
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    model: str,
+    cache: bool,
+    second_up_to: int = SMALL_BATCH,
+) -> tuple[dict[str, str], dict[str, object]]:
+    """Each text's story under default settings with ``model``, and what the run found."""
+    embedder = make_embedder(model, cache=cache)
+    return cluster_with(StoryClusterer(embedder=embedder, second_up_to=second_up_to), texts, langs)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Per rated pair: labelled (same or different), same story, cross-lingual."""
+
+    labelled: np.ndarray
+    same: np.ndarray
+    cross: np.ndarray
+
+    @classmethod
+    def of(cls, table: PairTable) -> Labels:
+        """The labels of the pairs' Overall ratings and languages."""
+        overall = np.array([float(str(row["Overall"])) for row in table.rows])
+        cross = np.array([row["lang1"] != row["lang2"] for row in table.rows], dtype=bool)
+        return cls((overall <= SAME) | (overall >= DIFFERENT), overall <= SAME, cross)
+
+    def within(self, rows: np.ndarray) -> Labels:
+        """The same labels with only ``rows`` (a mask over the pairs) labelled."""
+        return Labels(self.labelled & rows, self.same, self.cross)
+
+    def scores(self, predicted: np.ndarray) -> dict[str, dict[str, float | int]]:
+        """Pair scores of ``predicted`` (bool per pair) over the labelled pairs, all and cross."""
+        both = self.labelled & self.cross
+        return {
+            "all": pair_scores(predicted[self.labelled], self.same[self.labelled]),
+            "cross_lingual": pair_scores(predicted[both], self.same[both]),
+        }
+
+
+def same_story(table: PairTable, story: dict[str, str]) -> np.ndarray:
+    """Per pair, whether both its texts ended in one story."""
+    return np.array([story[a] == story[b] for a, b in zip(table.left, table.right, strict=True)])
 
 
 def run_semeval_cluster(
@@ -143,24 +184,18 @@ def run_semeval_cluster(
     texts, langs = distinct_texts(table)
     story, found = cluster_texts(texts, langs, model, cache, second_up_to)
     seconds = time.perf_counter() - start
-    overall = np.array([float(str(row["Overall"])) for row in table.rows])
-    cross = np.array([row["lang1"] != row["lang2"] for row in table.rows])
-    labelled = (overall <= SAME) | (overall >= DIFFERENT)
-    same = overall <= SAME
-    predicted = np.array(
-        [story[a] == story[b] for a, b in zip(table.left, table.right, strict=True)]
-    )
+    labels = Labels.of(table)
+    labelled, same, cross = labels.labelled, labels.same, labels.cross
     result: dict[str, Any] = {
         "model": model,
         "cache": cache,
         **found,
-        "pairs": len(overall),
+        "pairs": len(labelled),
         "ignored_pairs": int((~labelled).sum()),
         "identical_text_pairs": int(
             sum(a == b for a, b in zip(table.left, table.right, strict=True))
         ),
-        "all": pair_scores(predicted[labelled], same[labelled]),
-        "cross_lingual": pair_scores(predicted[labelled & cross], same[labelled & cross]),
+        **labels.scores(same_story(table, story)),
         "seconds": seconds,
         "texts_per_second": len(texts) / seconds,
     }
