@@ -71,11 +71,15 @@ class USEEmbedder:
 
 
 def _runs(texts: list[str], count: int) -> list[list[str]]:
-    """``texts`` cut into at most ``count`` consecutive runs of about equal characters."""
-    ends = np.cumsum([len(text) + 1 for text in texts])
-    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, max(count, 1)) / count, side="right")
-    bounds = [0, *sorted(set(int(c) for c in cuts) - {0, len(texts)}), len(texts)]
-    return [texts[start:end] for start, end in pairwise(bounds)]
+    """``texts`` cut into at most ``count`` consecutive runs of about equal characters.
+
+    A text goes to the run its middle character falls in.
+    """
+    sizes = np.array([len(text) + 1 for text in texts])
+    middles = np.cumsum(sizes) - sizes / 2
+    run_of = (middles * max(count, 1) // sizes.sum()).astype(np.int64)
+    bounds = np.searchsorted(run_of, np.arange(max(count, 1) + 1))
+    return [texts[start:end] for start, end in pairwise(bounds.tolist()) if end > start]
 
 
 class E5Embedder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from embeddings import (
     get_embedder,
     split_document,
 )
+from embeddings.bundled import USEEmbedder, _runs
 from embeddings.documents import chunk_text
+from embeddings.threads import blas_threads
 
 SAME = [
     "Aliyev receives the Iranian defence minister in Baku",
@@ -329,3 +332,25 @@ def test_the_cli_warns_of_an_unusable_cache_in_one_line(tmp_path):
         "(file is not a database); going on without it\n"
     )
     assert run.stdout.splitlines()[2].endswith("one.txt")
+
+
+def test_use_runs_cut_the_texts_in_order_into_runs_of_about_equal_length():
+    texts = ["a" * 10, "b" * 10, "c" * 30, "d" * 30]
+    assert _runs(texts, 2) == [texts[:3], texts[3:]]
+    assert _runs(texts, 1) == [texts]
+    assert _runs(["x"], 2) == [["x"]]
+    runs = _runs(texts * 7, 3)
+    assert len(runs) == 3
+    assert [text for run in runs for text in run] == texts * 7
+
+
+def test_use_on_a_core_each_gives_its_one_thread_vectors_and_leaves_blas_as_it_was():
+    titles = [f"Floods hit the north of province {k}" for k in range(40)] + ["Minister in Baku"]
+    alone = USEEmbedder(threads=1).encode(titles)
+    before = blas_threads()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(USEEmbedder(threads=2).encode, [titles] * 4))
+    assert blas_threads() == before
+    for result in results:
+        assert result.shape == (41, 512)
+        assert np.abs((result * alone).sum(axis=1) - 1).max() < 1e-6
