@@ -112,3 +112,32 @@ def test_the_second_model_reads_a_huge_title_as_it_reads_a_body_its_lead():
     lead = " ".join([sentence.strip()] * (HEAD_CHARS // len(sentence)))
     assert recording.seen == [lead, f"Short title {lead}"]
     assert head_text("A  short\ntitle.", "") == "A short title."  # short titles as they were
+
+
+def test_articles_with_a_body_get_the_second_model_in_batches_of_any_size():
+    from clustering.evidence.cascade import second_rows
+
+    n = 400  # more than SMALL_BATCH
+    langs = ["en"] * n
+    langs[7] = "az"  # a language USE does not cover: it and its neighbours get one
+    has_body = np.zeros(n, dtype=bool)
+    has_body[[3, 250, 399]] = True
+    vectors = np.eye(n, dtype=np.float32)
+    vectors[11] = vectors[7]  # its nearest article
+    hours = np.zeros(n)
+    use = frozenset(("en",))
+    everyone = np.ones(n, dtype=bool)
+    rows = second_rows(langs, everyone, use, vectors, hours, 120.0, 300, always=has_body)
+    assert {3, 250, 399, 7, 11} <= set(rows)
+    assert len(rows) == 3 + 1 + 20  # the bodies, the az headline and its 20 neighbours
+    assert second_rows(langs, everyone, use, vectors, hours, 120.0, 300).tolist() == sorted(
+        set(rows) - {3, 250, 399}
+    )
+    # a body no pair model reads e5 for (eligible False) gets none; the small batch all
+    assert 3 not in second_rows(langs, ~has_body, use, vectors, hours, 120.0, 300, has_body)
+    assert len(second_rows(langs, everyone, use, vectors, hours, 120.0, 400, has_body)) == n
+    assert second_rows(langs, everyone, None, vectors, hours, 120.0, 300, has_body).tolist() == [
+        3,
+        250,
+        399,
+    ]

@@ -137,10 +137,10 @@ _CLUSTER_OPTIONS = [
         type=click.Choice(["auto", "e5", "e5-story", "none"]),
         default="auto",
         show_default=True,
-        help="The evidence cascade's second model, for headlines of small batches and of "
-        "languages --model does not cover: 'auto' is e5 where a pair model for it ships "
-        "(with use), 'e5' insists on it, 'e5-story' is the e5 tuned for stories, 'none' "
-        "turns it off (faster, weaker there).",
+        help="The evidence cascade's second model, for articles with a body, headlines of "
+        "small batches and of languages --model does not cover: 'auto' is e5 where a pair "
+        "model for it ships (with use), 'e5' insists on it, 'e5-story' is the e5 tuned for "
+        "stories, 'none' turns it off (faster, weaker there).",
     ),
     click.option(
         "--second-up-to",

@@ -72,12 +72,13 @@ class StoryClusterer(StoryEstimator):
     n×n matrix is built and memory and time grow with n times the articles per window.
 
     The evidence is a cascade (see :mod:`clustering.evidence.cascade`): with
-    ``second_model="auto"`` and a bundled model, articles of batches of at most
-    ``second_up_to``, and in larger batches those in languages the model does not cover
-    (with their nearest neighbours), also get an e5 vector of their head, and pairs where
-    both have one are scored by the pair model that reads the e5 cosine too.
-    ``second_model=None`` turns the second model off (faster, weaker on small batches and
-    uncovered languages); a larger ``second_up_to`` gives more articles the e5 vector.
+    ``second_model="auto"`` and a bundled model, articles with a body, the headlines of
+    batches of at most ``second_up_to``, and in larger batches the headlines in languages
+    the model does not cover (with their nearest neighbours), also get an e5 vector of
+    their head, and pairs where both have one are scored by the pair model that reads the
+    e5 cosine too. ``second_model=None`` turns the second model off (faster, weaker on
+    full articles, small batches and uncovered languages); a larger ``second_up_to`` gives
+    more headlines the e5 vector.
 
     Fitted attributes are those of :class:`~clustering.grouping.estimator.StoryEstimator`,
     ``scores_`` (the candidate graph's pair scores, P(same story) or cosines, as a sparse
@@ -171,6 +172,7 @@ class StoryClusterer(StoryEstimator):
             hours_of(articles["published"]),
             self.window_hours,
             self.second_up_to,
+            always=has_body,
         )
         second = self.second_embedder(name)
         if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
