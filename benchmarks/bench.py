@@ -404,14 +404,13 @@ def e5_engine_lines(data: Path) -> list[str]:
     return [*lines, ""]
 
 
-def e5_torch_lines(data: Path) -> list[str]:
-    """e5 on torch against the numpy engine (`benchmarks/e5_torch.py`), a process of its own."""
-    from benchmarks.e5_torch import lines
+def section_lines(module: str, title: str, data: Path, *args: str) -> list[str]:
+    """A benchmark with ``lines(result)`` run in a process of its own, under ``title``."""
+    import importlib
 
-    result = run_json("e5_torch", "--data", str(data), "--avx2", "--cluster")
-    assert isinstance(result, dict)
-    title = "## e5 on torch (bf16, fp32) against the numpy engine (`benchmarks/e5_torch.py`)"
-    return [title, "", *lines(result), ""]
+    result = run_json(module, "--data", str(data), *args)
+    lines = importlib.import_module(f"benchmarks.{module}").lines
+    return [f"## {title} (`benchmarks/{module}.py`)", "", *lines(result), ""]
 
 
 def reproduce_lines(data: Path) -> list[str]:
@@ -476,7 +475,16 @@ def main() -> None:
     ]
     report += paths_lines(args.data)
     report += e5_engine_lines(args.data)
-    report += e5_torch_lines(args.data)
+    report += section_lines(
+        "e5_torch",
+        "e5 on torch (bf16, fp32) against the numpy engine",
+        args.data,
+        "--avx2",
+        "--cluster",
+    )
+    report += section_lines(
+        "use_threads", "USE: BLAS on two threads against a core each", args.data
+    )
     if not args.skip_semeval:
         report += semeval_lines(args.data)
         report += ceiling_lines(run_ceiling(args.data))

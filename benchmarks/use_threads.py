@@ -64,21 +64,28 @@ def run_use_threads(data: Path, repeats: int = 3) -> dict[str, Any]:
     return result
 
 
+def lines(result: dict[str, Any]) -> list[str]:
+    """The results as Markdown lines (a table)."""
+    found = [
+        "| USE alone, warm | texts | BLAS on 2 threads | one thread | a core each |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("titles", "chunks"):
+        rates = " | ".join(
+            f"{result[f'{kind}_{name}_per_s']:.0f}/s"
+            for name in ("blas-2", "one-thread", "core-each")
+        )
+        found.append(f"| {kind} | {result[f'{kind}_texts']} | {rates} |")
+    return found
+
+
 def main() -> None:
     """Print texts per second of each way."""
     parser = data_json(__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     result = run_use_threads(args.data, args.repeats)
-    if args.json:
-        print(json.dumps(result))
-        return
-    for kind in ("titles", "chunks"):
-        rates = ", ".join(
-            f"{name} {result[f'{kind}_{name}_per_s']:.0f}/s"
-            for name in ("blas-2", "one-thread", "core-each")
-        )
-        print(f"{result[f'{kind}_texts']} {kind}: {rates}")
+    print(json.dumps(result) if args.json else "\n".join(lines(result)))
 
 
 if __name__ == "__main__":
