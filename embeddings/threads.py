@@ -16,7 +16,9 @@ from functools import lru_cache
 
 from threadpoolctl import ThreadpoolController
 
-_LOCK = threading.Lock()
+#: Held while a limit is on: limits taken and put back in crossed order leave BLAS at the
+#: inner one's value for good. Re-entrant: an encoder may run inside :func:`one_thread`.
+_LOCK = threading.RLock()
 
 
 def cores() -> int:
@@ -49,3 +51,13 @@ def one_core_each(threads: int) -> Iterator[int]:
         workers = max(1, min(threads, blas_threads()))
         with threadpools().limit(limits=1, user_api="blas"):
             yield workers
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """BLAS and OpenMP at one thread meanwhile (a small store add), under the same lock.
+
+    Encoders called meanwhile, in the same thread, then run on one thread too.
+    """
+    with _LOCK, threadpools().limit(limits=1):
+        yield
