@@ -3,7 +3,8 @@
 On two cores, BLAS's own second thread gave little on the small products of an encoder
 and, on a busy machine, cost several times what it gave (it waits for a core). The
 encoders run instead one Python thread per core, each on its own rows with BLAS at one
-thread: a row's bits then depend on nothing else in the call.
+thread: e5's rows then get the same bits in any call; USE's depend on the run they are
+encoded in, which the texts alone decide (:class:`embeddings.bundled.USEEmbedder`).
 """
 
 from __future__ import annotations
