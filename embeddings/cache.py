@@ -138,15 +138,25 @@ class CachedEmbedder:
             return self.embedder.encode([])
         return np.stack([found[digest] for digest in digests])
 
-    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Keep ``vectors`` made elsewhere as this model's vectors of ``texts``."""
+    def put(self, texts: Sequence[str], vectors: np.ndarray, version: str | None = None) -> None:
+        """Keep ``vectors`` made elsewhere as the vectors of ``texts`` of this model's version.
+
+        ``version``: of another model's version instead (for an embedder that shares this
+        cache, see :meth:`sharing`).
+        """
         digests = [content_digest(text) for text in texts]
-        self._use(lambda db: self._write(db, digests, np.asarray(vectors, dtype=np.float32)))
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self._use(lambda db: self._write(db, digests, vectors, version or self.version))
 
     def _write(
-        self, connection: sqlite3.Connection, digests: list[bytes], vectors: np.ndarray
+        self,
+        connection: sqlite3.Connection,
+        digests: list[bytes],
+        vectors: np.ndarray,
+        version: str | None = None,
     ) -> None:
-        rows = [(self.version, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
+        version = version or self.version
+        rows = [(version, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
         connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 
     def _lookup(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 
 import numpy as np
@@ -22,6 +23,7 @@ from clustering.scale.distributed import (
 from embeddings import CachedEmbedder, get_embedder
 from embeddings.articles import embed_articles
 from tests.conftest import SEEDS
+from tests.test_windows import dated_seeds
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,9 @@ def test_embedding_on_workers_keeps_order_and_builds_the_model_once_per_worker(c
 
         return list(_WORKER_EMBEDDERS)
 
-    assert set(map(tuple, client.run(models).values())) <= {("use",), ()}
+    built = list(client.run(models).values())  # e5 too, where a cluster run gave it heads
+    assert any("use" in names for names in built)
+    assert all(set(names) <= {"use", "e5"} for names in built)
 
 
 @pytest.mark.slow  # a LocalCluster of two worker processes
@@ -113,3 +117,21 @@ def test_scheduler_needs_the_dask_engine(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 2
     assert result.stderr == "Error: --scheduler needs --engine dask\n"
+
+
+@pytest.mark.slow  # a LocalCluster of two worker processes
+def test_heads_are_embedded_once_through_the_clients_cache(client, tmp_path):
+    """The cascade's heads of full articles go to the workers once, and stay in the cache."""
+    articles = dated_seeds()
+    clusterer = StoryClusterer(embedder="use")
+    here = WindowedClusterer(clusterer, 96, 48).fit(articles)
+    dask = cluster_on_dask(
+        client, articles, clusterer, cache_dir=tmp_path, partition_hours=96, overlap_hours=48
+    )
+    assert len(dask.windows_) == 3
+    assert dask.stories_ == here.stories_
+    assert dask.articles_.equals(here.articles_)
+    e5 = get_embedder("e5").version
+    with sqlite3.connect(tmp_path / "vectors.sqlite") as db:
+        heads = db.execute("SELECT count(*) FROM vectors WHERE model = ?", [e5]).fetchone()[0]
+    assert heads == len(articles)  # every seed has a body

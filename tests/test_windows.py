@@ -6,10 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering import StoryClusterer, article_table, articles_from_records, render, render_report
+from clustering import (
+    StoryClusterer,
+    article_table,
+    articles_from_records,
+    load_articles,
+    render,
+    render_report,
+)
 from clustering.grouping.stories import Story
 from clustering.output.report import report_data
 from clustering.scale.windows import WindowedClusterer, merge_windows, split_windows
+from embeddings import get_embedder
+from embeddings.articles import embed_articles
+from tests.conftest import SEEDS
 
 
 def _vector(angle_deg: float, plane: int, dim: int = 8) -> np.ndarray:
@@ -158,3 +168,58 @@ def test_a_windowed_fit_writes_a_report():
     data = report_data(_windowed())
     assert [len(story["members"]) for story in data["stories"]] == [3, 3, 3, 1]
     assert "S1" in render_report(_windowed())
+
+
+class _Recording:
+    """An embedder that notes every text it is asked to embed."""
+
+    def __init__(self, embedder, asked: list[str]) -> None:
+        self.embedder, self.asked = embedder, asked
+        self.model, self.version = embedder.model, embedder.version
+        self.max_distance = embedder.max_distance
+
+    def encode(self, texts):
+        self.asked.extend(texts)
+        return self.embedder.encode(texts)
+
+
+def dated_seeds() -> pd.DataFrame:
+    """The seeds in two overlapping 4-day windows (2-day overlap) and the undated one."""
+    articles = load_articles([SEEDS]).articles
+    days = {"000": "2026-02-01", "002": "2026-02-01", "004": "2026-02-04", "001": "2026-02-06"}
+    articles["published"] = pd.to_datetime([days.get(i[:3]) for i in articles["id"]])
+    return articles
+
+
+@pytest.mark.slow  # the real models
+def test_heads_made_once_for_all_windows_give_the_stories_each_window_finds(monkeypatch):
+    articles = dated_seeds()
+    vectors = embed_articles(articles, get_embedder("use"))
+    asked: list[str] = []  # what the windows' own second models embed
+    second_embedder = StoryClusterer.second_embedder
+    monkeypatch.setattr(
+        StoryClusterer,
+        "second_embedder",
+        lambda self, name: _Recording(second_embedder(self, name), asked),
+    )
+
+    def windowed(heads):
+        clusterer = WindowedClusterer(StoryClusterer(embedder="use"), 4 * 24, 2 * 24, heads=heads)
+        return clusterer.fit(articles, embeddings=vectors)
+
+    own = windowed(None)
+    # [000, 002, 004], [004, 001], and the undated 003: 004's head embedded twice, then
+    # every head once more for the merge's closeness
+    assert [sorted(articles["id"][w].str[:3]) for w in own.windows_] == [
+        ["000", "002", "004"],
+        ["001", "004"],
+        ["003"],
+    ]
+    assert len(asked) == 11
+    asked.clear()
+    made: list[str] = []
+    shared = windowed(lambda name: _Recording(get_embedder(name), made))
+    assert (len(made), len(set(made)), asked) == (5, 5, [])
+    assert shared.stories_ == own.stories_
+    assert shared.articles_.equals(own.articles_)
+    assert len({s.members for s in shared.stories_ if not s.outlier}) == 1  # 000, 002, 004

@@ -160,9 +160,14 @@ def second_rows(
     return rows[eligible[rows]]
 
 
+def head_texts(articles: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """The heads (:func:`head_text`) of some articles, in the order of ``rows``."""
+    titles, texts = articles["title"].to_numpy(), articles["text"].to_numpy()
+    return [head_text(str(titles[i] or ""), str(texts[i] or "")) for i in rows]
+
+
 def embed_heads(articles: pd.DataFrame, rows: np.ndarray, embedder: Embedder) -> np.ndarray:
     """The second model's unit vectors of some articles' heads, in the order of ``rows``."""
-    titles, texts = articles["title"].to_numpy(), articles["text"].to_numpy()
-    heads = [head_text(str(titles[i] or ""), str(texts[i] or "")) for i in rows]
+    heads = head_texts(articles, rows)
     with bar("Embedding heads (second model)", "texts") as progress:
         return np.asarray(encode_in_batches(embedder, heads, progress=progress), dtype=np.float32)

@@ -4,8 +4,9 @@ A :func:`dask_client` connects to a scheduler, or starts a LocalCluster of one-t
 worker processes. Embedding is split into chunks that workers embed with the model they
 build by name (once per worker process; the bundled models ship in installed packages, so
 workers download nothing); the on-disk vector cache is read and written on the client, so
-only texts it lacks go to the workers. Clustering runs one task per time window
-(:mod:`clustering.scale.windows`), and the windows are merged on the client.
+only texts it lacks go to the workers. The cascade's second model embeds the heads of the
+articles with a body the same way, once for all windows. Clustering runs one task per
+time window (:mod:`clustering.scale.windows`), and the windows are merged on the client.
 
 Dask is optional (``pip install 'samestory[dask]'``); it is imported only when used.
 """
@@ -246,7 +247,14 @@ def cluster_on_dask(
     table = as_article_table(articles)
     if embeddings is None:
         embeddings = embed_on_dask(client, table, model, cache, cache_dir, progress)
-    windowed = WindowedClusterer(clusterer, partition_hours, overlap_hours, dask_runner(client))
+
+    def heads(name: str) -> Embedder:  # the cascade's second model, on the workers too
+        embedder: Embedder = DaskEmbedder(client, name)
+        return CachedEmbedder(embedder, cache_dir) if cache else embedder
+
+    windowed = WindowedClusterer(
+        clusterer, partition_hours, overlap_hours, dask_runner(client), heads
+    )
     return windowed.fit(table, embeddings=embeddings)
 
 

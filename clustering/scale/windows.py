@@ -14,25 +14,31 @@ putting them in every window would let them chain stories across the whole time 
 
 Nothing here knows how windows are run: :meth:`WindowedClusterer.fit` takes a ``runner``
 (``map``-like) that the Dask engine replaces with one that runs windows on its workers.
+Nor where the cascade's second model runs: with ``heads``, the heads of the articles with
+a body (which always get the second model's vector) are embedded once for all windows,
+where ``heads`` says (the Dask engine: on its workers, through the client's vector cache),
+and each window finds them in an in-memory cache; without, each window embeds its own.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from clustering.evidence.features import hours_of
+from clustering.evidence.cascade import embed_heads, head_texts
+from clustering.evidence.features import hours_of, with_body
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors
 from clustering.grouping.stories import Closeness, Story, build_stories
 from clustering.grouping.unionfind import UnionFind
 from clustering.reading.articles import ARTICLE_COLUMNS
-from embeddings import lead, normalize
+from embeddings import CachedEmbedder, Embedder, lead, normalize
 from embeddings.articles import embed_articles
 
 #: Defaults measured on the OG2021 dev titles (``benchmarks/dask_bench.py``): 98% of its
@@ -43,8 +49,30 @@ from embeddings.articles import embed_articles
 PARTITION_HOURS = 7 * 24.0
 PARTITION_OVERLAP_HOURS = 3 * 24.0
 
-#: A window's articles (an article table) and their vectors, in the same order.
-WindowInput = tuple[pd.DataFrame, np.ndarray]
+
+@dataclass(frozen=True)
+class KnownHeads:
+    """Second-model vectors of some articles' heads, made once for every window."""
+
+    #: The version of the model that made them (the vector cache's key).
+    version: str
+    texts: list[str]
+    vectors: np.ndarray
+
+    def serving(self, embedder: Embedder) -> CachedEmbedder:
+        """``embedder`` over an in-memory cache holding the heads.
+
+        A clusterer with it finds the heads there when it shares the cache with its second
+        model (:meth:`CachedEmbedder.sharing`), and embeds only the others.
+        """
+        cached = CachedEmbedder(embedder, connection=sqlite3.connect(":memory:"))
+        cached.put(self.texts, self.vectors, self.version)
+        return cached
+
+
+#: A window's articles (an article table), their vectors in the same order, and the heads
+#: of its articles made for every window (None: the window embeds its own).
+WindowInput = tuple[pd.DataFrame, np.ndarray, KnownHeads | None]
 #: Runs a function over items, like the builtin ``map``, and returns the results in order.
 Runner = Callable[[Callable[..., Any], Sequence[Any]], Iterable[Any]]
 
@@ -99,9 +127,16 @@ def cluster_window(clusterer: StoryClusterer, window: WindowInput) -> list[Story
 
     The embedder object is shared, not copied (a loaded model may not be copyable).
     """
-    articles, vectors = window
+    articles, vectors, heads = window
+    return _copy(clusterer, heads).fit(articles, embeddings=vectors).stories_
+
+
+def _copy(clusterer: StoryClusterer, heads: KnownHeads | None) -> StoryClusterer:
+    """A new clusterer with ``clusterer``'s settings that finds ``heads`` made already."""
     fresh = type(clusterer)(**clusterer.get_params(deep=False))
-    return fresh.fit(articles, embeddings=vectors).stories_
+    if heads is not None:
+        fresh.set_params(embedder=heads.serving(fresh.resolved_embedder()))
+    return fresh
 
 
 def merge_windows(
@@ -167,9 +202,11 @@ class WindowedClusterer(StoryEstimator):
     """:class:`StoryClusterer` run in overlapping time windows, then merged.
 
     ``clusterer`` is the estimator each window gets a copy of (default settings when
-    None); ``runner`` runs the windows (``map``-like; default: here, in turn). Fitted
-    attributes are those of :class:`StoryClusterer`, and ``windows_`` holds the row
-    positions of each partition.
+    None); ``runner`` runs the windows (``map``-like; default: here, in turn); ``heads``
+    makes the cascade's second model by name, to embed the heads of the articles with a
+    body once for all windows (default: each window embeds its own). Fitted attributes
+    are those of :class:`StoryClusterer`, and ``windows_`` holds the row positions of each
+    partition.
     """
 
     def __init__(
@@ -178,11 +215,13 @@ class WindowedClusterer(StoryEstimator):
         partition_hours: float = PARTITION_HOURS,
         overlap_hours: float = PARTITION_OVERLAP_HOURS,
         runner: Runner | None = None,
+        heads: Callable[[str], Embedder] | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.partition_hours = partition_hours
         self.overlap_hours = overlap_hours
         self.runner = runner
+        self.heads = heads
 
     def _stories(self, articles: pd.DataFrame, vectors: Vectors, progress: Progress) -> Found:
         """Cluster window by window and merge the windows' stories."""
@@ -197,14 +236,51 @@ class WindowedClusterer(StoryEstimator):
         # A window needs titles, leads, dates and languages with the vectors, not the
         # bodies: the pair evidence reads names in the lead, and whether there is a body.
         light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
+        rows_of, heads = self._known_heads(light, clusterer)
         inputs = [
-            (light.iloc[rows].reset_index(drop=True), embeddings[rows]) for rows in self.windows_
+            (
+                light.iloc[rows].reset_index(drop=True),
+                embeddings[rows],
+                _window_heads(heads, rows_of[rows]) if heads else None,
+            )
+            for rows in self.windows_
         ]
         run = self.runner if self.runner is not None else map
         results = run(lambda window: cluster_window(clusterer, window), inputs)
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
-        stories, labels = merge_windows(
-            articles, results, clusterer.closeness(articles, embeddings), copies.original_of
-        )
+        closeness = _copy(clusterer, heads).closeness(articles, embeddings)
+        stories, labels = merge_windows(articles, results, closeness, copies.original_of)
         return stories, labels, unit
+
+    def _known_heads(
+        self, light: pd.DataFrame, clusterer: StoryClusterer
+    ) -> tuple[np.ndarray, KnownHeads | None]:
+        """The heads every window would embed, made once; each row's index into them (or -1).
+
+        Those of the articles with a body, which the cascade always gives its second model
+        (what a window sees of a body is its lead, as here). The merge's closeness finds
+        them too.
+        """
+        rows_of = np.full(len(light), -1, dtype=np.int64)
+        embedder = clusterer.resolved_embedder()
+        cascade = clusterer.cascade(embedder)
+        name = cascade.second_model() if cascade is not None else None
+        if self.heads is None or cascade is None or name is None:
+            return rows_of, None
+        has_body = with_body(light)
+        rows = np.flatnonzero(cascade.eligible(has_body) & has_body)
+        if not len(rows):
+            return rows_of, None
+        rows_of[rows] = np.arange(len(rows))
+        second = self.heads(name)
+        vectors = embed_heads(light, rows, second)
+        return rows_of, KnownHeads(second.version, head_texts(light, rows), vectors)
+
+
+def _window_heads(heads: KnownHeads, indices: np.ndarray) -> KnownHeads | None:
+    """The known heads of a window's articles (``indices`` into ``heads``, -1 for none)."""
+    indices = indices[indices >= 0]
+    if not len(indices):
+        return None
+    return KnownHeads(heads.version, [heads.texts[i] for i in indices], heads.vectors[indices])
