@@ -249,7 +249,8 @@ class WindowedClusterer(StoryEstimator):
         results = run(lambda window: cluster_window(clusterer, window), inputs)
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
-        closeness = _copy(clusterer, heads).closeness(articles, embeddings)
+        closer = clusterer if heads is None else _copy(clusterer, heads)
+        closeness = closer.closeness(articles, embeddings)
         stories, labels = merge_windows(articles, results, closeness, copies.original_of)
         return stories, labels, unit
 
