@@ -14,12 +14,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from threadpoolctl import ThreadpoolController
 
-#: Held while a limit is on: limits taken and put back in crossed order leave BLAS at the
-#: inner one's value for good. Re-entrant: an encoder may run inside :func:`one_thread`.
+#: Held while a limit is taken, kept or put back: limits taken and put back in crossed
+#: order leave BLAS at the inner one's value for good. Re-entrant: an encoder may run
+#: inside :func:`one_thread`.
 _LOCK = threading.RLock()
+#: The threads inside :func:`one_thread`, and the limits to put back when the last leaves.
+_inside = 0
+_limiter: Any = None
 
 
 def cores() -> int:
@@ -56,9 +61,22 @@ def one_core_each(threads: int) -> Iterator[int]:
 
 @contextmanager
 def one_thread() -> Iterator[None]:
-    """BLAS and OpenMP at one thread meanwhile (a small store add), under the same lock.
+    """BLAS and OpenMP at one thread while any thread is inside (a small store add, a Dask task).
 
-    Encoders called meanwhile, in the same thread, then run on one thread too.
+    The first thread in takes the limit and the last one out puts it back, so threads that
+    leave in another order than they came in (the tasks of a Dask worker with several
+    threads) leave BLAS as they found it. Encoders called meanwhile run on one thread too.
     """
-    with _LOCK, threadpools().limit(limits=1):
+    global _inside, _limiter
+    with _LOCK:
+        if _inside == 0:
+            _limiter = threadpools().limit(limits=1)
+        _inside += 1
+    try:
         yield
+    finally:
+        with _LOCK:
+            _inside -= 1
+            if _inside == 0:
+                _limiter.restore_original_limits()
+                _limiter = None

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from clustering.grouping.clusterer import StoryClusterer, as_article_table
 from clustering.grouping.result import ClusterResult
@@ -33,6 +32,7 @@ from clustering.scale.windows import PARTITION_HOURS, PARTITION_OVERLAP_HOURS, W
 from embeddings import DEFAULT_MODEL, CachedEmbedder, Embedder, get_embedder, install_hint
 from embeddings.articles import embed_articles
 from embeddings.documents import BATCH_SIZE
+from embeddings.threads import one_thread
 
 INSTALL_HINT = f"the dask engine needs Dask distributed: {install_hint('dask')}"
 #: Texts per embedding task; the local path embeds in batches of the same size.
@@ -130,9 +130,10 @@ def _one_thread(function: Callable[..., Any], *args: Any) -> Any:
     """Runs on a worker: ``function`` with BLAS and OpenMP on one thread.
 
     A worker runs one task per thread already; letting each task's BLAS spread over
-    every core too oversubscribes the machine (embedding ran ~2× slower).
+    every core too oversubscribes the machine (embedding ran ~2× slower). The limit is put
+    back when the worker's last task leaves, whatever order its threads end in.
     """
-    with threadpool_limits(limits=1):
+    with one_thread():
         return function(*args)
 
 
