@@ -151,6 +151,22 @@ class StoryClusterer(StoryEstimator):
         """The cascade's second model, by the name its pair models record."""
         return get_embedder(name)
 
+    def second_rows(
+        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, cascade: Cascade
+    ) -> np.ndarray:
+        """Which of a batch's articles the cascade gives the second model's vector (rows)."""
+        has_body = with_body(articles)
+        return second_rows(
+            list(articles["lang"]),
+            cascade.eligible(has_body),
+            covered_languages(embedder),
+            vectors,
+            hours_of(articles["published"]),
+            self.window_hours,
+            self.second_up_to,
+            always=has_body,
+        )
+
     def _second_vectors(
         self,
         articles: pd.DataFrame,
@@ -164,16 +180,7 @@ class StoryClusterer(StoryEstimator):
         means = cascade.second_means(has_body)
         if name is None or means is None:
             return None
-        rows = second_rows(
-            list(articles["lang"]),
-            cascade.eligible(has_body),
-            covered_languages(embedder),
-            vectors,
-            hours_of(articles["published"]),
-            self.window_hours,
-            self.second_up_to,
-            always=has_body,
-        )
+        rows = self.second_rows(articles, vectors, embedder, cascade)
         second = self.second_embedder(name)
         if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
             second = embedder.sharing(second)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.evidence.cascade import embed_heads, head_texts
-from clustering.evidence.features import hours_of, with_body
+from clustering.evidence.features import hours_of
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors
@@ -236,7 +236,7 @@ class WindowedClusterer(StoryEstimator):
         # A window needs titles, leads, dates and languages with the vectors, not the
         # bodies: the pair evidence reads names in the lead, and whether there is a body.
         light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
-        rows_of, heads = self._known_heads(light, clusterer)
+        rows_of, heads = self._known_heads(light, normalize(embeddings), clusterer)
         inputs = [
             (
                 light.iloc[rows].reset_index(drop=True),
@@ -255,13 +255,15 @@ class WindowedClusterer(StoryEstimator):
         return stories, labels, unit
 
     def _known_heads(
-        self, light: pd.DataFrame, clusterer: StoryClusterer
+        self, light: pd.DataFrame, unit: np.ndarray, clusterer: StoryClusterer
     ) -> tuple[np.ndarray, KnownHeads | None]:
-        """The heads every window would embed, made once; each row's index into them (or -1).
+        """The heads the windows would embed, made once; each row's index into them (or -1).
 
-        Those of the articles with a body, which the cascade always gives its second model
-        (what a window sees of a body is its lead, as here). The merge's closeness finds
-        them too.
+        Those the cascade gives its second model in the whole batch, as the merge's
+        closeness reads it: the articles with a body (what a window sees of a body is its
+        lead, as here), and the headlines in languages the first model lacks with their
+        neighbours (all headlines in a batch of at most ``second_up_to``). A window embeds
+        only the others it gives the second model.
         """
         rows_of = np.full(len(light), -1, dtype=np.int64)
         embedder = clusterer.resolved_embedder()
@@ -269,8 +271,7 @@ class WindowedClusterer(StoryEstimator):
         name = cascade.second_model() if cascade is not None else None
         if self.heads is None or cascade is None or name is None:
             return rows_of, None
-        has_body = with_body(light)
-        rows = np.flatnonzero(cascade.eligible(has_body) & has_body)
+        rows = clusterer.second_rows(light, unit, embedder, cascade)
         if not len(rows):
             return rows_of, None
         rows_of[rows] = np.arange(len(rows))
