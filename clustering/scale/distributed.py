@@ -4,8 +4,8 @@ A :func:`dask_client` connects to a scheduler, or starts a LocalCluster of one-t
 worker processes. Embedding is split into chunks that workers embed with the model they
 build by name (once per worker process; the bundled models ship in installed packages, so
 workers download nothing); the on-disk vector cache is read and written on the client, so
-only texts it lacks go to the workers. The cascade's second model embeds the heads of the
-articles with a body the same way, once for all windows. Clustering runs one task per
+only texts it lacks go to the workers. The cascade's second model embeds the heads the
+whole batch gives it the same way, once for all windows. Clustering runs one task per
 time window (:mod:`clustering.scale.windows`), and the windows are merged on the client.
 
 Dask is optional (``pip install 'samestory[dask]'``); it is imported only when used.

@@ -14,10 +14,10 @@ putting them in every window would let them chain stories across the whole time 
 
 Nothing here knows how windows are run: :meth:`WindowedClusterer.fit` takes a ``runner``
 (``map``-like) that the Dask engine replaces with one that runs windows on its workers.
-Nor where the cascade's second model runs: with ``heads``, the heads of the articles with
-a body (which always get the second model's vector) are embedded once for all windows,
-where ``heads`` says (the Dask engine: on its workers, through the client's vector cache),
-and each window finds them in an in-memory cache; without, each window embeds its own.
+Nor where the cascade's second model runs: with ``heads``, the heads the whole batch gives
+the second model are embedded once for all windows, where ``heads`` says (the Dask
+engine: on its workers, through the client's vector cache), and each window finds them
+in an in-memory cache; without, each window embeds its own.
 """
 
 from __future__ import annotations
@@ -203,8 +203,8 @@ class WindowedClusterer(StoryEstimator):
 
     ``clusterer`` is the estimator each window gets a copy of (default settings when
     None); ``runner`` runs the windows (``map``-like; default: here, in turn); ``heads``
-    makes the cascade's second model by name, to embed the heads of the articles with a
-    body once for all windows (default: each window embeds its own). Fitted attributes
+    makes the cascade's second model by name, to embed the heads the whole batch gives it
+    once for all windows (default: each window embeds its own). Fitted attributes
     are those of :class:`StoryClusterer`, and ``windows_`` holds the row positions of each
     partition.
     """
