@@ -228,3 +228,33 @@ def test_heads_made_once_for_all_windows_give_the_stories_each_window_finds(monk
     assert shared.articles_.equals(own.articles_)
     if kind == "full articles":
         assert len({s.members for s in shared.stories_ if not s.outlier}) == 1  # 000, 002, 004
+
+
+@pytest.mark.slow  # the real models
+def test_heads_made_once_hold_the_merges_heads_where_a_lead_reads_less_of_a_body():
+    """The merge finds the heads it reads of whole bodies, where a window's lead is less.
+
+    A short first sentence, then one of over 600 characters: the lead is the first alone.
+    """
+    articles = dated_seeds()
+    body = " ".join(articles.loc[4, "text"].replace(".", " ").split())
+    articles.loc[4, "text"] = f"Baku. {body}"
+    vectors = embed_articles(articles, get_embedder("use"))
+    asked: list[str] = []
+    made: list[str] = []
+
+    class Recorded(StoryClusterer):
+        def second_embedder(self, name):
+            return _Recording(super().second_embedder(name), asked)
+
+    def windowed(heads):
+        clusterer = WindowedClusterer(Recorded(embedder="use"), 4 * 24, 2 * 24, heads=heads)
+        return clusterer.fit(articles, embeddings=vectors)
+
+    own = windowed(None)
+    asked.clear()
+    shared = windowed(lambda name: _Recording(get_embedder(name), made))
+    # the five heads the windows read, and 004's head as the merge reads it
+    assert (len(made), len(set(made)), asked) == (6, 6, [])
+    assert shared.stories_ == own.stories_
+    assert shared.articles_.equals(own.articles_)
