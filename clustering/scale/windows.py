@@ -236,7 +236,7 @@ class WindowedClusterer(StoryEstimator):
         # A window needs titles, leads, dates and languages with the vectors, not the
         # bodies: the pair evidence reads names in the lead, and whether there is a body.
         light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
-        rows_of, heads = self._known_heads(light, normalize(embeddings), clusterer)
+        rows_of, heads = self._known_heads(articles, light, normalize(embeddings), clusterer)
         inputs = [
             (
                 light.iloc[rows].reset_index(drop=True),
@@ -255,7 +255,11 @@ class WindowedClusterer(StoryEstimator):
         return stories, labels, unit
 
     def _known_heads(
-        self, light: pd.DataFrame, unit: np.ndarray, clusterer: StoryClusterer
+        self,
+        articles: pd.DataFrame,
+        light: pd.DataFrame,
+        unit: np.ndarray,
+        clusterer: StoryClusterer,
     ) -> tuple[np.ndarray, KnownHeads | None]:
         """The heads the windows would embed, made once; each row's index into them (or -1).
 
@@ -263,7 +267,9 @@ class WindowedClusterer(StoryEstimator):
         closeness reads it: the articles with a body (what a window sees of a body is its
         lead, as here), and the headlines in languages the first model lacks with their
         neighbours (all headlines in a batch of at most ``second_up_to``). A window embeds
-        only the others it gives the second model.
+        only the others it gives the second model. The merge reads the whole body: where
+        its head is not the lead's (a short first sentence, then one longer than a lead),
+        that head is made too, after those of the windows.
         """
         rows_of = np.full(len(light), -1, dtype=np.int64)
         embedder = clusterer.resolved_embedder()
@@ -276,8 +282,13 @@ class WindowedClusterer(StoryEstimator):
             return rows_of, None
         rows_of[rows] = np.arange(len(rows))
         second = self.heads(name)
+        texts = head_texts(light, rows)
+        whole = rows[[a != b for a, b in zip(head_texts(articles, rows), texts, strict=True)]]
         vectors = embed_heads(light, rows, second)
-        return rows_of, KnownHeads(second.version, head_texts(light, rows), vectors)
+        if len(whole):
+            texts += head_texts(articles, whole)
+            vectors = np.concatenate([vectors, embed_heads(articles, whole, second)])
+        return rows_of, KnownHeads(second.version, texts, vectors)
 
 
 def _window_heads(heads: KnownHeads, indices: np.ndarray) -> KnownHeads | None:
