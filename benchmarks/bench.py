@@ -49,7 +49,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from benchmarks.newsroom import newsroom_lines
 from benchmarks.options import ROOT, run_json
+from benchmarks.scale_bench import scale_lines
 from benchmarks.semeval_ceiling import ceiling_lines, run_ceiling
+from benchmarks.store_bench import store_lines
 from clustering import StoryClusterer, load_articles
 from clustering.evaluation.metrics import score
 from embeddings import get_embedder
@@ -267,32 +269,6 @@ def feed_lines(data: Path) -> list[str]:
     ]
 
 
-def store_lines(data: Path) -> list[str]:
-    """The story-store section: one article added to a store of 100,000.
-
-    It runs in a process of its own, as a store does: in this one, the OpenMP threads e5
-    left spinning and the memory of the earlier runs would slow it down.
-    """
-    r = run_json("store_bench", "--data", str(data))
-    assert isinstance(r, dict)
-    print(json.dumps(r), flush=True)
-    return [
-        "## Story store: adding one article to a store of 100,000 (embedding excluded)",
-        "",
-        "`benchmarks/store_bench.py`: 100,000 synthetic articles derived from the OG2021 dev",
-        "titles (perturbed titles, USE vectors plus noise, times within ±12 h of the",
-        "originals, so about 14,000 fall in any ±3-day window), then single `StoryStore.add`",
-        "calls with precomputed vectors: duplicate checks, candidate search, evidence,",
-        "HDBSCAN and the transaction. It runs in a fresh process of its own.",
-        "",
-        "| store | file | first add (loads vectors) | adds | p50 | p95 | max |",
-        "|---|---|---|---|---|---|---|",
-        f"| {r['size']:,} | {r['store_mb']:.0f} MB | {r['first_ms']:.0f} ms | {r['adds']} "
-        f"| {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['max_ms']:.1f} ms |",
-        "",
-    ]
-
-
 def paths_lines(data: Path) -> list[str]:
     """OG2021 on the one clustering path, with the pair model and with cosine, same vectors."""
     from embeddings import CachedEmbedder
@@ -330,53 +306,6 @@ def paths_lines(data: Path) -> list[str]:
         "|---|---|---|---|---|---|",
         *rows,
         "",
-    ]
-
-
-def scale_lines(data: Path) -> list[str]:
-    """Time and peak memory against n, with the log-log slopes."""
-    from benchmarks.scale_bench import slope
-
-    results = run_json("scale_bench", "--data", str(data))
-    assert isinstance(results, list)
-    print(json.dumps(results), flush=True)
-    runs = [r for r in results if "error" not in r]
-    rows = [
-        f"| {r['size']:,} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | {r['added_mb']:,.0f} "
-        f"| {r['bcubed_f1']:.3f} | {r['stories']:,} |"
-        for r in runs
-    ]
-    slopes = []
-    big = [r for r in runs if r["size"] >= 3000]
-    if len(runs) >= 2 and len(big) >= 2:
-        slopes.append(
-            f"| {runs[0]['size']:,}–{runs[-1]['size']:,} "
-            f"| {slope(runs, 'seconds'):.2f} | {slope(big, 'added_mb'):.2f} |"
-        )
-    errors = [f"- n = {r['size']:,}: {r['error']}" for r in results if "error" in r]
-    return [
-        "## Scale: time and peak memory against n (precomputed vectors)",
-        "",
-        "`benchmarks/scale_bench.py`: a synthetic archive of OG2021 dev copies laid end to end",
-        "in time (copy r is 46 days later, with its own story ids, USE vectors plus noise of",
-        "0.01 per dimension); the first n articles by time, so the news per day stays the real",
-        "one. Each run is a fresh process. Peak RSS is the process's during the fit; added is",
-        "that peak minus the resident memory before the fit. Every size takes the one",
-        "clustering path, the candidate graph; the exact n×n computation was removed from the",
-        "library and is only a test oracle.",
-        "",
-        "| n | seconds | peak RSS MB | added MB | BCubed F1 | stories |",
-        "|---|---|---|---|---|---|",
-        *rows,
-        "",
-        "Log-log slopes (least squares; memory over n ≥ 3,000, where the fit's own memory",
-        "dominates the allocator's noise):",
-        "",
-        "| n | time slope | added-memory slope |",
-        "|---|---|---|",
-        *slopes,
-        "",
-        *errors,
     ]
 
 
