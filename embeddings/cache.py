@@ -130,7 +130,7 @@ class CachedEmbedder:
                 missing[digest] = text
         if missing:
             fresh = np.asarray(self.embedder.encode(list(missing.values())), dtype=np.float32)
-            self._use(lambda db: self._write(db, list(missing), fresh))
+            self._use(lambda db: self._write(db, list(missing), fresh, self.version))
             found.update(zip(missing, fresh, strict=True))
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
@@ -153,9 +153,8 @@ class CachedEmbedder:
         connection: sqlite3.Connection,
         digests: list[bytes],
         vectors: np.ndarray,
-        version: str | None = None,
+        version: str,
     ) -> None:
-        version = version or self.version
         rows = [(version, d, v.tobytes()) for d, v in zip(digests, vectors, strict=True)]
         connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 

@@ -168,6 +168,10 @@ def head_texts(articles: pd.DataFrame, rows: np.ndarray) -> list[str]:
 
 def embed_heads(articles: pd.DataFrame, rows: np.ndarray, embedder: Embedder) -> np.ndarray:
     """The second model's unit vectors of some articles' heads, in the order of ``rows``."""
-    heads = head_texts(articles, rows)
+    return encode_heads(head_texts(articles, rows), embedder)
+
+
+def encode_heads(heads: list[str], embedder: Embedder) -> np.ndarray:
+    """The second model's unit vectors of heads (:func:`head_text`), with a progress bar."""
     with bar("Embedding heads (second model)", "texts") as progress:
         return np.asarray(encode_in_batches(embedder, heads, progress=progress), dtype=np.float32)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clustering.evidence.cascade import embed_heads, head_texts
+from clustering.evidence.cascade import encode_heads, head_texts
 from clustering.evidence.features import hours_of
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.copies import find_copies
@@ -283,12 +283,9 @@ class WindowedClusterer(StoryEstimator):
         rows_of[rows] = np.arange(len(rows))
         second = self.heads(name)
         texts = head_texts(light, rows)
-        whole = rows[[a != b for a, b in zip(head_texts(articles, rows), texts, strict=True)]]
-        vectors = embed_heads(light, rows, second)
-        if len(whole):
-            texts += head_texts(articles, whole)
-            vectors = np.concatenate([vectors, embed_heads(articles, whole, second)])
-        return rows_of, KnownHeads(second.version, texts, vectors)
+        whole = [w for w, t in zip(head_texts(articles, rows), texts, strict=True) if w != t]
+        texts += whole
+        return rows_of, KnownHeads(second.version, texts, encode_heads(texts, second))
 
 
 def _window_heads(heads: KnownHeads, indices: np.ndarray) -> KnownHeads | None:
