@@ -255,9 +255,16 @@ def test_watch_polls_and_stops_cleanly_on_ctrl_c(tmp_path):
         "--interval",
         "0.2",
     ]
-    watcher = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
+    # A script's background job (`pytest … &`) starts with SIGINT ignored, which a child
+    # inherits; a handler is reset to the default at exec: the watcher gets Ctrl-C as from
+    # a terminal however the tests were started.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        watcher = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert watcher.stdout.readline() == "one.txt\tS1\tnew\n"
     (folder / "two.txt").write_text("Wildfires spread across the southern hills overnight.")
     assert watcher.stdout.readline() == "two.txt\tS2\tnew\n"
