@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
 import numpy as np
 import regex
@@ -135,8 +135,13 @@ def name_vectors(texts: Sequence[str]) -> csr_matrix:
     return tfidf_rows(texts, _NAMES, idf=partial(shipped_background().idf, "skeleton"))
 
 
+@lru_cache(maxsize=1024)
 def name_keys(text: str) -> str:
-    """The name tokens of a text (:func:`name_skeletons`), joined by spaces."""
+    """The name tokens of a text (:func:`name_skeletons`), joined by spaces.
+
+    Remembered for recent texts: a story store reads its neighbours' whole texts again for
+    every article it adds.
+    """
     return " ".join(name_skeletons(text))
 
 
