@@ -232,6 +232,8 @@ _FOUR_UNRELATED = {
         "ჩემპიონთა ლიგა: ბარსელონამ ინტერს 3-1 მოუგო",
     ],
 }
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "hi", "ka", "hy"])
 def test_four_unrelated_headlines_of_one_moment_are_four_outliers(lang):
