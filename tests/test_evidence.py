@@ -181,3 +181,25 @@ def test_articles_with_a_body_get_the_second_model_in_batches_of_any_size():
         250,
         399,
     ]
+
+
+def test_an_input_field_named_whole_names_is_not_read_as_the_windows_name_column():
+    # An input's extra fields become columns of the article table; one called
+    # ``whole_names`` (missing on the second record) crashed the evidence and, where every
+    # record had it, replaced the names of the whole texts.
+    from clustering.reading.loaders import articles_from_records
+
+    records = [
+        {"id": "1", "title": "Aliyev receives Nasirzadeh", "text": "Aziz Nasirzadeh met Aliyev."},
+        {"id": "2", "title": "Nasirzadeh visits Baku", "text": "Aziz Nasirzadeh visited Aliyev."},
+    ]
+    plain = articles_from_records(records, "<test>").articles
+    tagged = articles_from_records(
+        [{**records[0], "whole_names": "tags: defence"}, records[1]], "<test>"
+    ).articles
+    assert "whole_names" in tagged.columns
+    vectors = np.eye(2, dtype=np.float32)
+    expected = ArticleEvidence.of(vectors, np.zeros(2), plain).features()
+    found = ArticleEvidence.of(vectors, np.zeros(2), tagged).features()
+    for name, values in expected.items():
+        np.testing.assert_array_equal(found[name], values, err_msg=name)

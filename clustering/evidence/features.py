@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import wraps
 
 import numpy as np
@@ -47,9 +48,17 @@ def entity_texts(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
     return [f"{title}\n{lead(text)}" for title, text in zip(titles, texts, strict=True)]
 
 
+class _Column(Enum):
+    """Article-table columns only this package writes: their labels are not strings."""
+
+    WHOLE_NAMES = "whole_names"
+
+
 #: The optional article-table column of each article's :func:`whole_names`, for tables
-#: whose ``text`` holds only a lead (the windows of :mod:`clustering.scale.windows`).
-WHOLE_NAMES = "whole_names"
+#: whose ``text`` holds only a lead (the windows of :mod:`clustering.scale.windows`). Its
+#: label is not a string, so an input's own ``whole_names`` field (an extra column of the
+#: article table) is never read for it.
+WHOLE_NAMES = _Column.WHOLE_NAMES
 
 
 def whole_names(titles: Sequence[str], texts: Sequence[str]) -> list[str]:

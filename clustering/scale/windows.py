@@ -236,10 +236,8 @@ class WindowedClusterer(StoryEstimator):
         # A window needs titles, leads, dates and languages with the vectors, not the
         # bodies: the pair evidence reads names in the lead, the names of the whole text,
         # and whether there is a body.
-        light = articles[list(ARTICLE_COLUMNS)].assign(
-            text=[lead(t) for t in articles["text"]],
-            **{WHOLE_NAMES: whole_names(list(articles["title"]), list(articles["text"]))},
-        )
+        light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
+        light[WHOLE_NAMES] = whole_names(list(articles["title"]), list(articles["text"]))
         rows_of, heads = self._known_heads(articles, light, normalize(embeddings), clusterer)
         inputs = [
             (
