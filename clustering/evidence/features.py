@@ -23,8 +23,8 @@ from scipy.sparse import csr_matrix
 
 from clustering.evidence.lexical import (
     char_vectors,
+    distinct_name_keys,
     lead_names_and_presence,
-    name_keys,
     name_vectors,
     prefix_vectors,
     strip_source,
@@ -64,10 +64,12 @@ WHOLE_NAMES = _Column.WHOLE_NAMES
 def whole_names(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
     """Where a name is looked for when the other article's lead carries it: all of the text.
 
-    Each article's name tokens (:func:`~clustering.evidence.lexical.name_keys`) of its
-    title and whole body.
+    Each article's distinct name tokens
+    (:func:`~clustering.evidence.lexical.distinct_name_keys`) of its title and whole body.
     """
-    return [name_keys(f"{title}\n{text}") for title, text in zip(titles, texts, strict=True)]
+    return [
+        distinct_name_keys(f"{title}\n{text}") for title, text in zip(titles, texts, strict=True)
+    ]
 
 
 def outside(langs: Sequence[object], covered: frozenset[str] | None) -> np.ndarray:

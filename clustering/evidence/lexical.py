@@ -114,7 +114,8 @@ def name_skeletons(text: str) -> list[str]:
 _PREFIXES = TokenIds(lambda text: word_prefixes(text) or ["_"])
 _CHAR_GRAMS = TokenIds(lambda text: char_grams(text) or ["_"])
 _NAMES = TokenIds(name_skeletons)
-_KEYS = TokenIds(str.split)
+#: Remembers fewer texts than the others: a whole text's names can be long.
+_KEYS = TokenIds(str.split, remember=1024)
 
 
 def prefix_vectors(texts: Sequence[str]) -> csr_matrix:
@@ -135,14 +136,19 @@ def name_vectors(texts: Sequence[str]) -> csr_matrix:
     return tfidf_rows(texts, _NAMES, idf=partial(shipped_background().idf, "skeleton"))
 
 
-@lru_cache(maxsize=1024)
 def name_keys(text: str) -> str:
-    """The name tokens of a text (:func:`name_skeletons`), joined by spaces.
-
-    Remembered for recent texts: a story store reads its neighbours' whole texts again for
-    every article it adds.
-    """
+    """The name tokens of a text (:func:`name_skeletons`), joined by spaces."""
     return " ".join(name_skeletons(text))
+
+
+@lru_cache(maxsize=256)
+def distinct_name_keys(text: str) -> str:
+    """Each name token of a text once, in order of first appearance, joined by spaces.
+
+    What a whole text is read for: which names it has. Remembered for recent texts: a
+    story store reads its neighbours' whole texts again for every article it adds.
+    """
+    return " ".join(dict.fromkeys(name_skeletons(text)))
 
 
 def lead_names_and_presence(
@@ -152,7 +158,7 @@ def lead_names_and_presence(
 
     Row ``i`` of the first matrix holds the squares of :func:`name_vectors` of
     ``leads[i]`` (they sum to 1, or 0 for a lead without names); row ``j`` of the second is 1
-    for each name token of ``whole_keys[j]`` (a whole text's :func:`name_keys`). Their
+    for each name token of ``whole_keys[j]`` (a whole text's :func:`distinct_name_keys`). Their
     product is the share of a lead's name weight that a whole text carries.
     """
     both = tfidf_rows(

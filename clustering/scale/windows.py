@@ -252,7 +252,9 @@ class WindowedClusterer(StoryEstimator):
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
         closer = clusterer if heads is None else _copy(clusterer, heads)
-        closeness = closer.closeness(articles, embeddings)
+        named = articles.copy(deep=False)  # the merge reads the names the windows had
+        named[WHOLE_NAMES] = light[WHOLE_NAMES].to_numpy()
+        closeness = closer.closeness(named, embeddings)
         stories, labels = merge_windows(articles, results, closeness, copies.original_of)
         return stories, labels, unit
 
