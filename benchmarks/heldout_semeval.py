@@ -51,7 +51,7 @@ from clustering.evidence.cascade import embed_heads
 from clustering.evidence.compare import score_pairs
 from clustering.evidence.features import ArticleEvidence, SecondVectors
 from clustering.evidence.model import shipped_pair_model
-from embeddings import CachedEmbedder, get_embedder
+from embeddings import CachedEmbedder, get_embedder, model_languages
 from embeddings.articles import embed_articles
 
 
@@ -98,7 +98,9 @@ def run_heldout_semeval(data: Path, adapters: Path) -> dict[str, dict[str, float
             extra = SecondVectors(every, heads, heads.mean(axis=0))
             test = kept_folds == fold
             model = fold_bodies(rated, vectors, heads, fold, system)
-            evidence = ArticleEvidence.of(vectors, base.mean, articles, extra)
+            evidence = ArticleEvidence.of(
+                vectors, base.mean, articles, extra, model_languages(base.model)
+            )
             scores[test] = model.scores(evidence.pair_features(pairs[0, test], pairs[1, test]))
         results[f"bodies, {system}"] = pearson(scores, ratings, cross[rated.kept])
     return results

@@ -52,7 +52,7 @@ from clustering.evidence.features import ArticleEvidence, SecondVectors
 from clustering.evidence.lexical import name_vectors
 from clustering.evidence.model import SECOND_FEATURES, shipped_pair_model
 from clustering.evidence.tfidf import row_dots
-from embeddings import Embedder, encode_in_batches, make_embedder
+from embeddings import Embedder, encode_in_batches, make_embedder, model_languages
 from embeddings.articles import embed_articles
 from embeddings.documents import chunk_text
 
@@ -115,6 +115,7 @@ def feature_groups(data: Path, cache: bool) -> tuple[dict[str, np.ndarray], np.n
         base.mean,
         articles,
         SecondVectors(rows, heads, heads.mean(axis=0)),
+        model_languages(base.model),
     )
     titles, bodies = list(articles["title"]), list(articles["text"])
     langs = [str(lang) for lang in articles["lang"]]

@@ -14,7 +14,13 @@ from embeddings.base import (
 )
 from embeddings.cache import CachedEmbedder, CacheWarning, default_cache_dir
 from embeddings.documents import DocumentEncoder, encode_in_batches, lead, split_document
-from embeddings.registry import DEFAULT_MODEL, get_embedder, list_models, make_embedder
+from embeddings.registry import (
+    DEFAULT_MODEL,
+    get_embedder,
+    list_models,
+    make_embedder,
+    model_languages,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -34,6 +40,7 @@ __all__ = [
     "lead",
     "list_models",
     "make_embedder",
+    "model_languages",
     "normalize",
     "split_document",
 ]

@@ -42,6 +42,14 @@ def get_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     return SentenceTransformerEmbedder(model.removeprefix(_ST_PREFIX))
 
 
+def model_languages(model: str) -> frozenset[str] | None:
+    """The languages a bundled model covers (ISO 639-1), without loading it; None: all."""
+    bundled = _ALIASES.get(model.lower(), model.lower())
+    if bundled not in _BUILTIN:
+        return None
+    return getattr(_BUILTIN[bundled][0], "languages", None)
+
+
 def make_embedder(
     model: str = DEFAULT_MODEL, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None
 ) -> Embedder:

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from clustering.evidence.distances import second_order_distance
-from clustering.evidence.features import gap_features, hours_of
+from clustering.evidence.explain import WORDS
+from clustering.evidence.features import ArticleEvidence, gap_features, hours_of
 from clustering.evidence.lexical import (
     entity_words,
     name_skeletons,
@@ -16,7 +17,7 @@ from clustering.evidence.lexical import (
     strip_source,
     word_prefixes,
 )
-from clustering.evidence.model import FEATURES, PairModel, shipped_pair_model
+from clustering.evidence.model import BASE_FEATURES, FEATURES, PairModel, shipped_pair_model
 
 
 @pytest.mark.parametrize(
@@ -53,6 +54,45 @@ def test_names_in_scripts_without_capitals():
     assert entity_words("Алієв прийняв Насірзаде в Баку") == ["Насірзаде", "Баку"]
     assert name_skeletons("अज़ीज़ नासिरज़ादे") == ["nsrzd"]
     assert word_prefixes("नासिरज़ादे से मिले") == ["nasi", "se", "mile"]
+
+
+def test_names_one_lead_carries_and_the_other_text_lacks_count_against_a_pair():
+    # Two reports of Nasirzadeh's visit (the Persian one names him in its body) and one of
+    # Qalibaf's, whose lead names a man the others never mention. The English title's one
+    # name (a sentence's first word is not taken for one) is in the Persian text; in Persian,
+    # with no capitals to go by, every word of the lead counts, and half their weight is in
+    # words the English title lacks. An article with no text lacks every name.
+    articles = pd.DataFrame(
+        {
+            "title": ["Aliyev receives Nasirzadeh", "علیاف وزیر دفاع ایران را پذیرفت", "", ""],
+            "text": ["", "عزیز ناصرزاده علیاف", "The speaker Qalibaf met Aliyev.", ""],
+            "published": [None] * 4,
+            "lang": ["en", "fa", "az", "sl"],
+        }
+    )
+    covered = frozenset({"en", "fa"})
+    evidence = ArticleEvidence.of(np.eye(4, dtype=np.float32), np.zeros(4), articles, None, covered)
+    against = evidence.features()["against"]
+    assert np.round(against, 3).tolist() == [
+        [0.0, 0.5, 1.0, 1.0],
+        [0.5, 0.0, 1.0, 1.0],
+        [1.0, 1.0, 0.0, 1.0],
+        [1.0, 1.0, 1.0, 0.0],
+    ]
+    left, right = np.triu_indices(4, 1)
+    np.testing.assert_allclose(
+        evidence.pair_features(left, right)["against"], against[left, right], atol=1e-6
+    )
+    assert evidence.features()["uncovered"].tolist() == [
+        [0, 0, 1, 1],
+        [0, 0, 1, 1],
+        [1, 1, 1, 1],
+        [1, 1, 1, 1],
+    ]
+
+
+def test_explain_has_words_for_every_feature():
+    assert set(BASE_FEATURES) <= set(WORDS)
 
 
 def test_strip_source_and_prefixes():
@@ -141,3 +181,25 @@ def test_articles_with_a_body_get_the_second_model_in_batches_of_any_size():
         250,
         399,
     ]
+
+
+def test_an_input_field_named_whole_names_is_not_read_as_the_windows_name_column():
+    # An input's extra fields become columns of the article table; one called
+    # ``whole_names`` (missing on the second record) crashed the evidence and, where every
+    # record had it, replaced the names of the whole texts.
+    from clustering.reading.loaders import articles_from_records
+
+    records = [
+        {"id": "1", "title": "Aliyev receives Nasirzadeh", "text": "Aziz Nasirzadeh met Aliyev."},
+        {"id": "2", "title": "Nasirzadeh visits Baku", "text": "Aziz Nasirzadeh visited Aliyev."},
+    ]
+    plain = articles_from_records(records, "<test>").articles
+    tagged = articles_from_records(
+        [{**records[0], "whole_names": "tags: defence"}, records[1]], "<test>"
+    ).articles
+    assert "whole_names" in tagged.columns
+    vectors = np.eye(2, dtype=np.float32)
+    expected = ArticleEvidence.of(vectors, np.zeros(2), plain).features()
+    found = ArticleEvidence.of(vectors, np.zeros(2), tagged).features()
+    for name, values in expected.items():
+        np.testing.assert_array_equal(found[name], values, err_msg=name)

@@ -258,3 +258,50 @@ def test_heads_made_once_hold_the_merges_heads_where_a_lead_reads_less_of_a_body
     assert (len(made), len(set(made)), asked) == (6, 6, [])
     assert shared.stories_ == own.stories_
     assert shared.articles_.equals(own.articles_)
+
+
+def test_a_window_weighs_names_against_a_pair_from_the_whole_bodies():
+    """A window gets leads only, with each article's names of its whole text beside them.
+
+    The first article names Mirzoyan only past its lead; the second names him in its lead,
+    so nothing counts against the pair, in a window as in the whole batch.
+    """
+    from clustering.evidence.features import ArticleEvidence
+    from clustering.evidence.model import shipped_pair_model
+
+    filler = " ".join(f"and talk {i} of the report ran on about the visit." for i in range(40))
+    records = [
+        {
+            "id": "a",
+            "title": "Aliyev receives Nasirzadeh",
+            "text": f"Aziz Nasirzadeh met Ilham Aliyev. {filler} Later Ararat Mirzoyan called.",
+            "published": "2021-07-01T12:00:00",
+            "lang": "en",
+        },
+        {
+            "id": "b",
+            "title": "Mirzoyan calls Aliyev",
+            "text": "Ararat Mirzoyan called Ilham Aliyev after Aziz Nasirzadeh's visit.",
+            "published": "2021-07-01T13:00:00",
+            "lang": "en",
+        },
+    ]
+    articles = articles_from_records(records).articles
+    vectors = np.tile(_vector(0, 0, 512), (2, 1))
+    windows = []
+
+    def runner(function, inputs):
+        inputs = list(inputs)
+        windows.extend(inputs)
+        return map(function, inputs)
+
+    clusterer = StoryClusterer(second_model=None, min_cluster_size=2)
+    WindowedClusterer(clusterer, runner=runner).fit(articles, embeddings=vectors)
+    (window, _, _), *_ = windows
+    assert window["text"].tolist() != articles["text"].tolist()  # leads only
+    model = shipped_pair_model("use")
+    assert model is not None
+    whole = ArticleEvidence.of(vectors, model.mean, articles).features()
+    seen = ArticleEvidence.of(vectors, model.mean, window).features()
+    assert whole["against"][0, 1] < 0.5
+    np.testing.assert_array_equal(seen["against"], whole["against"])

@@ -36,7 +36,7 @@ from clustering.evidence.calibrate import calibrate_articles, calibrate_ratings,
 from clustering.evidence.cascade import embed_heads
 from clustering.evidence.features import ArticleEvidence, SecondVectors
 from clustering.evidence.model import PairModel, shipped_pair_model
-from embeddings import CachedEmbedder, get_embedder
+from embeddings import CachedEmbedder, get_embedder, model_languages
 from embeddings.articles import embed_articles
 
 #: The repository root: default paths are relative to it.
@@ -92,7 +92,7 @@ def train_bodies(data: Path, model: str, second: str) -> PairModel:
             extra,
             second,
         )
-        evidence = ArticleEvidence.of(vectors, base.mean, articles, extra)
+        evidence = ArticleEvidence.of(vectors, base.mean, articles, extra, model_languages(model))
         test = pairs[:, test_rows]
         held_out[test_rows] = fold.scores(evidence.pair_features(test[0], test[1]))
     print(

@@ -38,6 +38,7 @@ from clustering.evidence.model import FEATURES, SECOND_FEATURES, PairModel, feat
 from clustering.reading.articles import gold_labels, table_source
 from clustering.reading.loaders import articles_from_records
 from clustering.reading.values import is_missing
+from embeddings import model_languages
 
 NEGATIVES_PER_POSITIVE = 20
 SEED = 0
@@ -235,10 +236,11 @@ def _calibration(
 def _evidence(
     articles: pd.DataFrame,
     vectors: np.ndarray,
+    model: str,
     mean: np.ndarray,
     second: SecondVectors | None = None,
 ) -> ArticleEvidence:
-    return ArticleEvidence.of(vectors, mean, articles, second)
+    return ArticleEvidence.of(vectors, mean, articles, second, model_languages(model))
 
 
 def calibrate_articles(
@@ -272,7 +274,7 @@ def calibrate_articles(
     check_pair_counts(same, len(gold) * (len(gold) - 1) // 2 - same, table_source(articles))
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
-    evidence = _evidence(articles, vectors, mean, second)
+    evidence = _evidence(articles, vectors, model, mean, second)
     pairs, labels, share = sample_pairs(gold, evidence.hours, np.random.default_rng(seed))
     names = FEATURES if second is None else SECOND_FEATURES
     x = np.concatenate(
@@ -305,7 +307,7 @@ def calibrate_pairs(
     check_pair_counts(int(labels.sum()), int((~labels).sum()), source)
     vectors = np.asarray(vectors, dtype=np.float32)
     mean = vectors.mean(axis=0)
-    evidence = _evidence(articles, vectors, mean)
+    evidence = _evidence(articles, vectors, model, mean)
     features = evidence.pair_features(pairs[0], pairs[1])
     pair_model = fit_pair_model(design(features), labels, model, mean)
     return _calibration(pair_model, evidence, pairs, labels, 1.0)
@@ -328,7 +330,7 @@ def calibrate_ratings(
     ``second_model`` with the mean they are centred by.
     """
     sameness = np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
-    evidence = _evidence(articles, vectors, mean, second)
+    evidence = _evidence(articles, vectors, model, mean, second)
     x = design(evidence.pair_features(pairs[0], pairs[1]), None, SECOND_FEATURES)
     labels = np.concatenate([np.ones(len(x), bool), np.zeros(len(x), bool)])
     weights = np.concatenate([sameness, 1.0 - sameness])

@@ -24,6 +24,8 @@ WORDS = {
     "prefix": "shared word stems in the headlines",
     "char": "shared letter runs in the headlines",
     "names": "shared rare names",
+    "against": "names one lead has and the other text lacks",
+    "uncovered": "a language the first model does not cover",
     "logdt": "time apart (log hours)",
     "logdt2": "time apart (squared)",
     "notime": "a date is missing",

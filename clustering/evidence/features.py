@@ -2,23 +2,33 @@
 
 For every pair of articles in a batch: the cosine of their vectors (after removing the
 model's mean direction), overlap of romanised word prefixes and of character n-grams, the
-publication-time gap, whether they share a language, and the rare names they share across
+publication-time gap, whether they share a language, the rare names they share across
 scripts (consonant skeletons of name-like words in the headline and lead, weighted by a
-background IDF). The article vectors cover title, lead and body; the word and n-gram
-features compare headlines.
+background IDF), the rare names one article's headline and lead carry that the other's
+whole text lacks (``against``), and whether a language of the pair lies outside the first
+model's coverage (``uncovered``). The article vectors cover title, lead and body; the word
+and n-gram features compare headlines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import wraps
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from clustering.evidence.lexical import char_vectors, name_vectors, prefix_vectors, strip_source
+from clustering.evidence.lexical import (
+    char_vectors,
+    distinct_name_keys,
+    lead_names_and_presence,
+    name_vectors,
+    prefix_vectors,
+    strip_source,
+)
 from clustering.evidence.tfidf import row_cosine, row_dots
 from embeddings import lead
 
@@ -36,6 +46,37 @@ def lexical_texts(titles: Sequence[str]) -> list[str]:
 def entity_texts(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
     """Where names are looked for: the headline and the lead of the body."""
     return [f"{title}\n{lead(text)}" for title, text in zip(titles, texts, strict=True)]
+
+
+class _Column(Enum):
+    """Article-table columns only this package writes: their labels are not strings."""
+
+    WHOLE_NAMES = "whole_names"
+
+
+#: The optional article-table column of each article's :func:`whole_names`, for tables
+#: whose ``text`` holds only a lead (the windows of :mod:`clustering.scale.windows`). Its
+#: label is not a string, so an input's own ``whole_names`` field (an extra column of the
+#: article table) is never read for it.
+WHOLE_NAMES = _Column.WHOLE_NAMES
+
+
+def whole_names(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Where a name is looked for when the other article's lead carries it: all of the text.
+
+    Each article's distinct name tokens
+    (:func:`~clustering.evidence.lexical.distinct_name_keys`) of its title and whole body.
+    """
+    return [
+        distinct_name_keys(f"{title}\n{text}") for title, text in zip(titles, texts, strict=True)
+    ]
+
+
+def outside(langs: Sequence[object], covered: frozenset[str] | None) -> np.ndarray:
+    """Which articles are in a known language that ``covered`` lacks (None: covers all)."""
+    if covered is None:
+        return np.zeros(len(langs), dtype=bool)
+    return np.array([isinstance(x, str) and bool(x) and x not in covered for x in langs], bool)
 
 
 def with_body(articles: pd.DataFrame) -> np.ndarray:
@@ -145,6 +186,12 @@ class ArticleEvidence:
     has_second: np.ndarray | None = None
     #: Which articles have a body (not a headline alone).
     has_body: np.ndarray | None = None
+    #: The squared name weights of each headline and lead (rows sum to 1, or 0: no names).
+    lead_names: csr_matrix | None = None
+    #: 1 for each name skeleton anywhere in an article (in the space of ``lead_names``).
+    present: csr_matrix | None = None
+    #: Which articles are in a language the first model does not cover.
+    outside: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -153,11 +200,13 @@ class ArticleEvidence:
         mean: np.ndarray,
         articles: pd.DataFrame,
         second: SecondVectors | None = None,
+        covered: frozenset[str] | None = None,
     ) -> ArticleEvidence:
         """Centred unit vectors, headline and name TF-IDF vectors, times and languages.
 
         ``articles`` is the article table (``title``, ``text``, ``published``, ``lang``),
         one row per vector. ``second`` adds the second model's vectors of some articles.
+        ``covered``: the languages the first model covers (None: all).
         """
         centred = centred_unit(vectors, mean)
         second_rows = None if second is None else np.zeros((len(centred), second.dim), np.float32)
@@ -165,18 +214,25 @@ class ArticleEvidence:
         if second is not None and second_rows is not None and has_second is not None:
             second_rows[second.rows] = centred_unit(second.vectors, second.mean)
             has_second[second.rows] = True
-        titles = list(articles["title"])
+        titles, texts = list(articles["title"]), list(articles["text"])
         surface = lexical_texts(titles)
+        wholes = (
+            list(articles[WHOLE_NAMES]) if WHOLE_NAMES in articles else whole_names(titles, texts)
+        )
+        lead_names, present = lead_names_and_presence(entity_texts(titles, texts), wholes)
         return cls(
             centred=centred,
             prefix=prefix_vectors(surface),
             char=char_vectors(surface),
-            names=name_vectors(entity_texts(titles, list(articles["text"]))),
+            names=name_vectors(entity_texts(titles, texts)),
             hours=hours_of(articles["published"]),
             lang=language_codes(list(articles["lang"])),
             second=second_rows,
             has_second=has_second,
             has_body=with_body(articles),
+            lead_names=lead_names,
+            present=present,
+            outside=outside(list(articles["lang"]), covered),
         )
 
     def __len__(self) -> int:
@@ -187,6 +243,27 @@ class ArticleEvidence:
         if self.has_body is None:
             return np.zeros(len(self.centred), dtype=np.int8)[rows]
         return self.has_body[rows].astype(np.int8)
+
+    def _against(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        """The larger share of name weight one lead of a pair carries and the other lacks."""
+        if self.lead_names is None or self.present is None:
+            return np.zeros((len(self.centred[rows]), len(self.centred[cols])), np.float32)
+        weight = np.asarray(self.lead_names.sum(axis=1)).ravel()
+        forward = weight[rows][:, None] - (self.lead_names[rows] @ self.present[cols].T).toarray()
+        backward = weight[cols][None, :] - (self.present[rows] @ self.lead_names[cols].T).toarray()
+        return np.clip(np.maximum(forward, backward), 0.0, 1.0).astype(np.float32)
+
+    def _pair_against(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """:meth:`_against` of the pairs (``left[k]``, ``right[k]``)."""
+        if self.lead_names is None or self.present is None:
+            return np.zeros(len(left), np.float32)
+        weight = np.asarray(self.lead_names.sum(axis=1)).ravel()
+        forward = weight[left] - row_dots(self.lead_names, left, right, self.present)
+        backward = weight[right] - row_dots(self.lead_names, right, left, self.present)
+        return np.clip(np.maximum(forward, backward), 0.0, 1.0).astype(np.float32)
+
+    def _outside(self) -> np.ndarray:
+        return self.outside if self.outside is not None else np.zeros(len(self.centred), bool)
 
     def features(
         self, rows: np.ndarray | slice = slice(None), cols: np.ndarray | slice = slice(None)
@@ -211,6 +288,10 @@ class ArticleEvidence:
             "prefix": row_cosine(self.prefix, rows, cols),
             "char": row_cosine(self.char, rows, cols),
             "names": row_cosine(self.names, rows, cols),
+            "against": self._against(rows, cols),
+            "uncovered": (self._outside()[rows][:, None] | self._outside()[cols][None, :]).astype(
+                np.float32
+            ),
             "samelang": same.astype(np.float32),
             **gap_features(self.hours[rows][:, None], self.hours[cols][None, :]),
         }
@@ -231,6 +312,8 @@ class ArticleEvidence:
             "prefix": row_dots(self.prefix, left, right),
             "char": row_dots(self.char, left, right),
             "names": row_dots(self.names, left, right),
+            "against": self._pair_against(left, right),
+            "uncovered": (self._outside()[left] | self._outside()[right]).astype(np.float32),
             "samelang": same.astype(np.float32),
             **gap_features(self.hours[left], self.hours[right]),
         }

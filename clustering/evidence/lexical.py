@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
 import numpy as np
 import regex
@@ -114,6 +114,8 @@ def name_skeletons(text: str) -> list[str]:
 _PREFIXES = TokenIds(lambda text: word_prefixes(text) or ["_"])
 _CHAR_GRAMS = TokenIds(lambda text: char_grams(text) or ["_"])
 _NAMES = TokenIds(name_skeletons)
+#: Remembers fewer texts than the others: a whole text's names can be long.
+_KEYS = TokenIds(str.split, remember=1024)
 
 
 def prefix_vectors(texts: Sequence[str]) -> csr_matrix:
@@ -132,6 +134,42 @@ def name_vectors(texts: Sequence[str]) -> csr_matrix:
     A text without name-like words is an empty row, so it shares no names with anything.
     """
     return tfidf_rows(texts, _NAMES, idf=partial(shipped_background().idf, "skeleton"))
+
+
+def name_keys(text: str) -> str:
+    """The name tokens of a text (:func:`name_skeletons`), joined by spaces."""
+    return " ".join(name_skeletons(text))
+
+
+@lru_cache(maxsize=256)
+def distinct_name_keys(text: str) -> str:
+    """Each name token of a text once, in order of first appearance, joined by spaces.
+
+    What a whole text is read for: which names it has. Remembered for recent texts: a
+    story store reads its neighbours' whole texts again for every article it adds.
+    """
+    return " ".join(dict.fromkeys(name_skeletons(text)))
+
+
+def lead_names_and_presence(
+    leads: Sequence[str], whole_keys: Sequence[str]
+) -> tuple[csr_matrix, csr_matrix]:
+    """The leads' squared name weights and which names each whole text has, in one space.
+
+    Row ``i`` of the first matrix holds the squares of :func:`name_vectors` of
+    ``leads[i]`` (they sum to 1, or 0 for a lead without names); row ``j`` of the second is 1
+    for each name token of ``whole_keys[j]`` (a whole text's :func:`distinct_name_keys`). Their
+    product is the share of a lead's name weight that a whole text carries.
+    """
+    both = tfidf_rows(
+        [*(name_keys(text) for text in leads), *whole_keys],
+        _KEYS,
+        idf=partial(shipped_background().idf, "skeleton"),
+    )
+    weights = both[: len(leads)]
+    present = both[len(leads) :]
+    present.data[:] = 1.0
+    return weights.multiply(weights).tocsr(), present
 
 
 def prefix_similarity(texts: Sequence[str]) -> np.ndarray:

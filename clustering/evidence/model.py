@@ -34,6 +34,8 @@ BASE_FEATURES = (
     "prefix",
     "char",
     "names",
+    "against",
+    "uncovered",
     "samelang",
 )
 
@@ -50,10 +52,13 @@ FEATURES = (
     "cos*samelang",
     "prefix*samelang",
     "char*samelang",
+    "against",
+    "uncovered",
+    "cos*uncovered",
 )
 
 #: The features of the shipped model for pairs that both have the second model's vector.
-SECOND_FEATURES = (*FEATURES, "cos2", "cos2*samelang")
+SECOND_FEATURES = (*FEATURES, "cos2", "cos2*samelang", "cos2*uncovered")
 
 
 def check_features(names: tuple[str, ...]) -> tuple[str, ...]:

@@ -108,7 +108,12 @@ def row_cosine(
     return (weighted[rows] @ weighted[cols].T).toarray().astype(np.float32)
 
 
-def row_dots(weighted: csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Cosines of the row pairs (``left[k]``, ``right[k]``) of l2-normalised vectors, float32."""
-    products = weighted[left].multiply(weighted[right])
+def row_dots(
+    weighted: csr_matrix, left: np.ndarray, right: np.ndarray, other: csr_matrix | None = None
+) -> np.ndarray:
+    """Dot products of the row pairs (``left[k]``, ``right[k]``), float32.
+
+    Cosines for l2-normalised vectors; with ``other``, the right rows are ``other``'s.
+    """
+    products = weighted[left].multiply((weighted if other is None else other)[right])
     return np.asarray(products.sum(axis=1), dtype=np.float32).ravel()

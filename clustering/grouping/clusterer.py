@@ -40,6 +40,7 @@ from embeddings import (
     Embedder,
     check_embedder,
     get_embedder,
+    model_languages,
     normalize,
 )
 from embeddings.articles import check_embeddings, embed_articles
@@ -267,7 +268,9 @@ class StoryClusterer(StoryEstimator):
         cascade.base.check_embedder(embedder)
         cascade.base.check_vectors(vectors)
         second = self._second_vectors(articles, vectors, embedder, cascade)
-        return ArticleEvidence.of(vectors, cascade.base.mean, articles, second)
+        return ArticleEvidence.of(
+            vectors, cascade.base.mean, articles, second, model_languages(cascade.base.model)
+        )
 
     def _batch_evidence(
         self, articles: pd.DataFrame | Sequence[str], embeddings: Vectors

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.evidence.cascade import encode_heads, head_texts
-from clustering.evidence.features import hours_of
+from clustering.evidence.features import WHOLE_NAMES, hours_of, whole_names
 from clustering.grouping.clusterer import StoryClusterer
 from clustering.grouping.copies import find_copies
 from clustering.grouping.estimator import Found, Progress, StoryEstimator, Vectors
@@ -234,8 +234,10 @@ class WindowedClusterer(StoryEstimator):
             articles["published"], self.partition_hours, self.overlap_hours
         )
         # A window needs titles, leads, dates and languages with the vectors, not the
-        # bodies: the pair evidence reads names in the lead, and whether there is a body.
+        # bodies: the pair evidence reads names in the lead, the names of the whole text,
+        # and whether there is a body.
         light = articles[list(ARTICLE_COLUMNS)].assign(text=[lead(t) for t in articles["text"]])
+        light[WHOLE_NAMES] = whole_names(list(articles["title"]), list(articles["text"]))
         rows_of, heads = self._known_heads(articles, light, normalize(embeddings), clusterer)
         inputs = [
             (
@@ -250,7 +252,9 @@ class WindowedClusterer(StoryEstimator):
         unit = normalize(embeddings)
         copies = find_copies(articles, hours_of(articles["published"]), unit)
         closer = clusterer if heads is None else _copy(clusterer, heads)
-        closeness = closer.closeness(articles, embeddings)
+        named = articles.copy(deep=False)  # the merge reads the names the windows had
+        named[WHOLE_NAMES] = light[WHOLE_NAMES].to_numpy()
+        closeness = closer.closeness(named, embeddings)
         stories, labels = merge_windows(articles, results, closeness, copies.original_of)
         return stories, labels, unit
 
