@@ -317,10 +317,3 @@ class ArticleEvidence:
             "samelang": same.astype(np.float32),
             **gap_features(self.hours[left], self.hours[right]),
         }
-
-
-def pair_features(
-    vectors: np.ndarray, mean: np.ndarray, articles: pd.DataFrame
-) -> dict[str, np.ndarray]:
-    """All base features for every pair of a batch, as n×n float32 matrices."""
-    return ArticleEvidence.of(vectors, mean, articles).features()
