@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clustering.evidence.features import outside
 from clustering.evidence.model import PairModel
 from clustering.progress import bar
 from embeddings import Embedder, encode_in_batches, lead
@@ -142,12 +143,10 @@ def second_rows(
     given = np.flatnonzero(eligible & always) if always is not None else np.zeros(0, np.int64)
     if covered is None:
         return given
-    outside = np.flatnonzero(
-        [isinstance(lang, str) and bool(lang) and lang not in covered for lang in langs] & eligible
-    )
-    chosen = [given, outside]
-    for start in range(0, len(outside), 512):
-        rows = outside[start : start + 512]
+    uncovered = np.flatnonzero(outside(langs, covered) & eligible)
+    chosen = [given, uncovered]
+    for start in range(0, len(uncovered), 512):
+        rows = uncovered[start : start + 512]
         similarity = vectors[rows] @ vectors.T
         gap = np.abs(hours[rows][:, None] - hours[None, :])
         similarity[gap > window_hours] = -np.inf
