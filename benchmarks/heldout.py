@@ -5,7 +5,7 @@ Run from the repository root (the fold adapters first: ``python -m training.trai
 
     python -m benchmarks.heldout [--data ../shared/data] --adapters DIR
         [--systems default,default-refit,e5,e5-story,story-cascade] [--batches 60] [--limit N]
-        [--cache-dir DIR] [--out FILE.jsonl] [--only-folds 0,2] [--json]
+        [--cache-dir DIR] [--out FILE.jsonl] [--only-folds 0,2] [--without F,G] [--json]
 
 The folds are the encoder's (``training.encoder_data.read_titles``: 3 folds by story, seed
 0, drawn over all of dev even with ``--limit``). For fold K each system is:
@@ -46,6 +46,9 @@ exactly one fold):
   predicted ones;
 - ``four``: stories made of benchmarks.small_batches' four unrelated headlines (4 is right).
 
+``--without against,uncovered`` is an ablation: every refitted pair model leaves out those
+base features and every product that reads one (the shipped ``default`` is as it ships).
+
 Each (system, fold) is appended to ``--out`` (JSON lines) as it finishes, and found there
 again on a rerun with the same settings (``--only-folds``: run just those folds, say as
 their adapters appear; a system is combined once all its folds are in); vectors are cached
@@ -71,7 +74,13 @@ from benchmarks.heldout_scores import combine, group_counts, lang_counts, summar
 from benchmarks.small_batches import FOUR_HEADLINES, PairCounts, draw_batches
 from clustering import StoryClusterer, articles_from_records, load_articles
 from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
-from clustering.evidence.model import shipped_pair_model
+from clustering.evidence.model import (
+    BASE_FEATURES,
+    FEATURES,
+    SECOND_FEATURES,
+    features_without,
+    shipped_pair_model,
+)
 from embeddings import CachedEmbedder, Embedder, default_cache_dir, get_embedder
 from embeddings.articles import embed_articles
 from embeddings.bundled import StoryE5Embedder, adapter_digest
@@ -169,9 +178,11 @@ class Harness:
         seed: int = 0,
         batches: int = 60,
         limit: int | None = None,
+        left_out: frozenset[str] = frozenset(),
     ) -> None:
         self.data, self.adapters, self.cache_dir = data, adapters, cache_dir
         self.n_folds, self.seed, self.batches, self.limit = folds, seed, batches, limit
+        self.left_out = left_out
         articles = load_articles([data / FILE]).articles
         self.articles = articles.iloc[:limit].reset_index(drop=True) if limit else articles
         self.folds = article_folds(self.articles, story_folds(data, folds, seed))
@@ -242,17 +253,23 @@ class Harness:
             return None
         if system == "e5-story-oof":
             oof = self.out_of_fold(fold, heads=False)
-            return fit_without(self.articles, oof, "e5-story", self.folds, fold)
+            return fit_without(
+                self.articles, oof, "e5-story", self.folds, fold, left_out=self.left_out
+            )
         if system == "story-cascade-oof":
             oof = self.out_of_fold(fold, heads=True)
-            return fit_without(self.articles, vectors, "use", self.folds, fold, oof, "e5-story")
+            return fit_without(
+                self.articles, vectors, "use", self.folds, fold, oof, "e5-story", self.left_out
+            )
         heads, second = None, None
         if system in ("default-refit", "story-cascade"):
             second = "e5" if system == "default-refit" else "e5-story"
             e5 = self.cached(get_embedder("e5")) if second == "e5" else self.fold_e5(fold)
             heads = embed_heads(self.articles, np.arange(len(self.articles)), e5)
         model = "use" if second is not None else system
-        return fit_without(self.articles, vectors, model, self.folds, fold, heads, second)
+        return fit_without(
+            self.articles, vectors, model, self.folds, fold, heads, second, self.left_out
+        )
 
     def clusterer(
         self, system: str, embedder: CachedEmbedder, models: FoldPairModels | None
@@ -278,6 +295,11 @@ class Harness:
             "batches": self.batches,
             "limit": self.limit,
         }
+        if system != "default":  # a refitted system: what its pair models read
+            settings["features"] = [
+                features_without(FEATURES, self.left_out),
+                features_without(SECOND_FEATURES, self.left_out),
+            ]
         if system in TUNED and self.adapters is not None:
             settings["adapter"] = _digest(fold_adapter(self.adapters, fold, self.n_folds))
         if "-oof" in system and self.adapters is not None:
@@ -383,6 +405,9 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="vector cache")
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per system/fold")
     parser.add_argument("--only-folds", default=None, help="comma-separated: run only these")
+    parser.add_argument(
+        "--without", default="", help="comma-separated base features the refits leave out"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -391,9 +416,22 @@ def main() -> None:
         sys.exit(f"unknown systems {unknown}: choose from {', '.join(SYSTEMS)}")
     if not (args.data / FILE).exists():
         sys.exit(f"benchmark data not found: {args.data / FILE} (give --data)")
+    left_out = frozenset(f.strip() for f in args.without.split(",") if f.strip())
+    if left_out - set(BASE_FEATURES):
+        sys.exit(
+            f"unknown features {sorted(left_out - set(BASE_FEATURES))}: choose from "
+            f"{', '.join(BASE_FEATURES)}"
+        )
     cache_dir = args.cache_dir or default_cache_dir()
     harness = Harness(
-        args.data, args.adapters, cache_dir, args.folds, args.seed, args.batches, args.limit
+        args.data,
+        args.adapters,
+        cache_dir,
+        args.folds,
+        args.seed,
+        args.batches,
+        args.limit,
+        left_out,
     )
     started = time.perf_counter()
     only = None if args.only_folds is None else {int(k) for k in args.only_folds.split(",")}
@@ -401,6 +439,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(results))
         return
+    if left_out:
+        print(f"The refitted pair models leave out {', '.join(sorted(left_out))}.")
     print(table(results))
     print(f"{time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.2f}")
 

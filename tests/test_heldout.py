@@ -94,6 +94,26 @@ def test_refit_never_sees_the_fold_and_is_deterministic(harness: Harness) -> Non
 
 
 @pytest.mark.data
+def test_without_refits_every_model_without_those_features(
+    harness: Harness, og2021_file: Path
+) -> None:
+    left_out = frozenset({"against", "uncovered"})
+    ablation = Harness(
+        og2021_file.parent, None, default_cache_dir(), batches=3, limit=300, left_out=left_out
+    )
+    embedder = ablation.embedder("default-refit", 0)
+    models = ablation.pair_models("default-refit", 0, ablation.vectors(embedder))
+    assert models is not None and models.second is not None
+    for model in (models.base, models.second):
+        read = {part for name in model.features for part in name.split("*")}
+        assert not read & left_out and "cos" in read and "names" in read
+    assert models.second.features == (*models.base.features, "cos2", "cos2*samelang")
+    # its records are not taken for the full models' (nor the shipped default's for others)
+    assert ablation.signature("default-refit", 0) != harness.signature("default-refit", 0)
+    assert ablation.signature("default", 0) == harness.signature("default", 0)
+
+
+@pytest.mark.data
 def test_story_cascade_reads_each_folds_own_adapter(harness: Harness, tmp_path: Path) -> None:
     from benchmarks.heldout import FoldClusterer
     from embeddings.bundled import adapter_digest

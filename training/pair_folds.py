@@ -15,7 +15,7 @@ import pandas as pd
 
 from clustering.evidence.calibrate import calibrate_articles
 from clustering.evidence.features import SecondVectors
-from clustering.evidence.model import PairModel
+from clustering.evidence.model import FEATURES, SECOND_FEATURES, PairModel, features_without
 from training.encoder_data import read_titles
 
 
@@ -58,20 +58,31 @@ def fit_without(
     fold: int,
     heads: np.ndarray | None = None,
     second_model: str | None = None,
+    left_out: frozenset[str] = frozenset(),
 ) -> FoldPairModels:
     """The first-order pair model for ``model`` on every article outside ``fold``.
 
     With ``heads`` (every article's vector of ``second_model``) also the cascade's headline
     model, as ``training.train_pair_model --second`` fits it, on the same articles.
+    ``left_out``: base features no model reads (an ablation).
     """
     rows = np.flatnonzero(folds != fold)
     part = articles.iloc[rows].reset_index(drop=True)
-    base = calibrate_articles(part, vectors[rows], model, gold_column="story").pair_model
+    names = features_without(FEATURES, left_out)
+    base = calibrate_articles(
+        part, vectors[rows], model, gold_column="story", names=names
+    ).pair_model
     second = None
     if heads is not None:
         own = heads[rows]
         extra = SecondVectors(np.arange(len(rows)), own, own.mean(axis=0))
         second = calibrate_articles(
-            part, vectors[rows], model, "story", second=extra, second_model=second_model
+            part,
+            vectors[rows],
+            model,
+            "story",
+            second=extra,
+            second_model=second_model,
+            names=features_without(SECOND_FEATURES, left_out),
         ).pair_model
     return FoldPairModels(fold, rows, base, second)

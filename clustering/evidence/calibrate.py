@@ -186,15 +186,17 @@ def fit_pair_model(
     second: SecondVectors | None = None,
     second_model: str | None = None,
     weights: np.ndarray | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> PairModel:
     """A logistic model over the rows ``x`` of the features; constant columns get weight 0.
 
-    The features are :data:`FEATURES`, or :data:`SECOND_FEATURES` with ``second`` (the
-    vectors of the model ``second_model``). ``share`` is the share of negatives that were
-    sampled: the intercept is corrected by its log, so P matches all pairs rather than the
-    sample. ``weights`` weigh the rows (all 1 when None).
+    The features are ``names``: by default :data:`FEATURES`, or :data:`SECOND_FEATURES`
+    with ``second`` (the vectors of the model ``second_model``). ``share`` is the share of
+    negatives that were sampled: the intercept is corrected by its log, so P matches all
+    pairs rather than the sample. ``weights`` weigh the rows (all 1 when None).
     """
-    names = FEATURES if second is None else SECOND_FEATURES
+    if names is None:
+        names = FEATURES if second is None else SECOND_FEATURES
     varying = x.min(axis=0) != x.max(axis=0)
     fitted = LogisticRegression(C=1.0, max_iter=5000).fit(
         x[:, varying], labels, sample_weight=weights
@@ -251,6 +253,7 @@ def calibrate_articles(
     seed: int = SEED,
     second: SecondVectors | None = None,
     second_model: str | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> Calibration:
     """Fit the pair model for ``model`` on articles labelled with their gold story.
 
@@ -261,6 +264,7 @@ def calibrate_articles(
     :class:`InputError` for too many articles, a missing column or label, and fewer than
     two same-story or different-story pairs. With ``second`` (every article's vector from the model
     ``second_model``), the model is the cascade's second one, reading ``cos2`` too.
+    ``names``: other features than those (an ablation).
     """
     if len(articles) > MAX_ARTICLES:
         raise InputError(
@@ -276,7 +280,8 @@ def calibrate_articles(
     mean = vectors.mean(axis=0)
     evidence = _evidence(articles, vectors, model, mean, second)
     pairs, labels, share = sample_pairs(gold, evidence.hours, np.random.default_rng(seed))
-    names = FEATURES if second is None else SECOND_FEATURES
+    if names is None:
+        names = FEATURES if second is None else SECOND_FEATURES
     x = np.concatenate(
         [
             pair_design(evidence, pairs, names),
@@ -284,7 +289,7 @@ def calibrate_articles(
         ]
     )
     pair_model = fit_pair_model(
-        x, np.concatenate([labels, labels]), model, mean, share, second, second_model
+        x, np.concatenate([labels, labels]), model, mean, share, second, second_model, None, names
     )
     return _calibration(pair_model, evidence, pairs, labels, share)
 

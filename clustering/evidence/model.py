@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -59,6 +60,11 @@ FEATURES = (
 
 #: The features of the shipped model for pairs that both have the second model's vector.
 SECOND_FEATURES = (*FEATURES, "cos2", "cos2*samelang", "cos2*uncovered")
+
+
+def features_without(names: tuple[str, ...], left_out: Collection[str]) -> tuple[str, ...]:
+    """``names`` without those that read a base feature of ``left_out`` (an ablation)."""
+    return tuple(name for name in names if not set(name.split("*")) & set(left_out))
 
 
 def check_features(names: tuple[str, ...]) -> tuple[str, ...]:
