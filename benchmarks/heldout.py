@@ -71,11 +71,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.heldout_scores import combine, group_counts, lang_counts, summary, table
+from benchmarks.options import add_without, left_out
 from benchmarks.small_batches import FOUR_HEADLINES, PairCounts, draw_batches
 from clustering import StoryClusterer, articles_from_records, load_articles
 from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
 from clustering.evidence.model import (
-    BASE_FEATURES,
     FEATURES,
     SECOND_FEATURES,
     features_without,
@@ -405,9 +405,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="vector cache")
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per system/fold")
     parser.add_argument("--only-folds", default=None, help="comma-separated: run only these")
-    parser.add_argument(
-        "--without", default="", help="comma-separated base features the refits leave out"
-    )
+    add_without(parser)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -416,12 +414,7 @@ def main() -> None:
         sys.exit(f"unknown systems {unknown}: choose from {', '.join(SYSTEMS)}")
     if not (args.data / FILE).exists():
         sys.exit(f"benchmark data not found: {args.data / FILE} (give --data)")
-    left_out = frozenset(f.strip() for f in args.without.split(",") if f.strip())
-    if left_out - set(BASE_FEATURES):
-        sys.exit(
-            f"unknown features {sorted(left_out - set(BASE_FEATURES))}: choose from "
-            f"{', '.join(BASE_FEATURES)}"
-        )
+    without = left_out(args)
     cache_dir = args.cache_dir or default_cache_dir()
     harness = Harness(
         args.data,
@@ -431,7 +424,7 @@ def main() -> None:
         args.seed,
         args.batches,
         args.limit,
-        left_out,
+        without,
     )
     started = time.perf_counter()
     only = None if args.only_folds is None else {int(k) for k in args.only_folds.split(",")}
@@ -439,8 +432,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(results))
         return
-    if left_out:
-        print(f"The refitted pair models leave out {', '.join(sorted(left_out))}.")
+    if without:
+        print(f"The refitted pair models leave out {', '.join(sorted(without))}.")
     print(table(results))
     print(f"{time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.2f}")
 

@@ -4,7 +4,7 @@ Run from the repository root (the fold adapters first: ``python -m training.trai
 --folds 3 --adapters DIR``):
 
     python -m benchmarks.heldout_semeval [--data ../shared/data] --adapters DIR [--json]
-        [--clustered [--systems default,default-refit,...] [--no-pearson]]
+        [--clustered [--systems default,default-refit,...] [--no-pearson]] [--without F,G]
 
 The folds are the encoder's: the dev pairs split by connected group of texts
 (:func:`training.encoder_data.read_pairs`), so fold K's texts never met fold K's adapter
@@ -17,6 +17,9 @@ with −Overall is pooled over the folds, for all pairs and the cross-lingual on
 - ``bodies``: the cascade's model for two full articles (USE's evidence and the second
   model's cosine of the heads, as ``train_pair_model --second X --bodies`` fits it),
   fitted on the other folds' pairs, with frozen e5 heads and with fold K's tuned heads.
+
+``--without against,uncovered`` is an ablation: the refitted bodies models leave out those
+base features and every product that reads one.
 
 ``--clustered`` adds pair P/R/F1 with all the texts clustered per fold by each system's
 fold-K models, fold K's labelled pairs scored (:mod:`benchmarks.semeval_folds`);
@@ -37,7 +40,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import pearsonr
 
-from benchmarks.options import ROOT
+from benchmarks.options import ROOT, add_without, left_out
 from benchmarks.semeval_folds import (
     FOLDS,
     SYSTEMS,
@@ -63,8 +66,10 @@ def pearson(scores: np.ndarray, overall: np.ndarray, cross: np.ndarray) -> dict[
     }
 
 
-def run_heldout_semeval(data: Path, adapters: Path) -> dict[str, dict[str, float]]:
-    """Every system's held-out Pearson, folds pooled."""
+def run_heldout_semeval(
+    data: Path, adapters: Path, left_out: frozenset[str] = frozenset()
+) -> dict[str, dict[str, float]]:
+    """Every system's held-out Pearson, folds pooled (``left_out``: see ``--without``)."""
     rated = RatedTexts.read(data)
     frame, folds = rated.frame, rated.folds
     overall = frame["Overall"].to_numpy(dtype=float)
@@ -97,7 +102,7 @@ def run_heldout_semeval(data: Path, adapters: Path) -> dict[str, dict[str, float
             heads = embed_heads(articles, every, CachedEmbedder(second_e5(system, fold, adapters)))
             extra = SecondVectors(every, heads, heads.mean(axis=0))
             test = kept_folds == fold
-            model = fold_bodies(rated, vectors, heads, fold, system)
+            model = fold_bodies(rated, vectors, heads, fold, system, left_out)
             evidence = ArticleEvidence.of(
                 vectors, base.mean, articles, extra, model_languages(base.model)
             )
@@ -116,18 +121,20 @@ def main() -> None:
     )
     parser.add_argument("--no-pearson", action="store_true", help="skip the Pearson table")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="clustered: comma-separated")
+    add_without(parser)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    without = left_out(args)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = sorted(set(systems) - set(SYSTEMS))
     if unknown:
         sys.exit(f"unknown systems {unknown}: choose from {', '.join(SYSTEMS)}")
     results: dict[str, Any] = {}
     if not args.no_pearson:
-        results = run_heldout_semeval(args.data, args.adapters)
+        results = run_heldout_semeval(args.data, args.adapters, without)
     if args.clustered:
         started = time.perf_counter()
-        results["clustered"] = run_clustered(args.data, args.adapters, systems)
+        results["clustered"] = run_clustered(args.data, args.adapters, systems, without)
         seconds, load = time.perf_counter() - started, os.getloadavg()[0]
     if args.json:
         print(json.dumps(results, indent=1))

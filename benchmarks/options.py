@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clustering.evidence.model import BASE_FEATURES
 from embeddings import DEFAULT_MODEL
 
 #: The repository root: default paths are relative to it.
@@ -27,6 +28,24 @@ def data_model_json(description: str) -> argparse.ArgumentParser:
     parser = data_json(description)
     parser.add_argument("--model", default=DEFAULT_MODEL, help="use (default) or e5")
     return parser
+
+
+def add_without(parser: argparse.ArgumentParser) -> None:
+    """``--without F,G``: base pair features the refitted pair models leave out (an ablation)."""
+    parser.add_argument(
+        "--without", default="", help="comma-separated base features the refits leave out"
+    )
+
+
+def left_out(args: argparse.Namespace) -> frozenset[str]:
+    """The features ``--without`` names; exits with the known ones if one is not."""
+    named = frozenset(f.strip() for f in args.without.split(",") if f.strip())
+    if named - set(BASE_FEATURES):
+        sys.exit(
+            f"unknown features {sorted(named - set(BASE_FEATURES))}: choose from "
+            f"{', '.join(BASE_FEATURES)}"
+        )
+    return named
 
 
 def run_json(module: str, *args: str) -> object:

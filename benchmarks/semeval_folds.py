@@ -45,7 +45,12 @@ from clustering import StoryClusterer
 from clustering.evidence.calibrate import calibrate_ratings, pair_articles
 from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
 from clustering.evidence.features import SecondVectors, with_body
-from clustering.evidence.model import PairModel, shipped_pair_model
+from clustering.evidence.model import (
+    SECOND_FEATURES,
+    PairModel,
+    features_without,
+    shipped_pair_model,
+)
 from clustering.output.pairs import read_pairs as read_table
 from embeddings import CachedEmbedder, Embedder, get_embedder
 from embeddings.articles import embed_articles
@@ -94,9 +99,17 @@ def second_e5(system: str, fold: int, adapters: Path) -> Embedder:
 
 
 def fold_bodies(
-    rated: RatedTexts, vectors: np.ndarray, heads: np.ndarray, fold: int, second: str
+    rated: RatedTexts,
+    vectors: np.ndarray,
+    heads: np.ndarray,
+    fold: int,
+    second: str,
+    left_out: frozenset[str] = frozenset(),
 ) -> PairModel:
-    """The bodies model fitted on the pairs outside ``fold`` (``heads``: every text's)."""
+    """The bodies model fitted on the pairs outside ``fold`` (``heads``: every text's).
+
+    ``left_out``: base features it does not read (an ablation).
+    """
     base = shipped_pair_model("use")
     assert base is not None
     extra = SecondVectors(np.arange(len(heads)), heads, heads.mean(axis=0))
@@ -110,6 +123,7 @@ def fold_bodies(
         base.mean,
         extra,
         second,
+        features_without(SECOND_FEATURES, left_out),
     )
 
 
@@ -128,6 +142,7 @@ def fold_clusterer(
     vectors: np.ndarray,
     use: CachedEmbedder,
     adapters: Path,
+    left_out: frozenset[str] = frozenset(),
 ) -> StoryClusterer:
     """``system``'s clusterer for ``fold`` (``use``: the cached first model)."""
     if system == "default":
@@ -135,15 +150,20 @@ def fold_clusterer(
     second = "e5" if system.startswith("default") else "e5-story"
     e5 = second_e5(second, fold, adapters)
     heads = embed_heads(rated.articles, np.arange(len(rated.articles)), use.sharing(e5))
-    bodies = fold_bodies(rated, vectors, heads, fold, second)
+    bodies = fold_bodies(rated, vectors, heads, fold, second, left_out)
     base, headlines = shipped_pair_model("use"), shipped_pair_model(f"use+{second}")
     assert base is not None and headlines is not None
     up_to = EVERY_TITLE if system.endswith("-all") else SMALL_BATCH
     return FoldClusterer(use, Cascade(base, headlines, bodies), e5, up_to)
 
 
-def run_clustered(data: Path, adapters: Path, systems: list[str]) -> dict[str, dict[str, Any]]:
-    """Each system's pooled held-out pair scores with all the texts clustered per fold."""
+def run_clustered(
+    data: Path, adapters: Path, systems: list[str], left_out: frozenset[str] = frozenset()
+) -> dict[str, dict[str, Any]]:
+    """Each system's pooled held-out pair scores with all the texts clustered per fold.
+
+    ``left_out``: base features the refitted bodies models do not read (an ablation).
+    """
     table = read_table(data / FILE, "text1", "text2", "lang1", "lang2")
     texts, langs = distinct_texts(table)
     labels = Labels.of(table)
@@ -156,7 +176,7 @@ def run_clustered(data: Path, adapters: Path, systems: list[str]) -> dict[str, d
         started = time.perf_counter()
         predicted, runs = [], []
         for fold in range(1 if system == "default" else FOLDS):
-            clusterer = fold_clusterer(system, fold, rated, vectors, use, adapters)
+            clusterer = fold_clusterer(system, fold, rated, vectors, use, adapters, left_out)
             story, found = cluster_with(clusterer, texts, langs)
             predicted.append(same_story(table, story))
             runs.append(found)

@@ -74,3 +74,24 @@ def test_a_refit_does_not_move_when_its_folds_ratings_do(rated: RatedTexts) -> N
     assert np.array_equal(first.coef, again.coef) and first.intercept == again.intercept
     other = fold_bodies(flipped, vectors, heads, 0, "e5")
     assert not np.array_equal(first.coef, other.coef)
+
+
+@pytest.mark.data
+def test_a_refit_without_features_reads_none_of_them(rated: RatedTexts) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(rated.articles), 512)).astype(np.float32)
+    heads = rng.normal(size=(len(rated.articles), 8)).astype(np.float32)
+    model = fold_bodies(rated, vectors, heads, 0, "e5", frozenset({"against", "samelang"}))
+    assert model.features == (
+        "cos",
+        "logdt",
+        "logdt2",
+        "notime",
+        "prefix",
+        "char",
+        "names",
+        "uncovered",
+        "cos*uncovered",
+        "cos2",
+        "cos2*uncovered",
+    )

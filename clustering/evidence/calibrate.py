@@ -327,20 +327,21 @@ def calibrate_ratings(
     mean: np.ndarray,
     second: SecondVectors,
     second_model: str,
+    names: tuple[str, ...] = SECOND_FEATURES,
 ) -> PairModel:
     """Fit a pair model with the second model's cosine on pairs rated 1 to 4 (see above).
 
     ``pairs`` index ``articles`` and ``vectors``; ``mean`` is the first model's mean (the
     one the cascade's first-order model centres by), ``second`` every article's vector of
-    ``second_model`` with the mean they are centred by.
+    ``second_model`` with the mean they are centred by; ``names`` the features.
     """
     sameness = np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
     evidence = _evidence(articles, vectors, model, mean, second)
-    x = design(evidence.pair_features(pairs[0], pairs[1]), None, SECOND_FEATURES)
+    x = design(evidence.pair_features(pairs[0], pairs[1]), None, names)
     labels = np.concatenate([np.ones(len(x), bool), np.zeros(len(x), bool)])
     weights = np.concatenate([sameness, 1.0 - sameness])
     return fit_pair_model(
-        np.concatenate([x, x]), labels, model, mean, 1.0, second, second_model, weights
+        np.concatenate([x, x]), labels, model, mean, 1.0, second, second_model, weights, names
     )
 
 
