@@ -289,7 +289,7 @@ def calibrate_articles(
         ]
     )
     pair_model = fit_pair_model(
-        x, np.concatenate([labels, labels]), model, mean, share, second, second_model, None, names
+        x, np.concatenate([labels, labels]), model, mean, share, second, second_model, names=names
     )
     return _calibration(pair_model, evidence, pairs, labels, share)
 

@@ -25,7 +25,6 @@ from clustering.evidence.lexical import (
     char_vectors,
     distinct_name_keys,
     lead_names_and_presence,
-    name_vectors,
     prefix_vectors,
     strip_source,
 )
@@ -219,18 +218,18 @@ class ArticleEvidence:
         wholes = (
             list(articles[WHOLE_NAMES]) if WHOLE_NAMES in articles else whole_names(titles, texts)
         )
-        lead_names, present = lead_names_and_presence(entity_texts(titles, texts), wholes)
+        names, present = lead_names_and_presence(entity_texts(titles, texts), wholes)
         return cls(
             centred=centred,
             prefix=prefix_vectors(surface),
             char=char_vectors(surface),
-            names=name_vectors(entity_texts(titles, texts)),
+            names=names,
             hours=hours_of(articles["published"]),
             lang=language_codes(list(articles["lang"])),
             second=second_rows,
             has_second=has_second,
             has_body=with_body(articles),
-            lead_names=lead_names,
+            lead_names=names.multiply(names).tocsr(),
             present=present,
             outside=outside(list(articles["lang"]), covered),
         )

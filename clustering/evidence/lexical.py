@@ -154,12 +154,12 @@ def distinct_name_keys(text: str) -> str:
 def lead_names_and_presence(
     leads: Sequence[str], whole_keys: Sequence[str]
 ) -> tuple[csr_matrix, csr_matrix]:
-    """The leads' squared name weights and which names each whole text has, in one space.
+    """The leads' name vectors and which names each whole text has, in one space.
 
-    Row ``i`` of the first matrix holds the squares of :func:`name_vectors` of
-    ``leads[i]`` (they sum to 1, or 0 for a lead without names); row ``j`` of the second is 1
-    for each name token of ``whole_keys[j]`` (a whole text's :func:`distinct_name_keys`). Their
-    product is the share of a lead's name weight that a whole text carries.
+    Row ``i`` of the first matrix is :func:`name_vectors` of ``leads[i]`` (its squares sum
+    to 1, or 0 for a lead without names); row ``j`` of the second is 1 for each name token of
+    ``whole_keys[j]`` (a whole text's :func:`distinct_name_keys`). The squares' product with
+    the second is the share of a lead's name weight that a whole text carries.
     """
     both = tfidf_rows(
         [*(name_keys(text) for text in leads), *whole_keys],
@@ -169,7 +169,7 @@ def lead_names_and_presence(
     weights = both[: len(leads)]
     present = both[len(leads) :]
     present.data[:] = 1.0
-    return weights.multiply(weights).tocsr(), present
+    return weights, present
 
 
 def prefix_similarity(texts: Sequence[str]) -> np.ndarray:
