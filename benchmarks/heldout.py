@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.heldout_scores import combine, group_counts, lang_counts, summary, table
-from benchmarks.options import add_without, left_out
+from benchmarks.options import add_without, parse_without
 from benchmarks.small_batches import FOUR_HEADLINES, PairCounts, draw_batches
 from clustering import StoryClusterer, articles_from_records, load_articles
 from clustering.evidence.cascade import SMALL_BATCH, Cascade, embed_heads
@@ -414,7 +414,7 @@ def main() -> None:
         sys.exit(f"unknown systems {unknown}: choose from {', '.join(SYSTEMS)}")
     if not (args.data / FILE).exists():
         sys.exit(f"benchmark data not found: {args.data / FILE} (give --data)")
-    without = left_out(args)
+    without = parse_without(args)
     cache_dir = args.cache_dir or default_cache_dir()
     harness = Harness(
         args.data,

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import pearsonr
 
-from benchmarks.options import ROOT, add_without, left_out
+from benchmarks.options import ROOT, add_without, parse_without
 from benchmarks.semeval_folds import (
     FOLDS,
     SYSTEMS,
@@ -124,7 +124,7 @@ def main() -> None:
     add_without(parser)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    without = left_out(args)
+    without = parse_without(args)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = sorted(set(systems) - set(SYSTEMS))
     if unknown:

@@ -37,7 +37,7 @@ def add_without(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def left_out(args: argparse.Namespace) -> frozenset[str]:
+def parse_without(args: argparse.Namespace) -> frozenset[str]:
     """The features ``--without`` names; exits with the known ones if one is not."""
     named = frozenset(f.strip() for f in args.without.split(",") if f.strip())
     if named - set(BASE_FEATURES):
