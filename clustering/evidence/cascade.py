@@ -114,12 +114,6 @@ def head_text(title: str, text: str) -> str:
     return " ".join(f"{lead(title, HEAD_CHARS)}\n{lead(text, HEAD_CHARS)}".split())
 
 
-def covered_languages(embedder: Embedder) -> frozenset[str] | None:
-    """The languages an embedder covers (ISO 639-1), or None when it names none (all)."""
-    languages = getattr(embedder, "languages", None)
-    return frozenset(languages) if languages is not None else None
-
-
 def second_rows(
     langs: Sequence[object],
     eligible: np.ndarray,

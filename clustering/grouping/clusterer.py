@@ -12,7 +12,6 @@ from clustering.errors import SettingsError
 from clustering.evidence.cascade import (
     SMALL_BATCH,
     Cascade,
-    covered_languages,
     embed_heads,
     second_rows,
 )
@@ -153,14 +152,18 @@ class StoryClusterer(StoryEstimator):
         return get_embedder(name)
 
     def second_rows(
-        self, articles: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, cascade: Cascade
+        self, articles: pd.DataFrame, vectors: np.ndarray, cascade: Cascade
     ) -> np.ndarray:
-        """Which of a batch's articles the cascade gives the second model's vector (rows)."""
+        """Which of a batch's articles the cascade gives the second model's vector (rows).
+
+        The languages the first model covers are its pair model's (as the evidence reads
+        them), whatever wraps the embedder.
+        """
         has_body = with_body(articles)
         return second_rows(
             list(articles["lang"]),
             cascade.eligible(has_body),
-            covered_languages(embedder),
+            model_languages(cascade.base.model),
             vectors,
             hours_of(articles["published"]),
             self.window_hours,
@@ -181,7 +184,7 @@ class StoryClusterer(StoryEstimator):
         means = cascade.second_means(has_body)
         if name is None or means is None:
             return None
-        rows = self.second_rows(articles, vectors, embedder, cascade)
+        rows = self.second_rows(articles, vectors, cascade)
         second = self.second_embedder(name)
         if isinstance(embedder, CachedEmbedder):  # cached where the first model's vectors are
             second = embedder.sharing(second)

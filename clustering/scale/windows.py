@@ -281,7 +281,7 @@ class WindowedClusterer(StoryEstimator):
         name = cascade.second_model() if cascade is not None else None
         if self.heads is None or cascade is None or name is None:
             return rows_of, None
-        rows = clusterer.second_rows(light, unit, embedder, cascade)
+        rows = clusterer.second_rows(light, unit, cascade)
         if not len(rows):
             return rows_of, None
         rows_of[rows] = np.arange(len(rows))
