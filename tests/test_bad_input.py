@@ -13,6 +13,7 @@ import pytest
 
 from clustering.cli import main
 from clustering.errors import InputError, InputWarning
+from clustering.scale import distributed as distributed_engine
 from tests.conftest import SEED_FILES, SEEDS
 
 
@@ -393,8 +394,9 @@ def test_a_bad_scheduler_address_is_one_line(runner, address, message):
 
 
 @pytest.mark.slow  # imports Dask distributed; waits for the 10 s connection timeout
-def test_an_unreachable_scheduler_is_one_line_and_leaves_no_loop_thread(runner):
+def test_an_unreachable_scheduler_is_one_line_and_leaves_no_loop_thread(runner, monkeypatch):
     pytest.importorskip("distributed")
+    monkeypatch.setattr(distributed_engine, "CONNECT_TIMEOUT", "1s")  # refused at once anyway
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     address = f"tcp://127.0.0.1:{closed.getsockname()[1]}"

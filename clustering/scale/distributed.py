@@ -70,6 +70,10 @@ def _quiet() -> Iterator[None]:
                 logging.getLogger(name).setLevel(level)
 
 
+#: How long a Client keeps trying to reach a scheduler before it gives up.
+CONNECT_TIMEOUT = "10s"
+
+
 @contextmanager
 def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[Any]:
     """A Dask ``Client``: to ``scheduler``, else to a LocalCluster of ``n_workers`` processes.
@@ -81,7 +85,7 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[An
     with _quiet():
         if scheduler:
             try:
-                client = distributed.Client(scheduler, timeout="10s")
+                client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
             except OSError as exc:
                 _close_half_built(distributed.Client, exc)
                 raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
