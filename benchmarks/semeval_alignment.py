@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from benchmarks.options import ROOT
 from benchmarks.semeval_ceiling import alignment
 from benchmarks.semeval_folds import FOLDS, RatedTexts, second_e5
-from clustering.evidence.calibrate import DIFFERENT_RATING, design
+from clustering.evidence.calibrate import DIFFERENT_RATING, design, sameness
 from clustering.evidence.cascade import embed_heads
 from clustering.evidence.features import ArticleEvidence, SecondVectors
 from clustering.evidence.model import SECOND_FEATURES, shipped_pair_model
@@ -50,22 +51,28 @@ SEEDS = ROOT / "seeds"
 LABELS = ("weighted", "same at most 2", "same at most 1.5")
 
 
-def fitted(x: np.ndarray, ratings: np.ndarray, labels: str = LABELS[0]) -> LogisticRegression:
-    """A bodies model's fit (``labels``: :data:`LABELS`; the first is the shipped one's).
+def fitted(
+    x: np.ndarray, ratings: np.ndarray, labels: str = LABELS[0]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A bodies model fitted on rows ``x``, as P of other rows (``labels``: :data:`LABELS`).
 
-    ``weighted``: each pair is the same story with weight (4 − r) / 3, different with the rest.
+    ``weighted`` is how :func:`calibrate_ratings` reads ratings; constant columns are left
+    out, as :func:`fit_pair_model` leaves them out.
     """
+    varying = x.min(axis=0) != x.max(axis=0)
     learner = LogisticRegression(C=1.0, max_iter=5000)
     if labels == "weighted":
-        sameness = np.clip((4.0 - ratings) / 3.0, 0.0, 1.0)
-        return learner.fit(
-            np.concatenate([x, x]),
+        same = sameness(ratings)
+        learner.fit(
+            np.concatenate([x, x])[:, varying],
             np.r_[np.ones(len(x)), np.zeros(len(x))],
-            sample_weight=np.r_[sameness, 1.0 - sameness],
+            sample_weight=np.r_[same, 1.0 - same],
         )
-    cut = float(labels.rsplit(" ", 1)[1])
-    kept = (ratings <= cut) | (ratings >= DIFFERENT_RATING)
-    return learner.fit(x[kept], ratings[kept] <= cut)
+    else:
+        cut = float(labels.rsplit(" ", 1)[1])
+        kept = (ratings <= cut) | (ratings >= DIFFERENT_RATING)
+        learner.fit(x[kept][:, varying], ratings[kept] <= cut)
+    return lambda rows: learner.predict_proba(rows[:, varying])[:, 1]
 
 
 def pair_rows(
@@ -115,15 +122,14 @@ def run_alignment(data: Path, adapters: Path) -> dict[str, dict[str, float]]:
                 for fold in range(FOLDS):
                     test = folds == fold
                     x = rows[fold][k][0]
-                    model = fitted(x[~test], ratings[~test], labels)
-                    predicted[test] = model.predict_proba(x[test])[:, 1]
+                    predicted[test] = fitted(x[~test], ratings[~test], labels)(x[test])
                 entry = {
                     "pearson": float(pearsonr(predicted, -ratings)[0]),
                     "pearson_cross": float(pearsonr(predicted[cross], -ratings[cross])[0]),
                 }
                 if system == "e5":  # the seeds: fitted on all of dev
                     x, seed_x = rows[0][k]
-                    p = fitted(x, ratings, labels).predict_proba(seed_x)[:, 1]
+                    p = fitted(x, ratings, labels)(seed_x)
                     entry["seeds_same_lowest"] = float(p[same].min())
                     entry["seeds_different_highest"] = float(p[~same].max())
                 results[f"{system}, {labels}, {name} alignment"] = entry

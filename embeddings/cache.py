@@ -73,7 +73,6 @@ class CachedEmbedder:
         self.model = embedder.model
         self.version = embedder.version
         self.max_distance = embedder.max_distance
-        self.languages = getattr(embedder, "languages", None)
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.path = self.directory / "vectors.sqlite"
         self.hits = 0

@@ -7,18 +7,38 @@ import pytest
 
 from benchmarks.semeval_alignment import fitted
 
+X = np.array([[0.0], [0.2], [0.5], [0.6], [0.9], [1.0]])
+RATINGS = np.array([4.0, 3.0, 2.5, 2.0, 1.5, 1.0])
 
-def test_the_alignment_benchmarks_label_schemes() -> None:
-    # The shipped fit weighs each pair by its rating; a binary cut leaves out the ratings
-    # between the cut and 3, so moving those changes nothing.
-    x = np.array([[0.0], [0.2], [0.5], [0.6], [0.9], [1.0]])
-    ratings = np.array([4.0, 3.0, 2.5, 2.0, 1.5, 1.0])
-    moved = ratings.copy()
-    moved[2] = 2.9
-    cut = fitted(x, ratings, "same at most 1.5")
-    assert cut.predict_proba(x)[:, 1].tolist() == pytest.approx(
-        fitted(x, moved, "same at most 1.5").predict_proba(x)[:, 1].tolist()
+
+def _moved(row: int) -> np.ndarray:
+    x = X.copy()
+    x[row] = 0.05
+    return x
+
+
+@pytest.mark.parametrize("labels", ["same at most 2", "same at most 1.5"])
+def test_a_binary_cut_leaves_out_the_ratings_between_it_and_3(labels: str) -> None:
+    # Row 2 (rated 2.5) is left out by either cut: moving it changes nothing; moving row 4
+    # (rated 1.5, in both) changes the fit.
+    p = fitted(X, RATINGS, labels)(X)
+    assert fitted(_moved(2), RATINGS, labels)(X).tolist() == pytest.approx(p.tolist())
+    assert fitted(_moved(4), RATINGS, labels)(X).tolist() != pytest.approx(p.tolist())
+    assert (np.diff(p) > 0).all()
+
+
+def test_the_cuts_read_a_rating_of_2_apart() -> None:
+    # Rated 2: the same story at most 2, left out at most 1.5.
+    assert fitted(_moved(3), RATINGS, "same at most 1.5")(X).tolist() == pytest.approx(
+        fitted(X, RATINGS, "same at most 1.5")(X).tolist()
     )
-    weighted = fitted(x, ratings).predict_proba(x)[:, 1]
-    assert weighted.tolist() != pytest.approx(fitted(x, moved).predict_proba(x)[:, 1].tolist())
-    assert (np.diff(weighted) > 0).all() and (np.diff(cut.predict_proba(x)[:, 1]) > 0).all()
+    assert fitted(_moved(3), RATINGS, "same at most 2")(X).tolist() != pytest.approx(
+        fitted(X, RATINGS, "same at most 2")(X).tolist()
+    )
+
+
+def test_the_weighted_reading_uses_every_pair_and_no_constant_column() -> None:
+    p = fitted(X, RATINGS)(X)
+    assert fitted(_moved(2), RATINGS)(X).tolist() != pytest.approx(p.tolist())
+    with_constant = np.c_[X, np.ones(len(X))]
+    assert fitted(with_constant, RATINGS)(with_constant).tolist() == pytest.approx(p.tolist())

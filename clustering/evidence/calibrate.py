@@ -318,6 +318,11 @@ def calibrate_pairs(
     return _calibration(pair_model, evidence, pairs, labels, 1.0)
 
 
+def sameness(ratings: np.ndarray) -> np.ndarray:
+    """How much each pair rated 1 (same story) to 4 (unrelated) counts as the same story."""
+    return np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
+
+
 def calibrate_ratings(
     articles: pd.DataFrame,
     vectors: np.ndarray,
@@ -335,11 +340,11 @@ def calibrate_ratings(
     one the cascade's first-order model centres by), ``second`` every article's vector of
     ``second_model`` with the mean they are centred by; ``names`` the features.
     """
-    sameness = np.clip((4.0 - np.asarray(ratings, dtype=np.float64)) / 3.0, 0.0, 1.0)
+    same = sameness(ratings)
     evidence = _evidence(articles, vectors, model, mean, second)
     x = design(evidence.pair_features(pairs[0], pairs[1]), None, names)
     labels = np.concatenate([np.ones(len(x), bool), np.zeros(len(x), bool)])
-    weights = np.concatenate([sameness, 1.0 - sameness])
+    weights = np.concatenate([same, 1.0 - same])
     return fit_pair_model(
         np.concatenate([x, x]), labels, model, mean, 1.0, second, second_model, weights, names
     )
